@@ -1,0 +1,220 @@
+//! The HTTP surface: Slack's two endpoints, health, readiness and metrics.
+//!
+//! The Slack routes read the raw body (bounded at 1 MiB), verify Slack's signature over
+//! exactly those bytes, and only then parse. Handlers here only translate HTTP to and from
+//! the transport-neutral Slack handlers; no decision is taken in this module.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use slack_morphism::prelude::{SlackCommandEvent, SlackInteractionEvent};
+
+use crate::app::App;
+use crate::error::AppError;
+use crate::slack::verify::{NotFromSlack, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier};
+use crate::slack::{Reply, commands, interactions};
+use crate::store::{self, Role};
+
+/// Slack's payloads are small; anything bigger is refused before it is read in full.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+struct HttpState {
+    app: Arc<App>,
+    verifier: Option<Verifier>,
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let verifier = app.config.signing_secret.as_ref().map(Verifier::new);
+    let state = HttpState { app, verifier };
+    Router::new()
+        .route("/slack/commands", post(slack_commands))
+        .route("/slack/interactions", post(slack_interactions))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Reads and verifies a Slack request; the body is returned only if it is Slack's.
+fn verified<'b>(
+    state: &HttpState,
+    headers: &HeaderMap,
+    body: &'b Bytes,
+) -> Result<&'b [u8], AppError> {
+    let Some(verifier) = &state.verifier else {
+        // Socket Mode instances have no signing secret and serve no Slack HTTP.
+        return Err(AppError::Unauthorized);
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    verifier
+        .verify(header(SIGNATURE_HEADER), header(TIMESTAMP_HEADER), body)
+        .map_err(|NotFromSlack| {
+            metrics::counter!("expire_bot_signature_failures_total").increment(1);
+            AppError::Unauthorized
+        })?;
+    Ok(body)
+}
+
+fn is_retry(headers: &HeaderMap) -> bool {
+    headers.contains_key("x-slack-retry-num")
+}
+
+fn respond(kind: &'static str, started: Instant, reply: Reply) -> Response {
+    metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => "http", "outcome" => "ok").increment(1);
+    metrics::histogram!("expire_bot_slack_request_seconds", "kind" => kind)
+        .record(started.elapsed().as_secs_f64());
+    match reply.to_json() {
+        None => StatusCode::OK.into_response(),
+        Some(v) => axum::Json(v).into_response(),
+    }
+}
+
+fn refused(kind: &'static str, e: AppError) -> AppError {
+    let outcome = match e {
+        AppError::Unauthorized => "unauthorized",
+        AppError::BadRequest(_) => "bad_request",
+        AppError::PayloadTooLarge => "too_large",
+        _ => "error",
+    };
+    metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => "http", "outcome" => outcome).increment(1);
+    e
+}
+
+fn body_error(e: axum::extract::rejection::BytesRejection) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
+    } else {
+        AppError::BadRequest("unreadable body")
+    }
+}
+
+async fn slack_commands(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, AppError> {
+    let started = Instant::now();
+    let body = body.map_err(|e| refused("command", body_error(e)))?;
+    let body = verified(&state, &headers, &body).map_err(|e| refused("command", e))?;
+    let command: SlackCommandEvent = serde_urlencoded::from_bytes(body)
+        .map_err(|_| refused("command", AppError::BadRequest("malformed slash command")))?;
+    let span = tracing::info_span!(
+        "slack_request",
+        kind = "command",
+        team = %command.team_id,
+        user = %command.user_id,
+        request_id = tracing::field::Empty,
+    );
+    let _ = span.enter();
+    let reply = commands::handle(&state.app, command).await;
+    Ok(respond("command", started, reply))
+}
+
+#[derive(Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+async fn slack_interactions(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, AppError> {
+    let started = Instant::now();
+    let body = body.map_err(|e| refused("interaction", body_error(e)))?;
+    let body = verified(&state, &headers, &body).map_err(|e| refused("interaction", e))?;
+    let form: InteractionForm = serde_urlencoded::from_bytes(body).map_err(|_| {
+        refused(
+            "interaction",
+            AppError::BadRequest("malformed interaction form"),
+        )
+    })?;
+    let event: SlackInteractionEvent = serde_json::from_str(&form.payload).map_err(|_| {
+        refused(
+            "interaction",
+            AppError::BadRequest("malformed interaction payload"),
+        )
+    })?;
+    let kind = match &event {
+        SlackInteractionEvent::ViewSubmission(_) => "view_submission",
+        SlackInteractionEvent::BlockActions(_) => "block_actions",
+        _ => "other_interaction",
+    };
+    let reply = interactions::handle(&state.app, event, is_retry(&headers)).await;
+    Ok(respond(kind, started, reply))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<HttpState>) -> Response {
+    let app = &state.app;
+    let (primary, replica) = tokio::join!(
+        tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            app.store.ping(Role::Primary)
+        ),
+        tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            app.store.ping(Role::Replica)
+        ),
+    );
+    let primary_ok = matches!(primary, Ok(Ok(())));
+    let replica_ok = matches!(replica, Ok(Ok(())));
+    let lag = if replica_ok {
+        store::replica_lag_seconds(&app.store.replica)
+            .await
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    if let Some(lag) = lag {
+        metrics::gauge!("expire_bot_replica_lag_seconds").set(lag);
+    }
+    let slack = app
+        .slack
+        .last_call_health()
+        .map(|(at, ok)| serde_json::json!({ "ok": ok, "seconds_ago": at.elapsed().as_secs() }));
+    let mut down = Vec::new();
+    if !primary_ok {
+        down.push("primary");
+    }
+    if !replica_ok {
+        down.push("replica");
+    }
+    let body = serde_json::json!({
+        "status": if down.is_empty() { "ready" } else { "not_ready" },
+        "primary": if primary_ok { "up" } else { "down" },
+        "replica": if replica_ok { "up" } else { "down" },
+        "down": down,
+        "replica_lag_seconds": lag,
+        "slack_last_call": slack,
+    });
+    let status = if down.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.app.metrics.render(),
+    )
+}

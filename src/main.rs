@@ -1,0 +1,126 @@
+//! The `expire-bot` binary: parses the subcommand, reads the environment, and hands over
+//! to the library. Bad configuration ends here with one plain line on stderr.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use expire_bot::config::{Config, Mode};
+use expire_bot::{app, telemetry};
+
+const USAGE: &str =
+    "usage: expire-bot <serve | migrate | demo [--database-url URL] | check-config>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = match args.first().map(String::as_str) {
+        Some("serve") => Mode::Serve,
+        Some("migrate") => Mode::Migrate,
+        Some("demo") => Mode::Demo,
+        Some("check-config") => Mode::CheckConfig,
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("expire-bot: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(mode, &args[1..]))
+}
+
+async fn run(mode: Mode, rest: &[String]) -> ExitCode {
+    let config = match Config::from_env(mode) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("expire-bot: configuration problem: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match mode {
+        Mode::Serve => {
+            telemetry::init_logging(config.log_format);
+            match serve(config).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("expire-bot: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Mode::Migrate => match migrate(config).await {
+            Ok(()) => {
+                println!("migrations applied");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("expire-bot: migration failed: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Mode::Demo | Mode::CheckConfig => {
+            let _ = rest;
+            eprintln!("expire-bot: this subcommand is not available in this build yet");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let store = expire_bot::store::Store::open(&expire_bot::store::StoreConfig {
+        primary_url: config.database_url.clone(),
+        replica_url: None,
+        max_connections: 2,
+    })?;
+    store.migrate().await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let embedded = config.database_url.is_none();
+    let app = Arc::new(app::App::new(config)?);
+    if embedded {
+        app.store.migrate().await?;
+        expire_bot::store::seed::seed_demo_if_empty(&app.store.primary, chrono::Utc::now()).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(app.config.bind_addr).await?;
+    let running = app::start(app.clone(), listener).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.stop().await;
+    app.store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,270 @@
+//! The Slack Web API, as the bot uses it: a thin wrapper over slack-morphism's client.
+//!
+//! It exists for three reasons: to build the HTTP connector that also speaks plain
+//! `http://` (tests and the demo point `SLACK_API_URL` at a local stand-in), to count and
+//! time every call by method and result, and to turn slack-morphism's errors into a small
+//! [`SlackCallError`] that says whether a retry can help. Errors never carry response
+//! bodies past this module: a body may echo message content.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper_util::client::legacy::connect::HttpConnector;
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+type Connector = SlackClientHyperConnector<hyper_rustls::HttpsConnector<HttpConnector>>;
+
+/// Why a Slack call failed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SlackCallError {
+    /// `ok: false` with Slack's error code (e.g. `channel_not_found`).
+    #[error("Slack answered {method}: {code}")]
+    Api { method: &'static str, code: String },
+    /// HTTP 429; retry after the given delay.
+    #[error("Slack rate-limited {method}")]
+    RateLimited {
+        method: &'static str,
+        retry_after: Option<Duration>,
+    },
+    /// An HTTP error status from Slack.
+    #[error("Slack returned HTTP {status} for {method}")]
+    Http { method: &'static str, status: u16 },
+    /// Slack could not be reached, or its answer could not be read.
+    #[error("Slack unreachable for {method}")]
+    Transport { method: &'static str },
+}
+
+impl SlackCallError {
+    /// Whether the same call may succeed later. `ok:false` codes such as
+    /// `channel_not_found` will not fix themselves; a few transient ones will.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SlackCallError::Api { code, .. } => matches!(
+                code.as_str(),
+                "ratelimited"
+                    | "internal_error"
+                    | "fatal_error"
+                    | "service_unavailable"
+                    | "request_timeout"
+            ),
+            SlackCallError::RateLimited { .. } | SlackCallError::Transport { .. } => true,
+            SlackCallError::Http { status, .. } => *status >= 500 || *status == 408,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SlackCallError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A short code for storage and logs: no content, only what went wrong.
+    pub fn code(&self) -> String {
+        match self {
+            SlackCallError::Api { code, .. } => code.clone(),
+            SlackCallError::RateLimited { .. } => "rate_limited".to_owned(),
+            SlackCallError::Http { status, .. } => format!("http_{status}"),
+            SlackCallError::Transport { .. } => "transport".to_owned(),
+        }
+    }
+
+    fn from_client(method: &'static str, e: &SlackClientError) -> Self {
+        match e {
+            SlackClientError::ApiError(a) => SlackCallError::Api {
+                method,
+                code: a.code.clone(),
+            },
+            SlackClientError::RateLimitError(r) => SlackCallError::RateLimited {
+                method,
+                retry_after: r.retry_after,
+            },
+            SlackClientError::HttpError(h) => SlackCallError::Http {
+                method,
+                status: h.status_code.as_u16(),
+            },
+            _ => SlackCallError::Transport { method },
+        }
+    }
+
+    fn metric_result(&self) -> String {
+        match self {
+            SlackCallError::Api { code, .. } => format!("ok_false:{code}"),
+            SlackCallError::RateLimited { .. } => "rate_limited".to_owned(),
+            SlackCallError::Http { .. } => "http_error".to_owned(),
+            SlackCallError::Transport { .. } => "transport_error".to_owned(),
+        }
+    }
+}
+
+/// Who the bot is, from `auth.test`.
+#[derive(Debug, Clone)]
+pub struct BotIdentity {
+    pub user_id: String,
+    pub team: String,
+}
+
+/// A Slack Web API client bound to the bot token.
+#[derive(Clone)]
+pub struct SlackApi {
+    client: Arc<SlackClient<Connector>>,
+    token: Arc<SlackApiToken>,
+    health: Arc<std::sync::Mutex<Option<(Instant, bool)>>>,
+}
+
+impl std::fmt::Debug for SlackApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackApi").finish_non_exhaustive()
+    }
+}
+
+/// No call may hold up a Slack acknowledgement or a worker for long.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl SlackApi {
+    /// `api_url` is the Web API base, e.g. `https://slack.com/api` or a local stand-in.
+    pub fn new(api_url: &str, token: &SecretString) -> anyhow::Result<SlackApi> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .or_else(|_| {
+                // A host without a CA bundle can still talk to a plain-http stand-in.
+                Ok::<_, std::io::Error>(
+                    hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
+                        rustls::ClientConfig::builder()
+                            .with_root_certificates(rustls::RootCertStore::empty())
+                            .with_no_client_auth(),
+                    ),
+                )
+            })?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let base = api_url.trim_end_matches('/');
+        let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(base);
+        Ok(SlackApi {
+            client: Arc::new(SlackClient::new(connector)),
+            token: Arc::new(SlackApiToken::new(SlackApiTokenValue(
+                token.expose_secret().to_owned(),
+            ))),
+            health: Arc::new(std::sync::Mutex::new(None)),
+        })
+    }
+
+    /// The underlying client, for Socket Mode.
+    pub fn client(&self) -> Arc<SlackClient<Connector>> {
+        self.client.clone()
+    }
+
+    /// When the last call ended and whether Slack answered it (any answer, even `ok:false`,
+    /// shows Slack is reachable).
+    pub fn last_call_health(&self) -> Option<(Instant, bool)> {
+        self.health.lock().ok().and_then(|h| *h)
+    }
+
+    async fn call<T, F>(&self, method: &'static str, f: F) -> Result<T, SlackCallError>
+    where
+        F: std::future::Future<Output = ClientResult<T>>,
+    {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(CALL_TIMEOUT, f).await {
+            Ok(r) => r.map_err(|e| SlackCallError::from_client(method, &e)),
+            Err(_) => Err(SlackCallError::Transport { method }),
+        };
+        let label = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => e.metric_result(),
+        };
+        let reachable = !matches!(
+            result,
+            Err(SlackCallError::Transport { .. }) | Err(SlackCallError::Http { .. })
+        );
+        if let Ok(mut h) = self.health.lock() {
+            *h = Some((Instant::now(), reachable));
+        }
+        metrics::counter!("expire_bot_slack_api_calls_total", "method" => method, "result" => label)
+            .increment(1);
+        metrics::histogram!("expire_bot_slack_api_call_seconds", "method" => method)
+            .record(started.elapsed().as_secs_f64());
+        if let Err(e) = &result {
+            tracing::warn!(method, error = %e.code(), "Slack Web API call failed");
+        }
+        result
+    }
+
+    pub async fn auth_test(&self) -> Result<BotIdentity, SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let r = self.call("auth.test", session.auth_test()).await?;
+        Ok(BotIdentity {
+            user_id: r.user_id.to_string(),
+            team: r.team,
+        })
+    }
+
+    pub async fn open_view(&self, trigger_id: &str, view: SlackView) -> Result<(), SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
+        self.call("views.open", session.views_open(&req))
+            .await
+            .map(|_| ())
+    }
+
+    /// Posts a message; returns the channel and `ts` Slack assigned.
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        content: SlackMessageContent,
+        thread_ts: Option<&str>,
+    ) -> Result<(String, String), SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let mut req = SlackApiChatPostMessageRequest::new(channel.into(), content);
+        req.thread_ts = thread_ts.map(|t| SlackTs(t.to_owned()));
+        let r = self
+            .call("chat.postMessage", session.chat_post_message(&req))
+            .await?;
+        Ok((r.channel.to_string(), r.ts.to_string()))
+    }
+
+    pub async fn update_message(
+        &self,
+        channel: &str,
+        ts: &str,
+        content: SlackMessageContent,
+    ) -> Result<(), SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiChatUpdateRequest::new(channel.into(), content, SlackTs(ts.to_owned()));
+        self.call("chat.update", session.chat_update(&req))
+            .await
+            .map(|_| ())
+    }
+
+    /// A message only `user` sees, in `channel`.
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        content: SlackMessageContent,
+    ) -> Result<(), SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiChatPostEphemeralRequest::new(channel.into(), user.into(), content);
+        self.call("chat.postEphemeral", session.chat_post_ephemeral(&req))
+            .await
+            .map(|_| ())
+    }
+
+    /// Members of a user group.
+    pub async fn usergroup_members(&self, group: &str) -> Result<Vec<String>, SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiUserGroupsUsersListRequest::new(group.into());
+        let r = self
+            .call("usergroups.users.list", session.usergroups_users_list(&req))
+            .await?;
+        Ok(r.users.into_iter().map(|u| u.to_string()).collect())
+    }
+}
+
+/// The short code of a raw slack-morphism error (Socket Mode reports those directly).
+pub fn client_error_code(e: &SlackClientError) -> String {
+    SlackCallError::from_client("socket_mode", e).code()
+}

@@ -1,0 +1,92 @@
+//! Socket Mode: the same handlers, reached over Slack's WebSocket instead of public HTTP.
+//!
+//! For teams without a public URL. slack-morphism's listener opens the connection with
+//! `apps.connections.open` (through `SLACK_API_URL`), reconnects when it drops, and
+//! acknowledges each envelope with whatever the handler returns — so a view submission's
+//! `response_action` travels in the ack exactly as it would in an HTTP answer. Its callbacks
+//! are plain function pointers; the [`App`] reaches them through the listener's user state.
+
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+use slack_morphism::prelude::*;
+use tokio_util::sync::CancellationToken;
+
+use super::{Reply, commands, interactions};
+use crate::app::App;
+
+type Client = SlackHyperClient;
+
+/// Connects and serves until `shutdown` is cancelled.
+pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
+    let Some(app_token) = app.config.app_token.clone() else {
+        return;
+    };
+    let callbacks = SlackSocketModeListenerCallbacks::new()
+        .with_command_events(on_command)
+        .with_interaction_events(on_interaction);
+    let env = Arc::new(
+        SlackClientEventsListenerEnvironment::new(app.slack.client())
+            .with_error_handler(on_error)
+            .with_user_state(app.clone()),
+    );
+    let listener =
+        SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), env, callbacks);
+    let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_owned()));
+    if let Err(e) = listener.listen_for(&token).await {
+        tracing::error!(error = %super::api::client_error_code(&e), "Socket Mode could not connect");
+        return;
+    }
+    listener.start().await;
+    tracing::info!("Socket Mode connected");
+    shutdown.cancelled().await;
+    listener.shutdown().await;
+}
+
+async fn app_of(states: &SlackClientEventsUserState) -> Option<Arc<App>> {
+    states.read().await.get_user_state::<Arc<App>>().cloned()
+}
+
+async fn on_command(
+    event: SlackCommandEvent,
+    _client: Arc<Client>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    let Some(app) = app_of(&states).await else {
+        return Ok(SlackCommandEventResponse::new(SlackMessageContent::new()));
+    };
+    let reply = commands::handle(&app, event).await;
+    metrics::counter!("expire_bot_slack_requests_total", "kind" => "command", "transport" => "socket", "outcome" => "ok").increment(1);
+    Ok(match reply {
+        Reply::Ephemeral(text) => {
+            SlackCommandEventResponse::new(SlackMessageContent::new().with_text(text))
+                .with_response_type(SlackMessageResponseType::Ephemeral)
+        }
+        _ => SlackCommandEventResponse::new(SlackMessageContent::new()),
+    })
+}
+
+async fn on_interaction(
+    event: SlackInteractionEvent,
+    _client: Arc<Client>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackInteractionResponse> {
+    let Some(app) = app_of(&states).await else {
+        return Ok(SlackInteractionResponse::Empty);
+    };
+    let reply = interactions::handle(&app, event, false).await;
+    metrics::counter!("expire_bot_slack_requests_total", "kind" => "interaction", "transport" => "socket", "outcome" => "ok").increment(1);
+    Ok(match reply {
+        Reply::View(v) => SlackInteractionResponse::ViewSubmission(*v),
+        _ => SlackInteractionResponse::Empty,
+    })
+}
+
+fn on_error(
+    err: Box<dyn std::error::Error + Send + Sync>,
+    _client: Arc<Client>,
+    _states: SlackClientEventsUserState,
+) -> HttpStatusCode {
+    tracing::warn!(error = %crate::telemetry::chain(err.as_ref()), "Socket Mode error");
+    HttpStatusCode::OK
+}
