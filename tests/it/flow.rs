@@ -1,0 +1,609 @@
+//! The product's spine end to end: command → modal → masked lookup on the replica →
+//! approval request → decision on the primary → Slack follow-ups.
+
+use chrono::{Duration, TimeZone, Utc};
+use expire_bot::store::seed::{cases, demo_data};
+use serde_json::Value;
+
+use crate::harness::*;
+
+/// The demo seed's policy of a rider (the first one when they hold several).
+fn policy_of(rider: i64) -> i64 {
+    let (_, policies) = demo_data(Utc::now());
+    policies
+        .iter()
+        .find(|p| p.rider_id == rider)
+        .map(|p| p.id)
+        .expect("seeded policy")
+}
+
+fn raw_personal_data() -> Vec<String> {
+    let (riders, _) = demo_data(Utc::now());
+    let mut out = Vec::new();
+    for r in riders {
+        out.push(r.name.clone());
+        out.push(r.phone.clone());
+        out.push(format!(
+            "{}-{}-{}",
+            &r.phone[..3],
+            &r.phone[3..7],
+            &r.phone[7..]
+        ));
+        if let Some(b) = r.birth_date {
+            out.push(b.format("%Y-%m-%d").to_string());
+        }
+    }
+    out
+}
+
+/// Asserts no raw name/phone/birth date is in anything posted to a channel, thread or DM.
+pub async fn assert_no_raw_pii_sent(app: &TestApp) {
+    let raw = raw_personal_data();
+    for m in ["chat.postMessage", "chat.update", "chat.postEphemeral"] {
+        for call in app.calls(m).await {
+            let s = call.to_string();
+            for r in &raw {
+                assert!(
+                    !s.contains(r.as_str()),
+                    "raw personal data {r:?} sent in {m}: {s}"
+                );
+            }
+        }
+    }
+}
+
+fn error_on(answer: &Value, block: &str) -> String {
+    assert_eq!(
+        answer["response_action"], "errors",
+        "expected errors, got {answer}"
+    );
+    answer["errors"][block]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error on {block}: {answer}"))
+        .to_owned()
+}
+
+async fn file_simple(app: &TestApp) -> i64 {
+    let at = Utc::now() - Duration::hours(3);
+    let (status, answer) = app
+        .submit_request(
+            AGENT,
+            "010-1234-5678",
+            at,
+            "Rider cancelled by phone, CX-4821",
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    app.only_request_id().await
+}
+
+#[tokio::test]
+async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
+    let app = spawn_app().await;
+    // 1. The slash command opens the modal, prefilled.
+    let resp = app.slash(AGENT, "010-1234-5678").await;
+    assert_eq!(resp.status(), 200);
+    let opens = app.calls("views.open").await;
+    assert_eq!(opens.len(), 1);
+    assert_eq!(
+        opens[0]["trigger_id"],
+        "13345224609.738474920.8088930838d88f008e0"
+    );
+    assert_eq!(opens[0]["view"]["callback_id"], "expiry_request");
+    assert!(
+        opens[0]["view"]
+            .to_string()
+            .contains("\"initial_value\":\"010-1234-5678\"")
+    );
+
+    // 2. Submitting it files the request, answered with the masked confirmation.
+    let cancelled_at = Utc::now() - Duration::hours(5);
+    let cancelled_at = Utc.timestamp_opt(cancelled_at.timestamp(), 0).unwrap();
+    let (status, answer) = app
+        .submit_request(
+            AGENT,
+            "010-1234-5678",
+            cancelled_at,
+            "Cancelled at insurer, CX-1001",
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    let shown = answer["view"].to_string();
+    assert!(shown.contains("이*연"), "masked name shown: {shown}");
+    assert!(shown.contains("010-****-5678"));
+    assert!(!shown.contains("이서연"));
+
+    let id = app.only_request_id().await;
+    let row = app.request_row(id).await;
+    assert_eq!(row.status, "PENDING");
+    assert_eq!(row.requested_by, AGENT);
+    assert_eq!(row.policy_id, policy_of(cases::SIMPLE_RIDER));
+    assert_eq!(row.rider_name_masked, "이*연");
+    assert_eq!(row.rider_phone_masked, "010-****-5678");
+    assert_eq!(row.cancelled_at, Some(cancelled_at));
+
+    // 3. The approval request is posted with both buttons; the requester is told where.
+    app.drain_outbox().await;
+    let posts = app.calls("chat.postMessage").await;
+    let request_msg = posts
+        .iter()
+        .find(|p| p["channel"] == APPROVAL_CHANNEL)
+        .expect("approval request posted");
+    let s = request_msg.to_string();
+    assert!(
+        s.contains("approve_expiry") && s.contains("reject_expiry"),
+        "{s}"
+    );
+    assert!(
+        s.contains("이*연") && s.contains("010-****-5678") && s.contains(&format!("<@{AGENT}>"))
+    );
+    assert!(s.contains("CX-1001"));
+    let dm = posts
+        .iter()
+        .find(|p| p["channel"] == AGENT)
+        .expect("requester told");
+    assert!(
+        dm["text"]
+            .as_str()
+            .unwrap()
+            .contains("https://slack.com/archives/C0APPROVE/p"),
+        "{dm}"
+    );
+    let row = app.request_row(id).await;
+    let ts = row.message_ts.clone().expect("ts recorded");
+
+    // 4. A lead approves: one transaction on the primary.
+    assert_eq!(app.click(LEAD, "approve_expiry", id, &[]).await, 200);
+    let row = app.request_row(id).await;
+    assert_eq!(row.status, "APPROVED");
+    assert_eq!(row.decided_by.as_deref(), Some(LEAD));
+    assert_eq!(row.outcome.as_deref(), Some("EXPIRED"));
+    let (status, until) = app.policy_status(row.policy_id).await;
+    assert_eq!(status, "EXPIRED");
+    assert_eq!(until, Some(cancelled_at));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM expiry_audit WHERE request_id = {id}"
+        ))
+        .await,
+        2
+    );
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM expiry_audit WHERE request_id = {id} AND event = 'APPROVED' AND status_before = 'ACTIVE' AND status_after = 'EXPIRED'")).await, 1);
+
+    // 5. Thread reply, message update without buttons, requester told.
+    app.drain_outbox().await;
+    let posts = app.calls("chat.postMessage").await;
+    let replies: Vec<_> = posts
+        .iter()
+        .filter(|p| p["thread_ts"] == ts.as_str())
+        .collect();
+    assert_eq!(replies.len(), 1, "one thread reply");
+    assert!(replies[0]["text"].as_str().unwrap().contains("Approved by"));
+    let updates = app.calls("chat.update").await;
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0]["ts"], ts.as_str());
+    let u = updates[0].to_string();
+    assert!(
+        !u.contains("approve_expiry") && !u.contains("reject_expiry"),
+        "buttons gone: {u}"
+    );
+    assert!(u.contains(&format!("<@{LEAD}>")));
+    let dms: Vec<_> = posts.iter().filter(|p| p["channel"] == AGENT).collect();
+    assert_eq!(dms.len(), 2, "filed + decided notices");
+    assert!(dms[1]["text"].as_str().unwrap().contains("Approved"));
+    assert_no_raw_pii_sent(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn shared_phone_with_a_withdrawn_rider_asks_which_policy() {
+    let app = spawn_app().await;
+    let at = Utc::now() - Duration::days(1);
+    let (_, answer) = app
+        .submit_request(
+            AGENT,
+            "+82 10-5550-1234",
+            at,
+            "withdrawn member still charged, CX-77",
+        )
+        .await;
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    let view = &answer["view"];
+    assert_eq!(view["callback_id"], "expiry_choose_policy");
+    let shown = view.to_string();
+    assert!(shown.contains("\"action_id\":\"policy\""));
+    assert!(
+        shown.contains("홍*동") && shown.contains("withdrawn"),
+        "{shown}"
+    );
+    assert!(shown.contains("남**수") && shown.contains("active member"));
+    assert!(!shown.contains("홍길동") && !shown.contains("01055501234"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_requests").await,
+        0,
+        "nothing filed before the choice"
+    );
+
+    let withdrawn_policy = policy_of(cases::WITHDRAWN_RIDER);
+    let (_, answer) = app.submit_choice(AGENT, view, withdrawn_policy).await;
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    let id = app.only_request_id().await;
+    let row = app.request_row(id).await;
+    assert_eq!(row.policy_id, withdrawn_policy);
+    assert_eq!(row.rider_status, "WITHDRAWN");
+    assert_eq!(row.reason, "withdrawn member still charged, CX-77");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_rider_with_two_active_policies_asks_which() {
+    let app = spawn_app().await;
+    let (_, answer) = app
+        .submit_request(
+            AGENT,
+            "010 9876 5432",
+            Utc::now() - Duration::hours(1),
+            "CX-5",
+        )
+        .await;
+    assert_eq!(
+        answer["view"]["callback_id"], "expiry_choose_policy",
+        "{answer}"
+    );
+    let s = answer["view"].to_string();
+    assert!(s.contains("한빛손해보험") && s.contains("바로화재"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rider_id_lookup_files_directly() {
+    let app = spawn_app().await;
+    let (_, answer) = app
+        .submit_request(
+            AGENT,
+            &cases::SIMPLE_RIDER.to_string(),
+            Utc::now() - Duration::hours(2),
+            "CX-9",
+        )
+        .await;
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    let id = app.only_request_id().await;
+    assert_eq!(
+        app.request_row(id).await.policy_id,
+        policy_of(cases::SIMPLE_RIDER)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lookup_problems_come_back_on_the_right_input() {
+    let app = spawn_app().await;
+    let past = Utc::now() - Duration::hours(1);
+    let (_, a) = app
+        .submit_request(AGENT, "010-9999-0000", past, "CX-1")
+        .await;
+    assert!(error_on(&a, "rider_query").contains("No rider matches"));
+    let (_, a) = app
+        .submit_request(AGENT, "hello; DROP TABLE riders;--", past, "CX-1")
+        .await;
+    assert!(error_on(&a, "rider_query").contains("neither a rider ID nor"));
+    let (_, a) = app
+        .submit_request(
+            AGENT,
+            "010-1234-5678",
+            Utc::now() + Duration::hours(3),
+            "CX-1",
+        )
+        .await;
+    assert!(error_on(&a, "cancelled_at").contains("future"));
+    let (_, a) = app
+        .submit_request(
+            AGENT,
+            "010-1234-5678",
+            Utc.with_ymd_and_hms(2025, 12, 1, 0, 0, 0).unwrap(),
+            "CX-1",
+        )
+        .await;
+    assert!(error_on(&a, "cancelled_at").contains("began"));
+    let (_, a) = app
+        .submit_request(AGENT, "010-1234-5678", past, "   ")
+        .await;
+    assert!(!error_on(&a, "reason").is_empty());
+    let (_, a) = app
+        .submit_request(AGENT, &cases::NO_ACTIVE_RIDER.to_string(), past, "CX-1")
+        .await;
+    assert!(error_on(&a, "rider_query").contains("no active hourly policy"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM riders").await,
+        41,
+        "the injection text was never executed"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    let (_, a) = app
+        .submit_request(
+            AGENT,
+            "01012345678",
+            Utc::now() - Duration::hours(1),
+            "again",
+        )
+        .await;
+    assert!(error_on(&a, "rider_query").contains(&format!("#{id}")));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_requester_cannot_approve_their_own_request() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    app.drain_outbox().await;
+    // AGENT is also on the approver list: the four-eyes rule must still refuse.
+    assert_eq!(app.click(AGENT, "approve_expiry", id, &[]).await, 200);
+    assert_eq!(app.request_row(id).await.status, "PENDING");
+    assert_eq!(
+        app.policy_status(policy_of(cases::SIMPLE_RIDER)).await.0,
+        "ACTIVE"
+    );
+    let eph = app.calls("chat.postEphemeral").await;
+    assert_eq!(eph.len(), 1);
+    assert_eq!(eph[0]["user"], AGENT);
+    assert!(eph[0]["text"].as_str().unwrap().contains("four-eyes"));
+    assert_eq!(app.calls("chat.update").await.len(), 0);
+    // Rejecting one's own request is refused too, before any modal opens.
+    app.click(AGENT, "reject_expiry", id, &[]).await;
+    assert_eq!(app.calls("views.open").await.len(), 0);
+    assert_eq!(app.request_row(id).await.status, "PENDING");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn someone_who_is_not_an_approver_is_refused_quietly() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    app.drain_outbox().await;
+    assert_eq!(app.click(OUTSIDER, "approve_expiry", id, &[]).await, 200);
+    assert_eq!(app.request_row(id).await.status, "PENDING");
+    assert_eq!(
+        app.policy_status(policy_of(cases::SIMPLE_RIDER)).await.0,
+        "ACTIVE"
+    );
+    let eph = app.calls("chat.postEphemeral").await;
+    assert_eq!(eph.len(), 1);
+    assert_eq!(eph[0]["user"], OUTSIDER);
+    assert_eq!(eph[0]["channel"], APPROVAL_CHANNEL);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_audit WHERE event = 'APPROVED'")
+            .await,
+        0
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_member_of_the_approver_user_group_may_approve() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    app.click(GROUP_LEAD, "approve_expiry", id, &[]).await;
+    assert_eq!(app.request_row(id).await.status, "APPROVED");
+    let lists = app.calls("usergroups.users.list").await;
+    assert!(!lists.is_empty() && lists[0].to_string().contains(APPROVER_GROUP));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reject_asks_for_a_reason_and_leaves_the_policy_alone() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    app.drain_outbox().await;
+    app.click(LEAD, "reject_expiry", id, &[]).await;
+    let opens = app.calls("views.open").await;
+    assert_eq!(opens.len(), 1);
+    assert_eq!(opens[0]["view"]["callback_id"], "expiry_reject");
+    let (status, a) = app
+        .submit_reject(LEAD, id, "Insurer says it is still active <!channel>")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(a["response_action"], "clear", "{a}");
+    let row = app.request_row(id).await;
+    assert_eq!(row.status, "REJECTED");
+    assert_eq!(row.decided_by.as_deref(), Some(LEAD));
+    assert_eq!(app.policy_status(row.policy_id).await.0, "ACTIVE");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM expiry_audit WHERE request_id = {id} AND event = 'REJECTED'"
+        ))
+        .await,
+        1
+    );
+    app.drain_outbox().await;
+    let reply = app
+        .calls("chat.postMessage")
+        .await
+        .into_iter()
+        .find(|p| !p["thread_ts"].is_null())
+        .expect("thread reply");
+    let text = reply["text"].as_str().unwrap();
+    assert!(text.contains("Rejected") && text.contains("still active"));
+    assert!(
+        text.contains("&lt;!channel&gt;"),
+        "mentions in reasons are escaped: {text}"
+    );
+    // Approving after the rejection changes nothing and tells the clicker who decided.
+    app.click(LEAD2, "approve_expiry", id, &[]).await;
+    assert_eq!(app.request_row(id).await.status, "REJECTED");
+    let eph = app.calls("chat.postEphemeral").await;
+    assert!(
+        eph.last().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<@{LEAD}>"))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn twenty_four_simultaneous_clicks_make_exactly_one_decision() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    app.drain_outbox().await;
+    let mut clicks = Vec::new();
+    for i in 0..24 {
+        let who = if i % 2 == 0 { LEAD } else { LEAD2 };
+        let retry: &[(&str, &str)] = if i % 3 == 0 {
+            &[
+                ("x-slack-retry-num", "1"),
+                ("x-slack-retry-reason", "http_timeout"),
+            ]
+        } else {
+            &[]
+        };
+        let payload = crate::payloads::button_click(who, "approve_expiry", id);
+        let app_ref = &app;
+        clicks.push(async move { app_ref.interaction(&payload, retry).await.status().as_u16() });
+    }
+    let statuses = futures::future::join_all(clicks).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_audit WHERE event = 'APPROVED'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_requests WHERE status = 'APPROVED'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM slack_outbox WHERE kind = 'thread_reply'")
+            .await,
+        1
+    );
+    let row = app.request_row(id).await;
+    assert_eq!(app.policy_status(row.policy_id).await.0, "EXPIRED");
+    app.drain_outbox().await;
+    let replies = app
+        .calls("chat.postMessage")
+        .await
+        .into_iter()
+        .filter(|p| !p["thread_ts"].is_null())
+        .count();
+    assert_eq!(replies, 1, "one thread reply");
+    // Late clickers are told who decided first; nobody who lost is told nothing.
+    let eph = app.calls("chat.postEphemeral").await;
+    let winner = row.decided_by.unwrap();
+    assert!(eph.iter().all(|e| {
+        e["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<@{winner}>"))
+    }));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_retried_click_changes_nothing_and_says_nothing_twice() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    app.click(LEAD, "approve_expiry", id, &[]).await;
+    let retry = [
+        ("x-slack-retry-num", "1"),
+        ("x-slack-retry-reason", "http_timeout"),
+    ];
+    assert_eq!(app.click(LEAD, "approve_expiry", id, &retry).await, 200);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_audit WHERE event = 'APPROVED'")
+            .await,
+        1
+    );
+    assert_eq!(app.calls("chat.postEphemeral").await.len(), 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM slack_outbox WHERE kind = 'thread_reply'")
+            .await,
+        1
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten() {
+    let app = spawn_app().await;
+    let id = file_simple(&app).await;
+    let policy = policy_of(cases::SIMPLE_RIDER);
+    let insurer_end = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    match app.primary() {
+        expire_bot::store::Db::Pg(p) => {
+            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
+                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
+        }
+        expire_bot::store::Db::Sqlite(p) => {
+            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
+                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
+        }
+    }
+    app.click(LEAD, "approve_expiry", id, &[]).await;
+    let row = app.request_row(id).await;
+    assert_eq!(row.status, "APPROVED");
+    assert_eq!(row.outcome.as_deref(), Some("ALREADY_EXPIRED"));
+    assert_eq!(
+        app.policy_status(policy).await,
+        ("EXPIRED".to_owned(), Some(insurer_end))
+    );
+    app.drain_outbox().await;
+    let reply = app
+        .calls("chat.postMessage")
+        .await
+        .into_iter()
+        .find(|p| !p["thread_ts"].is_null())
+        .unwrap();
+    assert!(
+        reply["text"]
+            .as_str()
+            .unwrap()
+            .contains("already been expired")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_flow_works_on_the_embedded_sqlite_database() {
+    let app = spawn_app_with(Options {
+        backend: Backend::Sqlite,
+        ..Options::default()
+    })
+    .await;
+    let (_, answer) = app
+        .submit_request(
+            AGENT,
+            "010-5550-1234",
+            Utc::now() - Duration::hours(1),
+            "CX-sqlite",
+        )
+        .await;
+    assert_eq!(
+        answer["view"]["callback_id"], "expiry_choose_policy",
+        "{answer}"
+    );
+    let new_policy = policy_of(cases::NEW_RIDER);
+    let (_, a) = app.submit_choice(AGENT, &answer["view"], new_policy).await;
+    assert_eq!(a["response_action"], "update", "{a}");
+    let id = app.only_request_id().await;
+    app.drain_outbox().await;
+    app.click(AGENT, "approve_expiry", id, &[]).await;
+    assert_eq!(app.request_row(id).await.status, "PENDING");
+    app.click(LEAD, "approve_expiry", id, &[]).await;
+    assert_eq!(app.request_row(id).await.status, "APPROVED");
+    assert_eq!(app.policy_status(new_policy).await.0, "EXPIRED");
+    app.drain_outbox().await;
+    assert_eq!(app.calls("chat.update").await.len(), 1);
+    assert_no_raw_pii_sent(&app).await;
+    app.stop().await;
+}

@@ -1,0 +1,537 @@
+//! `spawn_app()`: a real bot on port 0, a fresh database on the real PostgreSQL primary +
+//! streaming replica started by `scripts/test.sh` (or a fresh SQLite file), and a wiremock
+//! stand-in for the Slack Web API. Tests talk to the bot only through signed HTTP requests
+//! shaped like Slack's, and assert on the database and on what Slack received.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use expire_bot::app::{self, App, Running};
+use expire_bot::config::{Config, Mode};
+use expire_bot::slack::verify::sign;
+use expire_bot::store::{Db, Store, StoreConfig, seed};
+use serde_json::{Value, json};
+use sqlx::{PgPool, postgres::PgPoolOptions};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+pub const TEAM: &str = "T0TEAM";
+pub const APPROVAL_CHANNEL: &str = "C0APPROVE";
+pub const AGENT: &str = "U0AGENT";
+pub const LEAD: &str = "U0LEAD1";
+pub const LEAD2: &str = "U0LEAD2";
+pub const GROUP_LEAD: &str = "U0GROUPLEAD";
+pub const OUTSIDER: &str = "U0OUTSIDER";
+pub const APPROVER_GROUP: &str = "S0LEADS";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Options for [`spawn_app_with`].
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub backend: Backend,
+    pub ttl: &'static str,
+    pub read_fallback: &'static str,
+    /// Share this database instead of creating one (a second instance).
+    pub database: Option<TestDb>,
+    /// Share this Slack stand-in instead of creating one.
+    pub slack: Option<Arc<MockServer>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            backend: Backend::Postgres,
+            ttl: "24h",
+            read_fallback: "primary",
+            database: None,
+            slack: None,
+        }
+    }
+}
+
+/// One test's database: URLs of its primary and replica handles.
+#[derive(Clone, Debug)]
+#[allow(dead_code)] // read by some test modules only
+pub struct TestDb {
+    pub backend: Backend,
+    pub primary_url: String,
+    pub replica_url: String,
+    pub name: String,
+    _dir: Option<Arc<tempfile::TempDir>>,
+}
+
+#[allow(dead_code)]
+pub struct TestApp {
+    pub addr: String,
+    pub app: Arc<App>,
+    pub slack: Arc<MockServer>,
+    pub db: TestDb,
+    pub http: reqwest::Client,
+    running: Option<Running>,
+}
+
+fn env_or_panic(k: &str) -> String {
+    std::env::var(k).unwrap_or_else(|_| {
+        panic!("{k} is not set: run the tests with scripts/test.sh, which starts the PostgreSQL primary + replica")
+    })
+}
+
+static DB_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn with_db(url: &str, db: &str) -> String {
+    match url.rfind('/') {
+        Some(i) => format!("{}/{db}", &url[..i]),
+        None => url.to_owned(),
+    }
+}
+
+pub async fn admin_primary() -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&env_or_panic("TEST_PRIMARY_URL"))
+        .await
+        .expect("connect to the test primary")
+}
+
+/// Waits until the replica has replayed everything the primary has written so far.
+pub async fn wait_for_replay() {
+    let primary = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&env_or_panic("TEST_PRIMARY_URL"))
+        .await
+        .expect("primary");
+    let replica = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&env_or_panic("TEST_REPLICA_URL"))
+        .await
+        .expect("replica");
+    let target: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+        .fetch_one(&primary)
+        .await
+        .expect("primary lsn");
+    for _ in 0..600 {
+        let caught_up: Option<bool> =
+            sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn")
+                .bind(&target)
+                .fetch_one(&replica)
+                .await
+                .ok()
+                .flatten();
+        if caught_up == Some(true) {
+            primary.close().await;
+            replica.close().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("replica did not replay {target} within 30 s");
+}
+
+/// A fresh, migrated, seeded database.
+pub async fn fresh_db(backend: Backend) -> TestDb {
+    let n = DB_COUNTER.fetch_add(1, Ordering::SeqCst);
+    let name = format!("it_{}_{}", std::process::id(), n);
+    match backend {
+        Backend::Postgres => {
+            let admin = admin_primary().await;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let primary_url = with_db(&env_or_panic("TEST_PRIMARY_URL"), &name);
+            let replica_url = with_db(&env_or_panic("TEST_REPLICA_URL"), &name);
+            let store = Store::open(&StoreConfig {
+                primary_url: Some(primary_url.clone().into()),
+                replica_url: Some(replica_url.clone().into()),
+                max_connections: 2,
+            })
+            .expect("open store");
+            store.migrate().await.expect("migrate");
+            seed::seed_demo_if_empty(&store.primary, Utc::now())
+                .await
+                .expect("seed");
+            store.close().await;
+            wait_for_replay().await;
+            TestDb {
+                backend,
+                primary_url,
+                replica_url,
+                name,
+                _dir: None,
+            }
+        }
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = dir.path().join("expire-bot.db");
+            let primary_url = format!("sqlite://{}", file.display());
+            let store = Store::open(&StoreConfig {
+                primary_url: Some(primary_url.clone().into()),
+                replica_url: None,
+                max_connections: 2,
+            })
+            .expect("open store");
+            store.migrate().await.expect("migrate");
+            seed::seed_demo_if_empty(&store.primary, Utc::now())
+                .await
+                .expect("seed");
+            store.close().await;
+            TestDb {
+                backend,
+                replica_url: primary_url.clone(),
+                primary_url,
+                name,
+                _dir: Some(Arc::new(dir)),
+            }
+        }
+    }
+}
+
+/// Answers `chat.postMessage` like Slack: a fresh `ts` per message.
+struct PostMessage {
+    counter: AtomicU64,
+}
+
+impl Respond for PostMessage {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        let channel = body["channel"].as_str().unwrap_or("C0").to_owned();
+        let channel = if channel.starts_with('U') {
+            format!("D{}", &channel[1..])
+        } else {
+            channel
+        };
+        let ts = format!("1700000000.{n:06}");
+        ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true,
+            "channel": channel,
+            "ts": ts,
+            "message": {"type": "message", "text": body["text"], "ts": ts, "bot_id": "B0BOT", "user": "U0BOT"}
+        }))
+    }
+}
+
+/// A Slack Web API stand-in that answers every method the bot uses with `ok: true`.
+pub async fn slack_stand_in() -> Arc<MockServer> {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(PostMessage {
+            counter: AtomicU64::new(0),
+        })
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    // Answers as Slack documents them, so the client's response parsing is exercised too.
+    let view = json!({
+        "id": "V0MODAL1", "team_id": TEAM, "type": "modal", "blocks": [],
+        "private_metadata": "", "callback_id": "expiry_request", "state": {"values": {}},
+        "hash": "1700000000.AbCdEfGh", "title": {"type": "plain_text", "text": "Expire insurance"},
+        "clear_on_close": false, "notify_on_close": false, "close": null, "submit": null,
+        "previous_view_id": null, "root_view_id": "V0MODAL1", "app_id": "A0APP",
+        "external_id": "", "app_installed_team_id": TEAM, "bot_id": "B0BOT"
+    });
+    for (m, body) in [
+        ("views.open", json!({"ok": true, "view": view})),
+        (
+            "chat.update",
+            json!({
+                "ok": true, "channel": APPROVAL_CHANNEL, "ts": "1700000000.000001", "text": "updated",
+                "message": {"text": "updated", "user": "U0BOT", "bot_id": "B0BOT", "type": "message"}
+            }),
+        ),
+        (
+            "chat.postEphemeral",
+            json!({"ok": true, "message_ts": "1700000000.000002"}),
+        ),
+    ] {
+        Mock::given(method("POST"))
+            .and(path(format!("/api/{m}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .with_priority(5)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(path("/api/usergroups.users.list"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"ok": true, "users": [GROUP_LEAD]})),
+        )
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/auth.test"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "expire-bot",
+            "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"
+        })))
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    Arc::new(server)
+}
+
+pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
+    let mut vars: HashMap<&str, String> = HashMap::new();
+    vars.insert("SLACK_SIGNING_SECRET", SECRET.into());
+    vars.insert("SLACK_BOT_TOKEN", "xoxb-test-token".into());
+    vars.insert("SLACK_API_URL", format!("{slack_url}/api"));
+    vars.insert("APPROVAL_CHANNEL_ID", APPROVAL_CHANNEL.into());
+    vars.insert("APPROVER_USER_IDS", format!("{LEAD},{LEAD2},{AGENT}"));
+    vars.insert("APPROVER_USERGROUP_ID", APPROVER_GROUP.into());
+    vars.insert("DATABASE_URL", db.primary_url.clone());
+    if db.replica_url != db.primary_url {
+        vars.insert("DATABASE_REPLICA_URL", db.replica_url.clone());
+    }
+    vars.insert("REQUEST_TTL", opts.ttl.into());
+    vars.insert("READ_FALLBACK", opts.read_fallback.into());
+    vars.insert("DISPLAY_TZ", "Asia/Seoul".into());
+    Config::from_lookup(Mode::Serve, |k| vars.get(k).cloned()).expect("test config is valid")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(opts: Options) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if std::env::var("TEST_LOG").is_ok() {
+        expire_bot::telemetry::init_logging(Some(expire_bot::config::LogFormat::Pretty));
+    }
+    let db = match &opts.database {
+        Some(db) => db.clone(),
+        None => fresh_db(opts.backend).await,
+    };
+    let slack = match &opts.slack {
+        Some(s) => s.clone(),
+        None => slack_stand_in().await,
+    };
+    let config = config_for(&db, &slack.uri(), &opts);
+    let app = Arc::new(App::new(config).expect("app builds"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let running = app::start(app.clone(), listener).await.expect("start");
+    TestApp {
+        addr: format!("http://{}", running.addr),
+        app,
+        slack,
+        db,
+        http: reqwest::Client::new(),
+        running: Some(running),
+    }
+}
+
+/// What the bot sent to one Slack method, as JSON bodies (or query strings for GETs).
+pub async fn slack_calls(slack: &MockServer, method_name: &str) -> Vec<Value> {
+    slack
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == format!("/api/{method_name}"))
+        .map(|r| {
+            serde_json::from_slice(&r.body).unwrap_or_else(|_| json!({"query": r.url.query()}))
+        })
+        .collect()
+}
+
+impl TestApp {
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    pub fn primary(&self) -> &Db {
+        &self.app.store.primary
+    }
+
+    /// Posts `body` to `route` signed as Slack signs it.
+    pub async fn post_signed(
+        &self,
+        route: &str,
+        body: String,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let ts = Utc::now().timestamp();
+        let sig = sign(SECRET, ts, body.as_bytes());
+        let mut req = self
+            .http
+            .post(format!("{}{route}", self.addr))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", ts.to_string())
+            .header("x-slack-signature", sig)
+            .body(body);
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("request reaches the bot")
+    }
+
+    pub async fn slash(&self, user: &str, text: &str) -> reqwest::Response {
+        self.post_signed(
+            "/slack/commands",
+            crate::payloads::slash_command(user, text),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn interaction(&self, payload: &Value, extra: &[(&str, &str)]) -> reqwest::Response {
+        self.post_signed("/slack/interactions", crate::payloads::form(payload), extra)
+            .await
+    }
+
+    /// Submits the request modal; returns the HTTP status and the JSON answer (Null if empty).
+    pub async fn submit_request(
+        &self,
+        user: &str,
+        query: &str,
+        cancelled_at: DateTime<Utc>,
+        reason: &str,
+    ) -> (u16, Value) {
+        let resp = self
+            .interaction(
+                &crate::payloads::request_submission(user, query, cancelled_at.timestamp(), reason),
+                &[],
+            )
+            .await;
+        json_answer(resp).await
+    }
+
+    /// Submits the policy choice step, given the choice view the bot answered with.
+    pub async fn submit_choice(
+        &self,
+        user: &str,
+        choice_view: &Value,
+        policy_id: i64,
+    ) -> (u16, Value) {
+        let resp = self
+            .interaction(
+                &crate::payloads::choice_submission(user, choice_view, policy_id),
+                &[],
+            )
+            .await;
+        json_answer(resp).await
+    }
+
+    pub async fn click(
+        &self,
+        user: &str,
+        action_id: &str,
+        request_id: i64,
+        extra: &[(&str, &str)],
+    ) -> u16 {
+        let resp = self
+            .interaction(
+                &crate::payloads::button_click(user, action_id, request_id),
+                extra,
+            )
+            .await;
+        resp.status().as_u16()
+    }
+
+    pub async fn submit_reject(&self, user: &str, request_id: i64, reason: &str) -> (u16, Value) {
+        let resp = self
+            .interaction(
+                &crate::payloads::reject_submission(user, request_id, reason),
+                &[],
+            )
+            .await;
+        json_answer(resp).await
+    }
+
+    /// Runs the outbox until nothing is due (deterministic instead of waiting for the worker).
+    pub async fn drain_outbox(&self) {
+        for _ in 0..50 {
+            let _ = expire_bot::outbox::deliver_due(&self.app).await;
+            let pending: i64 = self
+                .scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL")
+                .await;
+            if pending == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// One i64 from the primary.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        expire_bot_scalar(self.primary(), sql).await
+    }
+
+    /// A policy's status on the primary.
+    pub async fn policy_status(&self, policy_id: i64) -> (String, Option<DateTime<Utc>>) {
+        match self.primary() {
+            Db::Pg(p) => sqlx::query_as(
+                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
+            )
+            .bind(policy_id)
+            .fetch_one(p)
+            .await
+            .expect("policy"),
+            Db::Sqlite(p) => sqlx::query_as(
+                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
+            )
+            .bind(policy_id)
+            .fetch_one(p)
+            .await
+            .expect("policy"),
+        }
+    }
+
+    pub async fn request_row(&self, id: i64) -> expire_bot::store::RequestRow {
+        expire_bot::store::get_request(self.primary(), id)
+            .await
+            .expect("db")
+            .expect("request exists")
+    }
+
+    /// The single request filed in this test's database.
+    pub async fn only_request_id(&self) -> i64 {
+        assert_eq!(
+            self.scalar("SELECT COUNT(*) FROM expiry_requests").await,
+            1,
+            "exactly one request filed"
+        );
+        self.scalar("SELECT MAX(id) FROM expiry_requests").await
+    }
+
+    pub async fn calls(&self, method_name: &str) -> Vec<Value> {
+        slack_calls(&self.slack, method_name).await
+    }
+}
+
+pub async fn expire_bot_scalar(db: &Db, sql: &str) -> i64 {
+    match db {
+        Db::Pg(p) => sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(p)
+            .await
+            .expect("scalar"),
+        Db::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(p)
+            .await
+            .expect("scalar"),
+    }
+}
+
+pub async fn json_answer(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, v)
+}

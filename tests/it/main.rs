@@ -1,0 +1,6 @@
+//! Integration tests: one binary (one link step) with a module per concern.
+
+mod flow;
+mod harness;
+mod payloads;
+mod security;
