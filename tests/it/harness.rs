@@ -206,10 +206,9 @@ impl Respond for PostMessage {
         let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         let channel = body["channel"].as_str().unwrap_or("C0").to_owned();
-        let channel = if channel.starts_with('U') {
-            format!("D{}", &channel[1..])
-        } else {
-            channel
+        let channel = match channel.strip_prefix('U') {
+            Some(rest) => format!("D{rest}"),
+            None => channel,
         };
         let ts = format!("1700000000.{n:06}");
         ResponseTemplate::new(200).set_body_json(json!({
