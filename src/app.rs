@@ -94,8 +94,9 @@ impl Running {
     /// stops the workers.
     pub async fn stop(self) {
         self.shutdown.cancel();
-        for t in self.tasks {
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, t).await;
+        let all = futures::future::join_all(self.tasks);
+        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+            tracing::warn!("in-flight work did not finish within the shutdown grace period");
         }
     }
 

@@ -44,9 +44,34 @@ pub struct Found {
     pub source: Role,
     /// Replication lag the replica reported alongside the lookup, when known.
     pub replica_lag_seconds: Option<f64>,
+    redactions: Redactions,
+}
+
+/// The raw details of the riders a lookup found, kept only so free text about them can be
+/// masked ([`Found::scrub`]); never readable, never printed.
+#[derive(Clone, Default)]
+struct Redactions(Vec<(String, String)>);
+
+impl std::fmt::Debug for Redactions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactions({} values)", self.0.len())
+    }
 }
 
 impl Found {
+    /// Masks, inside free text typed by an agent (a reason), the names and birth dates of
+    /// the riders this lookup found and every phone number: the text is shown in a
+    /// channel, and agents paste what is on their screen.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (raw, masked) in &self.redactions.0 {
+            if out.contains(raw.as_str()) {
+                out = out.replace(raw.as_str(), masked);
+            }
+        }
+        mask::scrub_phones(&out)
+    }
+
     pub fn riders_matched(&self) -> usize {
         let mut ids: Vec<i64> = self.candidates.iter().map(|c| c.rider_id).collect();
         ids.sort_unstable();
@@ -126,6 +151,27 @@ pub async fn find(
 fn build(rows: Vec<store::RiderPolicyRow>, source: Role, lag: Option<f64>) -> Found {
     let mut candidates = Vec::new();
     let mut without = 0;
+    let mut redactions = Redactions::default();
+    for row in &rows {
+        // A one-character name would mask every occurrence of that character.
+        if row.name.trim().chars().count() >= 2 {
+            redactions
+                .0
+                .push((row.name.trim().to_owned(), mask::name(&row.name)));
+        }
+        if let Some(b) = row.birth_date {
+            let masked = mask::birth_date(Some(b));
+            for form in ["%Y-%m-%d", "%Y.%m.%d", "%Y%m%d", "%Y/%m/%d"] {
+                redactions
+                    .0
+                    .push((b.format(form).to_string(), masked.clone()));
+            }
+        }
+    }
+    // Longest first, so "남궁민수" is replaced before a shorter name inside it.
+    redactions
+        .0
+        .sort_by_key(|(raw, _)| std::cmp::Reverse(raw.chars().count()));
     for row in rows {
         match (
             row.policy_id,
@@ -157,6 +203,7 @@ fn build(rows: Vec<store::RiderPolicyRow>, source: Role, lag: Option<f64>) -> Fo
         riders_without_active_policy: without,
         source,
         replica_lag_seconds: lag,
+        redactions,
     }
 }
 

@@ -112,6 +112,79 @@ pub fn policy_number(raw: &str) -> String {
     out
 }
 
+/// Masks every phone number written inside free text (a reason, a note), in any of the
+/// forms [`phone`] accepts, leaving the rest of the text as typed. People paste phone
+/// numbers into reasons; the reason is shown in a channel, so the number must not be.
+///
+/// Text is split into runs of phone-ish characters; within a run, up to four
+/// space-separated groups are tried together, longest first, so "CX 1234 010 1234 5678"
+/// masks the phone and keeps the ticket number.
+#[must_use]
+pub fn scrub_phones(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if !run.is_empty() {
+            out.push_str(&scrub_run(run));
+            run.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || c == '+' || is_phone_separator(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+fn looks_like_phone(candidate: &str) -> bool {
+    let t = candidate.trim_matches(|c: char| is_phone_separator(c));
+    if !t.starts_with(|c: char| c.is_ascii_digit() || c == '+') {
+        return false;
+    }
+    national_phone_digits(t).is_some_and(|d| matches!(d.len(), 10 | 11) && d.starts_with("01"))
+}
+
+fn scrub_run(run: &str) -> String {
+    // Keep the exact spacing: split on spaces, keeping the pieces' order.
+    let groups: Vec<&str> = run.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(groups.len());
+    let mut i = 0;
+    while i < groups.len() {
+        let mut matched = None;
+        for j in (i + 1..=groups.len().min(i + 4)).rev() {
+            let joined = groups[i..j].join(" ");
+            if looks_like_phone(&joined) {
+                matched = Some((j, joined));
+                break;
+            }
+        }
+        match matched {
+            Some((j, joined)) => {
+                let core = joined.trim_matches(|c: char| is_phone_separator(c));
+                let start = joined.find(core).unwrap_or(0);
+                let end = start + core.len();
+                out.push(format!(
+                    "{}{}{}",
+                    &joined[..start],
+                    phone(core),
+                    &joined[end..]
+                ));
+                i = j;
+            }
+            None => {
+                out.push(groups[i].to_owned());
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +408,39 @@ mod tests {
             let hidden = input.len() - shown;
             prop_assert!(output[..hidden].iter().all(|c| *c == '*'));
             prop_assert_eq!(&output[hidden..], &input[hidden..]);
+        }
+    }
+
+    #[test]
+    fn scrub_phones_masks_numbers_in_free_text_only() {
+        assert_eq!(
+            scrub_phones("rider 010-1234-5678 called, CX-4821"),
+            "rider 010-****-5678 called, CX-4821"
+        );
+        assert_eq!(
+            scrub_phones("call +82 10 1234 5678 now"),
+            "call 010-****-5678 now"
+        );
+        assert_eq!(
+            scrub_phones("CX 1234 010 1234 5678"),
+            "CX 1234 010-****-5678"
+        );
+        assert_eq!(scrub_phones("(01012345678)"), "(010-****-5678)");
+        assert_eq!(
+            scrub_phones("ticket 12345, 2026-11-28"),
+            "ticket 12345, 2026-11-28"
+        );
+        assert_eq!(scrub_phones("홍길동 010.9876.5432"), "홍길동 010-****-5432");
+        assert_eq!(scrub_phones(""), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scrub_phones_never_panics_and_hides_the_middle(prefix in "\\PC{0,20}", middle in "[0-9]{4}", last in "[0-9]{4}", suffix in "\\PC{0,20}") {
+            let text = format!("{prefix} 010-{middle}-{last} {suffix}");
+            let scrubbed = scrub_phones(&text);
+            let needle = format!("010-{middle}-{last}");
+            proptest::prop_assert!(!scrubbed.contains(&needle));
         }
     }
 }

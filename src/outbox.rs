@@ -93,9 +93,11 @@ enum Delivery {
     NotYet,
 }
 
+/// 0.5 s, 1 s, 2 s, … up to ten minutes: quick recovery from a blip, no hammering of an
+/// outage.
 fn backoff(attempts_before: i32) -> Duration {
-    let exp = attempts_before.clamp(0, 10) as u32;
-    Duration::from_secs(2u64.saturating_pow(exp)).min(MAX_BACKOFF)
+    let exp = attempts_before.clamp(0, 16) as u32;
+    Duration::from_millis(500u64.saturating_mul(2u64.saturating_pow(exp))).min(MAX_BACKOFF)
 }
 
 async fn deliver(app: &App, row: &OutboxRow) -> Result<Delivery, SlackCallError> {

@@ -19,6 +19,13 @@ use crate::config::LogFormat;
 pub fn init_logging(format: Option<LogFormat>) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,slack_morphism=warn,hyper=warn"));
+    // slack-morphism's Socket Mode client traces whole envelopes, slash-command text
+    // included; that text may be a phone number, so it never goes below debug, even
+    // under RUST_LOG=trace.
+    let filter = match "slack_morphism::hyper_tokio::socket_mode=debug".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let format = format.unwrap_or(if std::io::stderr().is_terminal() {
         LogFormat::Pretty
     } else {

@@ -139,6 +139,12 @@ fn lag_note(found: &lookup::Found) -> Option<String> {
         })
 }
 
+/// The reason with the riders' personal data masked. Masking keeps the text non-empty,
+/// so it stays a valid [`Reason`]; should it not, the original is kept rather than lost.
+fn scrubbed(found: &lookup::Found, reason: &Reason) -> Reason {
+    Reason::parse(&found.scrub(reason.as_str())).unwrap_or_else(|_| reason.clone())
+}
+
 async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> Reply {
     match app.requesters.contains(&app.slack, user).await {
         Ok(true) => {}
@@ -216,7 +222,7 @@ async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) ->
                 user,
                 candidate,
                 cancelled_at,
-                reason,
+                scrubbed(&found, &reason),
                 action::RIDER_QUERY,
                 lag_note(&found),
             )
@@ -225,7 +231,7 @@ async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) ->
         _ => {
             let meta = ChoiceMeta {
                 at: cancelled_at.timestamp(),
-                reason: reason.as_str().to_owned(),
+                reason: found.scrub(reason.as_str()),
                 choices: found
                     .candidates
                     .iter()
@@ -308,7 +314,7 @@ async fn submit_choice(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
         user,
         candidate,
         cancelled_at,
-        reason,
+        scrubbed(&found, &reason),
         action::POLICY,
         lag_note(&found),
     )
@@ -415,7 +421,7 @@ async fn submit_reject(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
     let raw = state_value(view, action::REJECT_REASON)
         .and_then(|v| v.value.clone())
         .unwrap_or_default();
-    let reason = match Reason::parse(&raw) {
+    let reason = match Reason::parse(&crate::mask::scrub_phones(&raw)) {
         Ok(r) => r,
         Err(_) => return errors(action::REJECT_REASON, "Say why the request is rejected."),
     };

@@ -607,3 +607,28 @@ async fn the_same_flow_works_on_the_embedded_sqlite_database() {
     assert_no_raw_pii_sent(&app).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
+    let app = spawn_app().await;
+    let at = Utc::now() - Duration::hours(1);
+    let (_, choice) = app
+        .submit_request(
+            AGENT,
+            "+82 10-5550-1234",
+            at,
+            "withdrawn 홍길동 (1990-03-14) called from 010-5550-1234, CX-88",
+        )
+        .await;
+    let withdrawn_policy = policy_of(cases::WITHDRAWN_RIDER);
+    let (_, a) = app
+        .submit_choice(AGENT, &choice["view"], withdrawn_policy)
+        .await;
+    assert_eq!(a["response_action"], "update", "{a}");
+    let id = app.only_request_id().await;
+    assert_eq!(
+        app.request_row(id).await.reason,
+        "withdrawn 홍*동 (1990-**-**) called from 010-****-1234, CX-88"
+    );
+    app.stop().await;
+}

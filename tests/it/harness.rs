@@ -86,6 +86,8 @@ fn env_or_panic(k: &str) -> String {
 }
 
 static DB_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Keeps `ts` values unique across remounts of the stand-in.
+static TS_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn with_db(url: &str, db: &str) -> String {
     match url.rfind('/') {
@@ -114,7 +116,7 @@ pub async fn wait_for_replay() {
         .connect(&env_or_panic("TEST_REPLICA_URL"))
         .await
         .expect("replica");
-    let target: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+    let target: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
         .fetch_one(&primary)
         .await
         .expect("primary lsn");
@@ -223,13 +225,19 @@ impl Respond for PostMessage {
 /// A Slack Web API stand-in that answers every method the bot uses with `ok: true`.
 pub async fn slack_stand_in() -> Arc<MockServer> {
     let server = MockServer::start().await;
+    mount_slack_ok(&server).await;
+    Arc::new(server)
+}
+
+/// Mounts the healthy answers (again after a `reset()`, when Slack "comes back").
+pub async fn mount_slack_ok(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
         .respond_with(PostMessage {
-            counter: AtomicU64::new(0),
+            counter: AtomicU64::new(TS_COUNTER.fetch_add(1000, Ordering::SeqCst)),
         })
         .with_priority(5)
-        .mount(&server)
+        .mount(server)
         .await;
     // Answers as Slack documents them, so the client's response parsing is exercised too.
     let view = json!({
@@ -258,7 +266,7 @@ pub async fn slack_stand_in() -> Arc<MockServer> {
             .and(path(format!("/api/{m}")))
             .respond_with(ResponseTemplate::new(200).set_body_json(body))
             .with_priority(5)
-            .mount(&server)
+            .mount(server)
             .await;
     }
     Mock::given(path("/api/usergroups.users.list"))
@@ -266,7 +274,7 @@ pub async fn slack_stand_in() -> Arc<MockServer> {
             ResponseTemplate::new(200).set_body_json(json!({"ok": true, "users": [GROUP_LEAD]})),
         )
         .with_priority(5)
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(path("/api/auth.test"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -274,9 +282,8 @@ pub async fn slack_stand_in() -> Arc<MockServer> {
             "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"
         })))
         .with_priority(5)
-        .mount(&server)
+        .mount(server)
         .await;
-    Arc::new(server)
 }
 
 pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
@@ -362,19 +369,7 @@ impl TestApp {
         body: String,
         extra: &[(&str, &str)],
     ) -> reqwest::Response {
-        let ts = Utc::now().timestamp();
-        let sig = sign(SECRET, ts, body.as_bytes());
-        let mut req = self
-            .http
-            .post(format!("{}{route}", self.addr))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", ts.to_string())
-            .header("x-slack-signature", sig)
-            .body(body);
-        for (k, v) in extra {
-            req = req.header(*k, *v);
-        }
-        req.send().await.expect("request reaches the bot")
+        send_signed(&self.http, &self.addr, route, body, extra).await
     }
 
     pub async fn slash(&self, user: &str, text: &str) -> reqwest::Response {
@@ -509,6 +504,28 @@ impl TestApp {
     pub async fn calls(&self, method_name: &str) -> Vec<Value> {
         slack_calls(&self.slack, method_name).await
     }
+}
+
+/// Posts `body` to `addr` + `route`, signed as Slack signs it.
+pub async fn send_signed(
+    http: &reqwest::Client,
+    addr: &str,
+    route: &str,
+    body: String,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let ts = Utc::now().timestamp();
+    let sig = sign(SECRET, ts, body.as_bytes());
+    let mut req = http
+        .post(format!("{addr}{route}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts.to_string())
+        .header("x-slack-signature", sig)
+        .body(body);
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    req.send().await.expect("request reaches the bot")
 }
 
 pub async fn expire_bot_scalar(db: &Db, sql: &str) -> i64 {

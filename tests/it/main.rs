@@ -3,4 +3,6 @@
 mod flow;
 mod harness;
 mod payloads;
+mod process;
+mod reliability;
 mod security;
