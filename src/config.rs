@@ -55,6 +55,9 @@ pub struct Config {
     pub request_ttl: Duration,
     pub read_fallback: ReadFallback,
     pub log_format: Option<LogFormat>,
+    /// Replication lag from which agents are warned with their lookup and `/readyz`
+    /// reports the replica as lagging (`REPLICA_LAG_WARN`, default 30s; not in the contract).
+    pub replica_lag_warn: Duration,
 }
 
 /// The file the embedded default database lives in.
@@ -225,6 +228,16 @@ impl Config {
             }
         };
 
+        let replica_lag_warn = match var("REPLICA_LAG_WARN") {
+            None => Duration::from_secs(30),
+            Some(v) => parse_duration(&v).unwrap_or_else(|| {
+                problems.push(format!(
+                    "REPLICA_LAG_WARN \"{v}\" is not a duration: use a number and a unit, e.g. 30s or 2m."
+                ));
+                Duration::from_secs(30)
+            }),
+        };
+
         let log_format = match var("LOG_FORMAT").as_deref() {
             None => None,
             Some("json") => Some(LogFormat::Json),
@@ -257,6 +270,7 @@ impl Config {
             request_ttl,
             read_fallback,
             log_format,
+            replica_lag_warn,
         })
     }
 

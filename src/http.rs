@@ -199,6 +199,7 @@ async fn readyz(State(state): State<HttpState>) -> Response {
         "replica": if replica_ok { "up" } else { "down" },
         "down": down,
         "replica_lag_seconds": lag,
+        "replica_lagging": lag.is_some_and(|l| l >= app.config.replica_lag_warn.as_secs_f64()),
         "slack_last_call": slack,
     });
     let status = if down.is_empty() {

@@ -27,8 +27,6 @@ const FILE_BUDGET: Duration = Duration::from_millis(700);
 /// How long a click waits for its decision before Slack is acknowledged anyway (the
 /// decision then completes in the background and the clicker is told by message).
 const DECIDE_BUDGET: Duration = Duration::from_millis(2500);
-/// Replica lag worth telling the agent about.
-const LAG_WORTH_MENTIONING_S: f64 = 30.0;
 
 /// Dispatches one interaction payload.
 pub async fn handle(app: &Arc<App>, event: SlackInteractionEvent, retry: bool) -> Reply {
@@ -122,7 +120,7 @@ fn time_problem(p: &TimeProblem, app: &App) -> String {
     }
 }
 
-fn lag_note(found: &lookup::Found) -> Option<String> {
+fn lag_note(found: &lookup::Found, warn_after: std::time::Duration) -> Option<String> {
     if found.source == crate::store::Role::Primary {
         return Some(
             ":warning: The read replica was unavailable, so this lookup was answered by the primary database."
@@ -131,7 +129,7 @@ fn lag_note(found: &lookup::Found) -> Option<String> {
     }
     found
         .replica_lag_seconds
-        .filter(|lag| *lag >= LAG_WORTH_MENTIONING_S)
+        .filter(|lag| *lag >= warn_after.as_secs_f64())
         .map(|lag| {
             format!(
                 ":warning: The read replica is {lag:.0} s behind; a change made in the last {lag:.0} s may not show yet."
@@ -224,7 +222,7 @@ async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) ->
                 cancelled_at,
                 scrubbed(&found, &reason),
                 action::RIDER_QUERY,
-                lag_note(&found),
+                lag_note(&found, app.config.replica_lag_warn),
             )
             .await
         }
@@ -316,7 +314,7 @@ async fn submit_choice(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
         cancelled_at,
         scrubbed(&found, &reason),
         action::POLICY,
-        lag_note(&found),
+        lag_note(&found, app.config.replica_lag_warn),
     )
     .await
 }

@@ -225,7 +225,7 @@ impl Store {
 
 fn open_pool(url: &str, role: Role, max_connections: u32) -> anyhow::Result<Db> {
     let acquire = match role {
-        Role::Primary => Duration::from_secs(2),
+        Role::Primary => Duration::from_millis(1500),
         Role::Replica => Duration::from_millis(1000),
     };
     if url.starts_with("sqlite:") {

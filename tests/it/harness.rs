@@ -44,6 +44,8 @@ pub struct Options {
     pub database: Option<TestDb>,
     /// Share this Slack stand-in instead of creating one.
     pub slack: Option<Arc<MockServer>>,
+    /// More environment variables for the bot.
+    pub env: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             read_fallback: "primary",
             database: None,
             slack: None,
+            env: Vec::new(),
         }
     }
 }
@@ -301,6 +304,9 @@ pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
     vars.insert("REQUEST_TTL", opts.ttl.into());
     vars.insert("READ_FALLBACK", opts.read_fallback.into());
     vars.insert("DISPLAY_TZ", "Asia/Seoul".into());
+    for (k, v) in &opts.env {
+        vars.insert(k, (*v).to_owned());
+    }
     Config::from_lookup(Mode::Serve, |k| vars.get(k).cloned()).expect("test config is valid")
 }
 
