@@ -152,11 +152,11 @@ start_server() { # DATADIR LOGFILE NAME
     fi
 }
 
-stop_server() { # DATADIR NAME
-    local data=$1 name=$2
+stop_server() { # DATADIR NAME [MODE]
+    local data=$1 name=$2 mode=${3:-immediate}
     [[ -d $data ]] || return 0
     if [[ -f "$data/postmaster.pid" ]]; then
-        as_pg pg_ctl -D "$data" -m immediate -w -t "$TIMEOUT" stop >/dev/null 2>&1 \
+        as_pg pg_ctl -D "$data" -m "$mode" -w -t "$TIMEOUT" stop >/dev/null 2>&1 \
             || log "($name was not running)"
     fi
 }
@@ -284,7 +284,9 @@ EOF
 cmd_stop_one() { # primary|replica
     require_cluster
     check_bin
-    stop_server "$DIR/$1" "$1"
+    # "fast", not "immediate": the test cluster runs with synchronous_commit=off, so an
+    # immediate stop can drop the last commits, which no fault test means to simulate.
+    stop_server "$DIR/$1" "$1" fast
 }
 
 cmd_start_primary() {

@@ -140,7 +140,11 @@ impl Drop for ResumeReplay {
 #[tokio::test]
 async fn replica_down_falls_back_to_the_primary_or_asks_to_retry() {
     let _serial = SERIAL.lock().await;
-    let fallback = spawn_app().await;
+    let fallback = spawn_app_with(Options {
+        fallback_grant: true,
+        ..Options::default()
+    })
+    .await;
     let refuse = spawn_app_with(Options {
         read_fallback: "off",
         ..Options::default()

@@ -46,6 +46,8 @@ pub struct Options {
     pub slack: Option<Arc<MockServer>>,
     /// More environment variables for the bot.
     pub env: Vec<(&'static str, &'static str)>,
+    /// Grant the primary role what `READ_FALLBACK=primary` needs to read there.
+    pub fallback_grant: bool,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             database: None,
             slack: None,
             env: Vec::new(),
+            fallback_grant: false,
         }
     }
 }
@@ -66,8 +69,11 @@ impl Default for Options {
 #[allow(dead_code)] // read by some test modules only
 pub struct TestDb {
     pub backend: Backend,
+    /// What the bot gets: the least-privilege roles of `docs/db-roles.sql`.
     pub primary_url: String,
     pub replica_url: String,
+    /// The tables' owner, for the tests' own setup and assertions.
+    pub admin_url: String,
     pub name: String,
     _dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -76,6 +82,8 @@ pub struct TestDb {
 pub struct TestApp {
     pub addr: String,
     pub app: Arc<App>,
+    /// The owner's handle on the primary, for assertions the bot's role may not make.
+    pub admin: Db,
     pub slack: Arc<MockServer>,
     pub db: TestDb,
     pub http: reqwest::Client,
@@ -141,8 +149,46 @@ pub async fn wait_for_replay() {
     panic!("replica did not replay {target} within 30 s");
 }
 
-/// A fresh, migrated, seeded database.
+/// Role set-up touches cluster-wide catalogs; concurrent runs would trip over each other.
+static ROLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Applies `docs/db-roles.sql` to one database with psql, exactly as an operator would.
+async fn apply_roles(admin_url: &str, fallback: bool) {
+    let _guard = ROLES.lock().await;
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/db-roles.sql");
+    let out = tokio::process::Command::new("psql")
+        .arg(admin_url)
+        .args([
+            "-q",
+            "-v",
+            "writer_password=test-writer",
+            "-v",
+            "reader_password=test-reader",
+        ])
+        .arg("-v")
+        .arg(format!("fallback={fallback}"))
+        .args(["-f", file])
+        .output()
+        .await
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "docs/db-roles.sql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn as_role(url: &str, role: &str) -> String {
+    url.replacen("postgres://postgres@", &format!("postgres://{role}@"), 1)
+}
+
+/// A fresh, migrated, seeded database; the bot's roles have no lookup rights on the primary.
 pub async fn fresh_db(backend: Backend) -> TestDb {
+    fresh_db_with(backend, false).await
+}
+
+/// As [`fresh_db`]; `fallback` also grants what `READ_FALLBACK=primary` needs on the primary.
+pub async fn fresh_db_with(backend: Backend, fallback: bool) -> TestDb {
     let n = DB_COUNTER.fetch_add(1, Ordering::SeqCst);
     let name = format!("it_{}_{}", std::process::id(), n);
     match backend {
@@ -166,11 +212,13 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
                 .await
                 .expect("seed");
             store.close().await;
+            apply_roles(&primary_url, fallback).await;
             wait_for_replay().await;
             TestDb {
                 backend,
-                primary_url,
-                replica_url,
+                admin_url: primary_url.clone(),
+                primary_url: as_role(&primary_url, "expire_bot_writer"),
+                replica_url: as_role(&replica_url, "expire_bot_reader"),
                 name,
                 _dir: None,
             }
@@ -193,6 +241,7 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
             TestDb {
                 backend,
                 replica_url: primary_url.clone(),
+                admin_url: primary_url.clone(),
                 primary_url,
                 name,
                 _dir: Some(Arc::new(dir)),
@@ -321,7 +370,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     }
     let db = match &opts.database {
         Some(db) => db.clone(),
-        None => fresh_db(opts.backend).await,
+        None => fresh_db_with(opts.backend, opts.fallback_grant).await,
     };
     let slack = match &opts.slack {
         Some(s) => s.clone(),
@@ -333,9 +382,17 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         .await
         .expect("bind");
     let running = app::start(app.clone(), listener).await.expect("start");
+    let admin = Store::open(&StoreConfig {
+        primary_url: Some(db.admin_url.clone().into()),
+        replica_url: None,
+        max_connections: 4,
+    })
+    .expect("admin handle")
+    .primary;
     TestApp {
         addr: format!("http://{}", running.addr),
         app,
+        admin,
         slack,
         db,
         http: reqwest::Client::new(),
@@ -364,8 +421,9 @@ impl TestApp {
         }
     }
 
+    /// The owner's handle on the primary (the bot's own role may not read everything).
     pub fn primary(&self) -> &Db {
-        &self.app.store.primary
+        &self.admin
     }
 
     /// Posts `body` to `route` signed as Slack signs it.

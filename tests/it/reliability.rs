@@ -78,8 +78,8 @@ async fn wait_outbox_empty(db: &expire_bot::store::Db) {
 
 async fn db_handle(db: &TestDb) -> expire_bot::store::Store {
     expire_bot::store::Store::open(&expire_bot::store::StoreConfig {
-        primary_url: Some(db.primary_url.clone().into()),
-        replica_url: Some(db.replica_url.clone().into()),
+        primary_url: Some(db.admin_url.clone().into()),
+        replica_url: None,
         max_connections: 4,
     })
     .expect("store")
@@ -526,7 +526,7 @@ async fn a_slow_replica_still_answers_the_agent_in_time() {
     // the lookup there, as a long migration or a stuck vacuum would.
     let admin = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
-        .connect(&app.db.primary_url)
+        .connect(&app.db.admin_url)
         .await
         .unwrap();
     let mut tx = admin.begin().await.unwrap();
