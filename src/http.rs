@@ -13,8 +13,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
-use slack_morphism::prelude::{SlackCommandEvent, SlackInteractionEvent};
+use slack_morphism::prelude::SlackInteractionEvent;
 
 use crate::app::App;
 use crate::error::AppError;
@@ -105,8 +104,8 @@ async fn slack_commands(
     let started = Instant::now();
     let body = body.map_err(|e| refused("command", body_error(e)))?;
     let body = verified(&state, &headers, &body).map_err(|e| refused("command", e))?;
-    let command: SlackCommandEvent = serde_urlencoded::from_bytes(body)
-        .map_err(|_| refused("command", AppError::BadRequest("malformed slash command")))?;
+    let command = crate::slack::parse_command(body)
+        .map_err(|e| refused("command", AppError::BadRequest(e.0)))?;
     let span = tracing::info_span!(
         "slack_request",
         kind = "command",
@@ -119,11 +118,6 @@ async fn slack_commands(
     Ok(respond("command", started, reply))
 }
 
-#[derive(Deserialize)]
-struct InteractionForm {
-    payload: String,
-}
-
 async fn slack_interactions(
     State(state): State<HttpState>,
     headers: HeaderMap,
@@ -132,18 +126,8 @@ async fn slack_interactions(
     let started = Instant::now();
     let body = body.map_err(|e| refused("interaction", body_error(e)))?;
     let body = verified(&state, &headers, &body).map_err(|e| refused("interaction", e))?;
-    let form: InteractionForm = serde_urlencoded::from_bytes(body).map_err(|_| {
-        refused(
-            "interaction",
-            AppError::BadRequest("malformed interaction form"),
-        )
-    })?;
-    let event: SlackInteractionEvent = serde_json::from_str(&form.payload).map_err(|_| {
-        refused(
-            "interaction",
-            AppError::BadRequest("malformed interaction payload"),
-        )
-    })?;
+    let event = crate::slack::parse_interaction(body)
+        .map_err(|e| refused("interaction", AppError::BadRequest(e.0)))?;
     let kind = match &event {
         SlackInteractionEvent::ViewSubmission(_) => "view_submission",
         SlackInteractionEvent::BlockActions(_) => "block_actions",

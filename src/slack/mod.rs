@@ -14,6 +14,28 @@ pub mod views;
 
 use slack_morphism::prelude::*;
 
+/// A signed body that is not a payload the bot can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed Slack payload: {0}")]
+pub struct Malformed(pub &'static str);
+
+/// Parses a slash command's form body.
+pub fn parse_command(body: &[u8]) -> Result<SlackCommandEvent, Malformed> {
+    serde_urlencoded::from_bytes(body).map_err(|_| Malformed("slash command form"))
+}
+
+#[derive(serde::Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+/// Parses an interaction's form body (`payload=` JSON).
+pub fn parse_interaction(body: &[u8]) -> Result<SlackInteractionEvent, Malformed> {
+    let form: InteractionForm =
+        serde_urlencoded::from_bytes(body).map_err(|_| Malformed("interaction form"))?;
+    serde_json::from_str(&form.payload).map_err(|_| Malformed("interaction payload"))
+}
+
 /// What Slack gets back for a command or an interaction: the HTTP body, or the payload of
 /// a Socket Mode acknowledgement.
 #[derive(Debug, Clone, PartialEq)]
