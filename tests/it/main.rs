@@ -2,5 +2,6 @@
 
 mod flow;
 mod harness;
+mod metrics;
 mod payloads;
 mod security;
