@@ -24,7 +24,9 @@ use std::sync::OnceLock;
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
@@ -41,21 +43,27 @@ pub fn init_logging(format: Option<LogFormat>) {
     });
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init(),
+        LogFormat::Json => registry.with(json_layer(std::io::stderr)).try_init(),
         LogFormat::Pretty => registry
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .try_init(),
     };
     // A second init (tests start many apps in one process) is harmless.
     let _ = result;
+}
+
+/// One JSON object per line: the event's fields plus those of the span it happened in (for a
+/// Slack request: kind, transport, team, user, slack_request_id, expiry_request_id).
+fn json_layer<S, W>(writer: W) -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(writer)
 }
 
 static METRICS: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -281,4 +289,83 @@ pub fn slack_request_span(
 /// every later line of that request (and of tasks spawned in it) carries it.
 pub fn record_expiry_request(id: i64) {
     tracing::Span::current().record("expiry_request_id", id);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    /// Collects what the JSON layer writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> MakeWriter<'w> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'w self) -> Captured {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_slack_request_span_and_the_expiry_request_id_once_known() {
+        let out = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(json_layer(out.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let span = slack_request_span("block_actions", "http", "T0TEAM", "U0LEAD", "abc123");
+            let _entered = span.enter();
+            tracing::info!("before the id is known");
+            record_expiry_request(42);
+            tracing::warn!(error = "boom: cause", "after");
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        let span = &lines[0]["span"];
+        assert_eq!(span["name"], "slack_request");
+        assert_eq!(span["kind"], "block_actions");
+        assert_eq!(span["transport"], "http");
+        assert_eq!(span["team"], "T0TEAM");
+        assert_eq!(span["user"], "U0LEAD");
+        assert_eq!(span["slack_request_id"], "abc123");
+        assert!(span.get("expiry_request_id").is_none(), "{text}");
+        assert_eq!(lines[1]["span"]["expiry_request_id"], 42);
+        assert_eq!(lines[1]["level"], "WARN");
+        assert_eq!(lines[1]["fields"]["error"], "boom: cause");
+    }
+
+    #[test]
+    fn request_ids_from_a_proxy_are_kept_only_when_they_are_plain_tokens() {
+        assert_eq!(request_id(Some("req-42.a_b")), "req-42.a_b");
+        for odd in ["", "has space", "quote\"", "new\nline", &"x".repeat(65)] {
+            let id = request_id(Some(odd));
+            assert_eq!(id.len(), 16, "{odd:?} replaced by a fresh id");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        }
+        assert_ne!(request_id(None), request_id(None));
+    }
+
+    #[test]
+    fn chain_joins_every_cause() {
+        let e = anyhow::anyhow!("root cause")
+            .context("middle")
+            .context("top");
+        assert_eq!(chain(e.as_ref()), "top: middle: root cause");
+    }
 }
