@@ -303,8 +303,13 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    if std::env::var("TEST_LOG").is_ok() {
-        expire_bot::telemetry::init_logging(Some(expire_bot::config::LogFormat::Pretty));
+    // TEST_LOG=1 prints the bot's logs readably; TEST_LOG=json as production writes them.
+    if let Ok(v) = std::env::var("TEST_LOG") {
+        expire_bot::telemetry::init_logging(Some(if v == "json" {
+            expire_bot::config::LogFormat::Json
+        } else {
+            expire_bot::config::LogFormat::Pretty
+        }));
     }
     let db = match &opts.database {
         Some(db) => db.clone(),
