@@ -1,53 +1,89 @@
--- expire-bot's least-privilege database roles (PostgreSQL).
+-- expire-bot's two least-privilege database roles. Run with psql, as a superuser or the
+-- owner of the tables, on the PRIMARY, in the bot's database, AFTER `expire-bot migrate`
+-- (the grants name the bot's tables, so they must exist). Roles are cluster-wide and reach
+-- the streaming replica through replication, like every other change.
 --
--- Run once per database, as the owner of the tables, on the PRIMARY (roles and grants reach
--- the replica through replication):
---
---   psql "$OWNER_URL" -v writer_password='…' -v reader_password='…' -v fallback=false \
+--   psql "postgres://admin@primary/expire_bot" -v ON_ERROR_STOP=1 \
+--        -v primary_password="$PRIMARY_PW" -v replica_password="$REPLICA_PW" \
 --        -f docs/db-roles.sql
 --
--- Then point the bot at them:
---   DATABASE_URL=postgres://expire_bot_writer:…@primary/db
---   DATABASE_REPLICA_URL=postgres://expire_bot_reader:…@replica/db
--- and run `expire-bot migrate` with the owner's URL, never with these roles.
+-- Then:  DATABASE_URL=postgres://expire_bot_primary:$PRIMARY_PW@primary/expire_bot
+--        DATABASE_REPLICA_URL=postgres://expire_bot_replica:$REPLICA_PW@replica/expire_bot
 --
--- The integration tests run the bot with exactly these roles (tests/it/harness.rs), so a
--- statement that needs more than is granted here fails the suite.
+-- Safe to run again (after a migration, or to rotate passwords): roles are created only if
+-- missing, and every grant is revoked and given anew, so the result never drifts.
+--
+-- Optional: -v read_fallback_on_primary=1 also lets the primary role read riders and
+-- policies, which READ_FALLBACK=primary (the bot's default) needs to answer lookups from
+-- the primary while the replica is down. Without it, run the bot with READ_FALLBACK=off:
+-- the contract's rule "on the primary the bot never reads riders" is then enforced by the
+-- database itself, not only by the code.
+--
+-- `expire-bot migrate` itself needs DDL rights (CREATE on the schema); run it as the
+-- tables' owner, never as one of these two roles.
 
 \set ON_ERROR_STOP on
 
-SELECT format('CREATE ROLE expire_bot_writer LOGIN PASSWORD %L', :'writer_password')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'expire_bot_writer') \gexec
-SELECT format('CREATE ROLE expire_bot_reader LOGIN PASSWORD %L', :'reader_password')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'expire_bot_reader') \gexec
-
-SELECT format('GRANT CONNECT ON DATABASE %I TO expire_bot_writer, expire_bot_reader', current_database()) \gexec
-GRANT USAGE ON SCHEMA public TO expire_bot_writer, expire_bot_reader;
-
--- Start from nothing, so re-running this file also takes back what it no longer grants.
-REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox
-    FROM expire_bot_writer, expire_bot_reader;
-
--- PRIMARY (expire_bot_writer): exactly what filing, the approval transaction and the
--- Slack outbox touch. No access to riders at all; on the company's policy table only the
--- columns the transaction locks, re-checks and sets. (SELECT … FOR UPDATE needs the UPDATE
--- privilege, which the expiry needs anyway.)
-GRANT SELECT (id, status, valid_until), UPDATE (status, valid_until)
-    ON hourly_insurance_policies TO expire_bot_writer;
-GRANT SELECT, INSERT, UPDATE ON expiry_requests, slack_outbox TO expire_bot_writer;
--- The audit trail is append-only for the bot: it may add records, never read back,
--- change or remove them (a trigger also refuses UPDATE and DELETE for everyone).
-GRANT INSERT ON expiry_audit TO expire_bot_writer;
-
--- REPLICA (expire_bot_reader): SELECT only, and read-only by default even if pointed at
--- the primary by mistake.
-GRANT SELECT ON riders, hourly_insurance_policies, expiry_requests, expiry_audit
-    TO expire_bot_reader;
-ALTER ROLE expire_bot_reader SET default_transaction_read_only = on;
-
--- READ_FALLBACK=primary (the default) lets lookups fall back to the primary when the
--- replica is down; that needs read access to the lookup tables there. With
--- READ_FALLBACK=off, run this file with -v fallback=false and the writer never sees riders.
-\if :fallback
-GRANT SELECT ON riders, hourly_insurance_policies TO expire_bot_writer;
+-- Fail early, with a plain message and a non-zero exit, when a password was not given.
+\if :{?primary_password}
+\else
+DO $$ BEGIN RAISE EXCEPTION 'db-roles.sql: pass -v primary_password=... (the password of expire_bot_primary)'; END $$;
 \endif
+\if :{?replica_password}
+\else
+DO $$ BEGIN RAISE EXCEPTION 'db-roles.sql: pass -v replica_password=... (the password of expire_bot_replica)'; END $$;
+\endif
+
+BEGIN;
+
+SELECT 'CREATE ROLE expire_bot_primary LOGIN'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'expire_bot_primary') \gexec
+SELECT 'CREATE ROLE expire_bot_replica LOGIN'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'expire_bot_replica') \gexec
+
+ALTER ROLE expire_bot_primary WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
+    PASSWORD :'primary_password';
+ALTER ROLE expire_bot_replica WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
+    PASSWORD :'replica_password';
+-- The bot already opens replica sessions read-only; this makes it so for any client.
+ALTER ROLE expire_bot_replica SET default_transaction_read_only = on;
+
+-- Start from nothing, so a second run converges to exactly what is below. (Revoking a
+-- table privilege also revokes the column privileges on it.)
+REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox
+    FROM expire_bot_primary, expire_bot_replica;
+
+GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
+
+-- Replica: every lookup (riders joined with their policies), the replication-lag probe
+-- (pg_last_wal_*() and pg_last_xact_replay_timestamp() are open to everyone), and the
+-- bot's own tables for history and reporting.
+GRANT SELECT ON riders, hourly_insurance_policies, expiry_requests, expiry_audit
+    TO expire_bot_replica;
+
+-- Primary: only what the statements in src/store/requests.rs run.
+--  * the approval transaction locks the policy row it is about to change
+--    (SELECT status, valid_until … WHERE id = $1 FOR UPDATE) and expires it
+--    (UPDATE … SET status, valid_until WHERE id = $2 AND status = 'ACTIVE'):
+--    no other column of the company's table is readable or writable, and riders not at all.
+GRANT SELECT (id, status, valid_until), UPDATE (status, valid_until)
+    ON hourly_insurance_policies TO expire_bot_primary;
+--  * requests: filed (INSERT … RETURNING), read back, claimed and decided (UPDATE).
+GRANT SELECT, INSERT, UPDATE ON expiry_requests TO expire_bot_primary;
+--  * the audit trail is append-only (a trigger also refuses UPDATE/DELETE for everyone).
+GRANT SELECT, INSERT ON expiry_audit TO expire_bot_primary;
+--  * the Slack outbox: queued, leased, completed. Rows are never deleted.
+GRANT SELECT, INSERT, UPDATE ON slack_outbox TO expire_bot_primary;
+--  * the identity sequences behind the three tables' ids.
+SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
+  FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox']) AS t \gexec
+--  * which migrations are applied (check-config may compare them with the binary's).
+SELECT 'GRANT SELECT ON _sqlx_migrations TO expire_bot_primary, expire_bot_replica'
+ WHERE to_regclass('_sqlx_migrations') IS NOT NULL \gexec
+
+\if :{?read_fallback_on_primary}
+-- READ_FALLBACK=primary: lookups may be answered by the primary while the replica is down.
+GRANT SELECT ON riders, hourly_insurance_policies TO expire_bot_primary;
+\endif
+
+COMMIT;

@@ -124,7 +124,7 @@ pub async fn start(app: Arc<App>, listener: TcpListener) -> anyhow::Result<Runni
             .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
             .await;
         if let Err(e) = served {
-            tracing::error!(error = %e, "HTTP server stopped with an error");
+            tracing::error!(error = %telemetry::chain(&e), "HTTP server stopped with an error");
         }
     });
     let mut tasks = vec![server];

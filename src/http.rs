@@ -13,13 +13,15 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use slack_morphism::prelude::SlackInteractionEvent;
+
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::error::AppError;
 use crate::slack::verify::{NotFromSlack, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier};
 use crate::slack::{Reply, commands, interactions};
 use crate::store::{self, Role};
+use crate::telemetry;
 
 /// Slack's payloads are small; anything bigger is refused before it is read in full.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -67,10 +69,28 @@ fn is_retry(headers: &HeaderMap) -> bool {
     headers.contains_key("x-slack-retry-num")
 }
 
+/// The header a proxy may put a request ID in; see [`telemetry::request_id`].
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+fn request_id(headers: &HeaderMap) -> String {
+    telemetry::request_id(headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()))
+}
+
 fn respond(kind: &'static str, started: Instant, reply: Reply) -> Response {
+    let elapsed = started.elapsed();
     metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => "http", "outcome" => "ok").increment(1);
     metrics::histogram!("expire_bot_slack_request_seconds", "kind" => kind)
-        .record(started.elapsed().as_secs_f64());
+        .record(elapsed.as_secs_f64());
+    // One line per answered request, inside its span: the access log.
+    tracing::info!(
+        elapsed_ms = elapsed.as_millis() as u64,
+        reply = match &reply {
+            Reply::Empty => "empty",
+            Reply::Ephemeral(_) => "ephemeral",
+            Reply::View(_) => "view",
+        },
+        "Slack request answered"
+    );
     match reply.to_json() {
         None => StatusCode::OK.into_response(),
         Some(v) => axum::Json(v).into_response(),
@@ -85,6 +105,9 @@ fn refused(kind: &'static str, e: AppError) -> AppError {
         _ => "error",
     };
     metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => "http", "outcome" => outcome).increment(1);
+    // Debug only: refused requests are anyone's, and a flood of them must not flood the log.
+    // The counters above are what operators watch.
+    tracing::debug!(kind, outcome, "Slack request refused");
     e
 }
 
@@ -106,16 +129,19 @@ async fn slack_commands(
     let body = verified(&state, &headers, &body).map_err(|e| refused("command", e))?;
     let command = crate::slack::parse_command(body)
         .map_err(|e| refused("command", AppError::BadRequest(e.0)))?;
-    let span = tracing::info_span!(
-        "slack_request",
-        kind = "command",
-        team = %command.team_id,
-        user = %command.user_id,
-        request_id = tracing::field::Empty,
+    let span = telemetry::slack_request_span(
+        "command",
+        "http",
+        command.team_id.as_ref(),
+        command.user_id.as_ref(),
+        &request_id(&headers),
     );
-    let _ = span.enter();
-    let reply = commands::handle(&state.app, command).await;
-    Ok(respond("command", started, reply))
+    async move {
+        let reply = commands::handle(&state.app, command).await;
+        Ok(respond("command", started, reply))
+    }
+    .instrument(span)
+    .await
 }
 
 async fn slack_interactions(
@@ -128,13 +154,15 @@ async fn slack_interactions(
     let body = verified(&state, &headers, &body).map_err(|e| refused("interaction", e))?;
     let event = crate::slack::parse_interaction(body)
         .map_err(|e| refused("interaction", AppError::BadRequest(e.0)))?;
-    let kind = match &event {
-        SlackInteractionEvent::ViewSubmission(_) => "view_submission",
-        SlackInteractionEvent::BlockActions(_) => "block_actions",
-        _ => "other_interaction",
-    };
-    let reply = interactions::handle(&state.app, event, is_retry(&headers)).await;
-    Ok(respond(kind, started, reply))
+    let (kind, team, user) = crate::slack::interaction_identity(&event);
+    let span = telemetry::slack_request_span(kind, "http", &team, &user, &request_id(&headers));
+    let retry = is_retry(&headers);
+    async move {
+        let reply = interactions::handle(&state.app, event, retry).await;
+        Ok(respond(kind, started, reply))
+    }
+    .instrument(span)
+    .await
 }
 
 async fn healthz() -> &'static str {
@@ -155,6 +183,8 @@ async fn readyz(State(state): State<HttpState>) -> Response {
     );
     let primary_ok = matches!(primary, Ok(Ok(())));
     let replica_ok = matches!(replica, Ok(Ok(())));
+    telemetry::set_database_up(Role::Primary, primary_ok);
+    telemetry::set_database_up(Role::Replica, replica_ok);
     let lag = if replica_ok {
         store::replica_lag_seconds(&app.store.replica)
             .await

@@ -9,6 +9,7 @@ pub mod approval;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod healthcheck;
 pub mod http;
 pub mod lookup;
 pub mod mask;

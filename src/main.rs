@@ -8,7 +8,7 @@ use expire_bot::config::{Config, Mode};
 use expire_bot::{app, telemetry};
 
 const USAGE: &str =
-    "usage: expire-bot <serve | migrate | demo [--database-url URL] | check-config>";
+    "usage: expire-bot <serve | migrate | demo [--database-url URL] | check-config | healthcheck>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Some("migrate") => Mode::Migrate,
         Some("demo") => Mode::Demo,
         Some("check-config") => Mode::CheckConfig,
+        // Needs no configuration but BIND_ADDR, and no runtime: for container HEALTHCHECKs.
+        Some("healthcheck") => return healthcheck(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -38,6 +40,21 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(mode, &args[1..]))
+}
+
+fn healthcheck() -> ExitCode {
+    let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let Ok(bind) = bind.trim().parse() else {
+        eprintln!("expire-bot: BIND_ADDR \"{bind}\" is not an address");
+        return ExitCode::from(2);
+    };
+    match expire_bot::healthcheck::check(expire_bot::healthcheck::target(bind)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("expire-bot: unhealthy: {why}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run(mode: Mode, rest: &[String]) -> ExitCode {

@@ -56,7 +56,9 @@ pub async fn deliver_due(app: &App) -> anyhow::Result<usize> {
             if !store::claim_outbox(db, row.id, now, lease_end).await? {
                 continue;
             }
-            match deliver(app, &row).await {
+            let result = deliver(app, &row).await;
+            count_attempt(&row.kind, &result);
+            match result {
                 Ok(Delivery::Done) => {
                     delivered += 1;
                     progressed = true;
@@ -91,6 +93,29 @@ enum Delivery {
     Done,
     /// Depends on the approval message, which is not posted yet.
     NotYet,
+}
+
+/// Counts one delivery attempt. `kind` comes from the database but is only ever one of the
+/// bot's own outbox kinds; anything else is labelled `other`, so no stored text can become
+/// a label.
+fn count_attempt(kind: &str, result: &Result<Delivery, SlackCallError>) {
+    let kind = [
+        outbox_kind::POST_REQUEST,
+        outbox_kind::NOTIFY_FILED,
+        outbox_kind::THREAD_REPLY,
+        outbox_kind::UPDATE_MESSAGE,
+        outbox_kind::NOTIFY_DECIDED,
+    ]
+    .into_iter()
+    .find(|k| *k == kind)
+    .unwrap_or("other");
+    let result = match result {
+        Ok(Delivery::Done) => "delivered",
+        Ok(Delivery::NotYet) => "waiting",
+        Err(_) => "failed",
+    };
+    metrics::counter!("expire_bot_outbox_attempts_total", "kind" => kind, "result" => result)
+        .increment(1);
 }
 
 /// 0.5 s, 1 s, 2 s, … up to ten minutes: quick recovery from a blip, no hammering of an
@@ -171,7 +196,8 @@ async fn deliver(app: &App, row: &OutboxRow) -> Result<Delivery, SlackCallError>
     }
 }
 
-/// Times out requests past `REQUEST_TTL`, and keeps the pending gauges fresh.
+/// Times out requests past `REQUEST_TTL`, and keeps the operational gauges fresh (pending
+/// requests, outbox backlog, database reachability, replica lag).
 pub async fn sweep(app: Arc<App>, shutdown: CancellationToken) {
     let every = (app.config.request_ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
     loop {
@@ -185,13 +211,7 @@ pub async fn sweep(app: Arc<App>, shutdown: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = format!("{e:#}"), "TTL sweep failed"),
         }
-        if let Ok((count, oldest)) = store::pending_summary(&app.store.primary).await {
-            metrics::gauge!("expire_bot_pending_requests").set(count as f64);
-            let age = oldest
-                .map(|t| (Utc::now() - t).num_milliseconds() as f64 / 1000.0)
-                .unwrap_or(0.0);
-            metrics::gauge!("expire_bot_oldest_pending_request_age_seconds").set(age);
-        }
+        crate::telemetry::refresh_gauges(&app.store).await;
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(every) => {}

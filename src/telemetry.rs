@@ -4,16 +4,33 @@
 //! Nothing here masks: personal data is masked where it is read (the `lookup` module), so
 //! no log call ever receives it raw. Metric labels are fixed vocabularies (roles, methods,
 //! outcomes), never free text.
+//!
+//! Every Slack request is handled inside one `slack_request` span carrying its kind, the
+//! transport, the team and user IDs, a `slack_request_id` and — once known — the
+//! `expiry_request_id` it concerns ([`record_expiry_request`]). Slack sends no request ID
+//! of its own with commands or interactions (`X-Slack-Request-Timestamp` and the signature
+//! identify a delivery but are not meant for people to quote), so the bot makes one: a
+//! proxy's `X-Request-Id` when a well-formed one is present, so ingress and bot logs join
+//! up, otherwise 16 random hex digits. The span's `expiry_request_id` is the number that
+//! events (and the outbox worker, which runs outside any Slack request) log as `request_id`.
+//!
+//! Every metric is described here at start-up, and the counters that alerts take rates of
+//! are registered at zero, so dashboards and alert rules see the series before the first
+//! event instead of "no data".
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
+use crate::store::{self, Role, Store};
 
 /// Installs the global subscriber. `RUST_LOG` wins over the default `info`.
 pub fn init_logging(format: Option<LogFormat>) {
@@ -33,21 +50,27 @@ pub fn init_logging(format: Option<LogFormat>) {
     });
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init(),
+        LogFormat::Json => registry.with(json_layer(std::io::stderr)).try_init(),
         LogFormat::Pretty => registry
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .try_init(),
     };
     // A second init (tests start many apps in one process) is harmless.
     let _ = result;
+}
+
+/// One JSON object per line: the event's fields plus those of the span it happened in (for a
+/// Slack request: kind, transport, team, user, slack_request_id, expiry_request_id).
+fn json_layer<S, W>(writer: W) -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(writer)
 }
 
 static METRICS: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -69,6 +92,7 @@ pub fn metrics_handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Fails only if another recorder is installed already; the handle still renders.
             let _ = metrics::set_global_recorder(recorder);
+            describe_metrics();
             handle
         })
         .clone()
@@ -84,4 +108,271 @@ pub fn chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// Help texts for every metric, and zero-valued series for the counters that alert rules
+/// take rates of (see `deploy/alerts.yml`). Labels are fixed vocabularies only.
+fn describe_metrics() {
+    describe_counter!(
+        "expire_bot_slack_requests_total",
+        "Slack requests (slash commands, interactions) by kind, transport and outcome"
+    );
+    describe_histogram!(
+        "expire_bot_slack_request_seconds",
+        Unit::Seconds,
+        "Time to answer a verified Slack request, by kind"
+    );
+    describe_counter!(
+        "expire_bot_signature_failures_total",
+        "HTTP requests to /slack/* refused for a missing, wrong or stale signature"
+    );
+    describe_counter!(
+        "expire_bot_slack_api_calls_total",
+        "Slack Web API calls by method and result (ok, ok_false:<code>, rate_limited, http_error, transport_error)"
+    );
+    describe_histogram!(
+        "expire_bot_slack_api_call_seconds",
+        Unit::Seconds,
+        "Slack Web API call latency by method"
+    );
+    describe_counter!(
+        "expire_bot_db_operations_total",
+        "Database operations by role (primary, replica), operation and outcome"
+    );
+    describe_histogram!(
+        "expire_bot_db_operation_seconds",
+        Unit::Seconds,
+        "Database operation latency by role and operation"
+    );
+    describe_gauge!(
+        "expire_bot_database_up",
+        "1 when the database of this role answered the last health probe, else 0"
+    );
+    describe_gauge!(
+        "expire_bot_replica_lag_seconds",
+        Unit::Seconds,
+        "Replication lag as the replica reports it (0 when it has replayed all it received)"
+    );
+    describe_counter!(
+        "expire_bot_replica_fallbacks_total",
+        "Lookups the replica could not answer: answered by the primary, or refused (READ_FALLBACK=off)"
+    );
+    describe_counter!(
+        "expire_bot_requests_total",
+        "Expiry requests by event: filed, approved, rejected, timed_out"
+    );
+    describe_counter!(
+        "expire_bot_decisions_refused_total",
+        "Approve/reject clicks refused: own_request (four-eyes rule) or not_approver"
+    );
+    describe_gauge!(
+        "expire_bot_pending_requests",
+        "Expiry requests waiting for a decision (the same for every instance: read from the database)"
+    );
+    describe_gauge!(
+        "expire_bot_oldest_pending_request_age_seconds",
+        Unit::Seconds,
+        "Age of the oldest request waiting for a decision (0 when none)"
+    );
+    describe_gauge!(
+        "expire_bot_outbox_backlog",
+        "Slack calls owed (approval posts, thread replies, updates, notices) not yet delivered"
+    );
+    describe_gauge!(
+        "expire_bot_outbox_oldest_age_seconds",
+        Unit::Seconds,
+        "Age of the oldest Slack call still owed (0 when none)"
+    );
+    describe_counter!(
+        "expire_bot_outbox_attempts_total",
+        "Outbox delivery attempts by kind and result (delivered, failed, waiting)"
+    );
+    describe_gauge!(
+        "expire_bot_build_info",
+        "Always 1; the version label says which build is running"
+    );
+
+    metrics::gauge!("expire_bot_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    metrics::counter!("expire_bot_signature_failures_total").increment(0);
+    for event in ["filed", "approved", "rejected", "timed_out"] {
+        metrics::counter!("expire_bot_requests_total", "event" => event).increment(0);
+    }
+    for outcome in ["primary", "refused"] {
+        metrics::counter!("expire_bot_replica_fallbacks_total", "outcome" => outcome).increment(0);
+    }
+    for why in ["own_request", "not_approver"] {
+        metrics::counter!("expire_bot_decisions_refused_total", "why" => why).increment(0);
+    }
+}
+
+/// How long a health probe may wait for one database.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Refreshes the gauges that describe the shared state rather than this instance's traffic:
+/// database reachability, replica lag, pending requests and the Slack outbox. Called by the
+/// background sweeper, so the gauges move even when nobody uses the bot.
+pub async fn refresh_gauges(store: &Store) {
+    let (primary, replica) = tokio::join!(
+        tokio::time::timeout(PROBE_TIMEOUT, store.ping(Role::Primary)),
+        tokio::time::timeout(PROBE_TIMEOUT, store.ping(Role::Replica)),
+    );
+    let primary_up = matches!(primary, Ok(Ok(())));
+    let replica_up = matches!(replica, Ok(Ok(())));
+    set_database_up(Role::Primary, primary_up);
+    set_database_up(Role::Replica, replica_up);
+    if replica_up
+        && let Ok(Ok(Some(lag))) =
+            tokio::time::timeout(PROBE_TIMEOUT, store::replica_lag_seconds(&store.replica)).await
+    {
+        metrics::gauge!("expire_bot_replica_lag_seconds").set(lag);
+    }
+    if !primary_up {
+        return;
+    }
+    let now = chrono::Utc::now();
+    let age = |oldest: Option<chrono::DateTime<chrono::Utc>>| {
+        oldest
+            .map(|t| ((now - t).num_milliseconds() as f64 / 1000.0).max(0.0))
+            .unwrap_or(0.0)
+    };
+    if let Ok((count, oldest)) = store::pending_summary(&store.primary).await {
+        metrics::gauge!("expire_bot_pending_requests").set(count as f64);
+        metrics::gauge!("expire_bot_oldest_pending_request_age_seconds").set(age(oldest));
+    }
+    if let Ok((count, oldest)) = store::outbox_summary(&store.primary).await {
+        metrics::gauge!("expire_bot_outbox_backlog").set(count as f64);
+        metrics::gauge!("expire_bot_outbox_oldest_age_seconds").set(age(oldest));
+    }
+}
+
+/// Records whether one database answered a probe (`/readyz` or the sweeper).
+pub fn set_database_up(role: Role, up: bool) {
+    metrics::gauge!("expire_bot_database_up", "role" => role.as_str()).set(if up {
+        1.0
+    } else {
+        0.0
+    });
+}
+
+/// The request ID for one Slack request: the proxy's `X-Request-Id` if it is a sane token
+/// (at most 64 characters of `[A-Za-z0-9._-]`, so nothing odd reaches a log line),
+/// otherwise a fresh random one.
+pub fn request_id(incoming: Option<&str>) -> String {
+    match incoming {
+        Some(id)
+            if !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) =>
+        {
+            id.to_owned()
+        }
+        _ => format!("{:016x}", rand::random::<u64>()),
+    }
+}
+
+/// The span one Slack request is handled in. `team` and `user` are Slack IDs (`T…`, `U…`),
+/// which are not personal data in the contract's sense and are what an operator searches by.
+pub fn slack_request_span(
+    kind: &'static str,
+    transport: &'static str,
+    team: &str,
+    user: &str,
+    request_id: &str,
+) -> tracing::Span {
+    tracing::info_span!(
+        "slack_request",
+        kind,
+        transport,
+        team,
+        user,
+        slack_request_id = request_id,
+        expiry_request_id = tracing::field::Empty,
+    )
+}
+
+/// Puts the `expiry_requests.id` a Slack request turned out to concern on its span, so
+/// every later line of that request (and of tasks spawned in it) carries it.
+pub fn record_expiry_request(id: i64) {
+    tracing::Span::current().record("expiry_request_id", id);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    /// Collects what the JSON layer writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> MakeWriter<'w> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'w self) -> Captured {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_slack_request_span_and_the_expiry_request_id_once_known() {
+        let out = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(json_layer(out.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let span = slack_request_span("block_actions", "http", "T0TEAM", "U0LEAD", "abc123");
+            let _entered = span.enter();
+            tracing::info!("before the id is known");
+            record_expiry_request(42);
+            tracing::warn!(error = "boom: cause", "after");
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        let span = &lines[0]["span"];
+        assert_eq!(span["name"], "slack_request");
+        assert_eq!(span["kind"], "block_actions");
+        assert_eq!(span["transport"], "http");
+        assert_eq!(span["team"], "T0TEAM");
+        assert_eq!(span["user"], "U0LEAD");
+        assert_eq!(span["slack_request_id"], "abc123");
+        assert!(span.get("expiry_request_id").is_none(), "{text}");
+        assert_eq!(lines[1]["span"]["expiry_request_id"], 42);
+        assert_eq!(lines[1]["level"], "WARN");
+        assert_eq!(lines[1]["fields"]["error"], "boom: cause");
+    }
+
+    #[test]
+    fn request_ids_from_a_proxy_are_kept_only_when_they_are_plain_tokens() {
+        assert_eq!(request_id(Some("req-42.a_b")), "req-42.a_b");
+        for odd in ["", "has space", "quote\"", "new\nline", &"x".repeat(65)] {
+            let id = request_id(Some(odd));
+            assert_eq!(id.len(), 16, "{odd:?} replaced by a fresh id");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        }
+        assert_ne!(request_id(None), request_id(None));
+    }
+
+    #[test]
+    fn chain_joins_every_cause() {
+        let e = anyhow::anyhow!("root cause")
+            .context("middle")
+            .context("top");
+        assert_eq!(chain(e.as_ref()), "top: middle: root cause");
+    }
 }

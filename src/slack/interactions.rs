@@ -13,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use slack_morphism::prelude::*;
+use tracing::Instrument;
 
 use super::Reply;
 use super::views::{self, action, callback};
@@ -21,6 +22,7 @@ use crate::approval::{self, DecideError, Decision, Filing, Verdict};
 use crate::domain::{Reason, RiderQuery};
 use crate::lookup::{self, Candidate, LookupError, TimeProblem};
 use crate::store::{FileOutcome, status};
+use crate::telemetry::record_expiry_request;
 
 /// How long filing may take on the primary before the agent is told to retry.
 const FILE_BUDGET: Duration = Duration::from_millis(700);
@@ -338,9 +340,10 @@ async fn file_and_confirm(
     };
     // Filing continues even if the budget runs out; the agent is only told to check.
     let store = app.store.clone();
-    let task = tokio::spawn(async move { approval::file(&store, &filing).await });
+    let task = tokio::spawn(async move { approval::file(&store, &filing).await }.in_current_span());
     match tokio::time::timeout(FILE_BUDGET, task).await {
         Ok(Ok(Ok(FileOutcome::Filed(id)))) => {
+            record_expiry_request(id);
             app.outbox_wake.notify_one();
             update(views::filed_modal(
                 id,
@@ -349,12 +352,15 @@ async fn file_and_confirm(
                 note,
             ))
         }
-        Ok(Ok(Ok(FileOutcome::AlreadyPending(id)))) => errors(
-            error_block,
-            format!(
-                "Request #{id} for this policy is already waiting for a lead's decision; no new request was filed."
-            ),
-        ),
+        Ok(Ok(Ok(FileOutcome::AlreadyPending(id)))) => {
+            record_expiry_request(id);
+            errors(
+                error_block,
+                format!(
+                    "Request #{id} for this policy is already waiting for a lead's decision; no new request was filed."
+                ),
+            )
+        }
         Ok(Ok(Err(e))) => {
             let unavailable = e.is_unavailable();
             tracing::error!(error = crate::telemetry::chain(&e), "filing failed");
@@ -423,23 +429,27 @@ async fn submit_reject(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
         Ok(r) => r,
         Err(_) => return errors(action::REJECT_REASON, "Say why the request is rejected."),
     };
+    record_expiry_request(meta.request_id);
     let app2 = app.clone();
     let user2 = user.to_owned();
-    let task = tokio::spawn(async move {
-        let r = approval::decide(
-            app2.deps(),
-            meta.request_id,
-            &user2,
-            Decision::Reject,
-            Some(&reason),
-            Utc::now(),
-        )
-        .await;
-        if matches!(r, Ok(Verdict::Decided(_))) {
-            app2.outbox_wake.notify_one();
+    let task = tokio::spawn(
+        async move {
+            let r = approval::decide(
+                app2.deps(),
+                meta.request_id,
+                &user2,
+                Decision::Reject,
+                Some(&reason),
+                Utc::now(),
+            )
+            .await;
+            if matches!(r, Ok(Verdict::Decided(_))) {
+                app2.outbox_wake.notify_one();
+            }
+            r
         }
-        r
-    });
+        .in_current_span(),
+    );
     match tokio::time::timeout(DECIDE_BUDGET, task).await {
         Ok(Ok(Ok(v))) => match refusal_text(&v, app, Decision::Reject) {
             None => Reply::view(SlackViewSubmissionResponse::Clear(
@@ -482,51 +492,55 @@ async fn block_actions(
     else {
         return Reply::Empty;
     };
+    record_expiry_request(request_id);
     match action_info.action_id.to_string().as_str() {
         action::APPROVE => {
             let app2 = app.clone();
-            let task = tokio::spawn(async move {
-                let verdict = approval::decide(
-                    app2.deps(),
-                    request_id,
-                    &user,
-                    Decision::Approve,
-                    None,
-                    Utc::now(),
-                )
-                .await;
-                let text = match &verdict {
-                    Ok(Verdict::Decided(_)) => {
-                        app2.outbox_wake.notify_one();
-                        None
-                    }
-                    // Slack re-sent a click this user already won: say nothing twice.
-                    Ok(Verdict::AlreadyDecided(r))
-                        if retry
-                            && r.decided_by.as_deref() == Some(user.as_str())
-                            && r.status == status::APPROVED =>
+            let task = tokio::spawn(
+                async move {
+                    let verdict = approval::decide(
+                        app2.deps(),
+                        request_id,
+                        &user,
+                        Decision::Approve,
+                        None,
+                        Utc::now(),
+                    )
+                    .await;
+                    let text = match &verdict {
+                        Ok(Verdict::Decided(_)) => {
+                            app2.outbox_wake.notify_one();
+                            None
+                        }
+                        // Slack re-sent a click this user already won: say nothing twice.
+                        Ok(Verdict::AlreadyDecided(r))
+                            if retry
+                                && r.decided_by.as_deref() == Some(user.as_str())
+                                && r.status == status::APPROVED =>
+                        {
+                            None
+                        }
+                        Ok(v) => refusal_text(v, &app2, Decision::Approve),
+                        Err(e) => {
+                            tracing::error!(
+                                error = crate::telemetry::chain(&e),
+                                request_id,
+                                "approval failed"
+                            );
+                            Some(decide_error_text(e))
+                        }
+                    };
+                    if let Some(text) = text
+                        && let Err(e) = app2
+                            .slack
+                            .post_ephemeral(&channel, &user, views::text(text))
+                            .await
                     {
-                        None
+                        tracing::warn!(error = %e.code(), "could not answer the clicker");
                     }
-                    Ok(v) => refusal_text(v, &app2, Decision::Approve),
-                    Err(e) => {
-                        tracing::error!(
-                            error = crate::telemetry::chain(&e),
-                            request_id,
-                            "approval failed"
-                        );
-                        Some(decide_error_text(e))
-                    }
-                };
-                if let Some(text) = text
-                    && let Err(e) = app2
-                        .slack
-                        .post_ephemeral(&channel, &user, views::text(text))
-                        .await
-                {
-                    tracing::warn!(error = %e.code(), "could not answer the clicker");
                 }
-            });
+                .in_current_span(),
+            );
             let _ = tokio::time::timeout(DECIDE_BUDGET, task).await;
             Reply::Empty
         }
@@ -569,7 +583,8 @@ async fn block_actions(
                 {
                     tracing::warn!(error = %e.code(), "could not answer the clicker");
                 }
-            });
+            }
+            .in_current_span());
             let _ = tokio::time::timeout(DECIDE_BUDGET, task).await;
             Reply::Empty
         }

@@ -69,3 +69,23 @@ impl Reply {
         }
     }
 }
+
+/// An interaction's kind (a fixed label), team ID and user ID, for its log span and metrics.
+pub fn interaction_identity(event: &SlackInteractionEvent) -> (&'static str, String, String) {
+    match event {
+        SlackInteractionEvent::ViewSubmission(e) => (
+            "view_submission",
+            e.team.id.to_string(),
+            e.user.id.to_string(),
+        ),
+        SlackInteractionEvent::BlockActions(e) => (
+            "block_actions",
+            e.team.id.to_string(),
+            e.user
+                .as_ref()
+                .map(|u| u.id.to_string())
+                .unwrap_or_default(),
+        ),
+        _ => ("other_interaction", String::new(), String::new()),
+    }
+}

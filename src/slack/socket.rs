@@ -11,6 +11,7 @@ use std::sync::Arc;
 use secrecy::ExposeSecret;
 use slack_morphism::prelude::*;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::{Reply, commands, interactions};
 use crate::app::App;
@@ -55,7 +56,16 @@ async fn on_command(
     let Some(app) = app_of(&states).await else {
         return Ok(SlackCommandEventResponse::new(SlackMessageContent::new()));
     };
-    let reply = commands::handle(&app, event).await;
+    // Socket Mode envelopes carry an ID, but slack-morphism does not hand it to callbacks;
+    // the request gets a fresh one like an HTTP request without `X-Request-Id`.
+    let span = crate::telemetry::slack_request_span(
+        "command",
+        "socket",
+        event.team_id.as_ref(),
+        event.user_id.as_ref(),
+        &crate::telemetry::request_id(None),
+    );
+    let reply = commands::handle(&app, event).instrument(span).await;
     metrics::counter!("expire_bot_slack_requests_total", "kind" => "command", "transport" => "socket", "outcome" => "ok").increment(1);
     Ok(match reply {
         Reply::Ephemeral(text) => {
@@ -74,8 +84,18 @@ async fn on_interaction(
     let Some(app) = app_of(&states).await else {
         return Ok(SlackInteractionResponse::Empty);
     };
-    let reply = interactions::handle(&app, event, false).await;
-    metrics::counter!("expire_bot_slack_requests_total", "kind" => "interaction", "transport" => "socket", "outcome" => "ok").increment(1);
+    let (kind, team, user) = super::interaction_identity(&event);
+    let span = crate::telemetry::slack_request_span(
+        kind,
+        "socket",
+        &team,
+        &user,
+        &crate::telemetry::request_id(None),
+    );
+    let reply = interactions::handle(&app, event, false)
+        .instrument(span)
+        .await;
+    metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => "socket", "outcome" => "ok").increment(1);
     Ok(match reply {
         Reply::View(v) => SlackInteractionResponse::ViewSubmission(*v),
         _ => SlackInteractionResponse::Empty,

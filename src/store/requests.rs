@@ -566,3 +566,15 @@ pub async fn pending_summary(db: &Db) -> Result<(i64, Option<DateTime<Utc>>), St
     })
     .await
 }
+
+/// Slack calls still owed: how many, and when the oldest was queued (for the gauges).
+pub async fn outbox_summary(db: &Db) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+    observe(Role::Primary, "outbox_summary", async {
+        on_db!(db, p => sqlx::query_as::<_, (i64, Option<DateTime<Utc>>)>(
+            "SELECT COUNT(*), MIN(created_at) FROM slack_outbox WHERE done_at IS NULL",
+        )
+        .fetch_one(p)
+        .await)
+    })
+    .await
+}

@@ -150,7 +150,7 @@ pub async fn wait_for_replay() {
 }
 
 /// Role set-up touches cluster-wide catalogs; concurrent runs would trip over each other.
-static ROLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub static ROLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Applies `docs/db-roles.sql` to one database with psql, exactly as an operator would.
 async fn apply_roles(admin_url: &str, fallback: bool) {
@@ -161,12 +161,15 @@ async fn apply_roles(admin_url: &str, fallback: bool) {
         .args([
             "-q",
             "-v",
-            "writer_password=test-writer",
+            "primary_password=test-primary",
             "-v",
-            "reader_password=test-reader",
+            "replica_password=test-replica",
         ])
-        .arg("-v")
-        .arg(format!("fallback={fallback}"))
+        .args(if fallback {
+            &["-v", "read_fallback_on_primary=1"][..]
+        } else {
+            &[][..]
+        })
         .args(["-f", file])
         .output()
         .await
@@ -217,8 +220,8 @@ pub async fn fresh_db_with(backend: Backend, fallback: bool) -> TestDb {
             TestDb {
                 backend,
                 admin_url: primary_url.clone(),
-                primary_url: as_role(&primary_url, "expire_bot_writer"),
-                replica_url: as_role(&replica_url, "expire_bot_reader"),
+                primary_url: as_role(&primary_url, "expire_bot_primary"),
+                replica_url: as_role(&replica_url, "expire_bot_replica"),
                 name,
                 _dir: None,
             }
@@ -365,8 +368,13 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    if std::env::var("TEST_LOG").is_ok() {
-        expire_bot::telemetry::init_logging(Some(expire_bot::config::LogFormat::Pretty));
+    // TEST_LOG=1 prints the bot's logs readably; TEST_LOG=json as production writes them.
+    if let Ok(v) = std::env::var("TEST_LOG") {
+        expire_bot::telemetry::init_logging(Some(if v == "json" {
+            expire_bot::config::LogFormat::Json
+        } else {
+            expire_bot::config::LogFormat::Pretty
+        }));
     }
     let db = match &opts.database {
         Some(db) => db.clone(),

@@ -1,7 +1,9 @@
 //! Integration tests: one binary (one link step) with a module per concern.
 
+mod db_roles;
 mod flow;
 mod harness;
+mod metrics;
 mod payloads;
 mod process;
 mod reliability;

@@ -1,0 +1,176 @@
+//! `docs/db-roles.sql` on the real primary + replica: the bot runs its whole flow as the
+//! two least-privilege roles, and those roles are refused everything else.
+//!
+//! Roles are cluster-wide, so this test owns the role names `expire_bot_primary` and
+//! `expire_bot_replica` for the cluster `scripts/test.sh` started; the grants themselves
+//! are per database and land only in this test's fresh database.
+
+use chrono::{Duration, Utc};
+use sqlx::postgres::PgPoolOptions;
+
+use crate::harness::*;
+
+/// Runs `docs/db-roles.sql` with psql as the admin user on `db`.
+fn apply_roles_sql(db: &TestDb, extra: &[&str]) -> std::process::Output {
+    let psql = format!(
+        "{}/psql",
+        std::env::var("PG_BIN").expect("PG_BIN (set by scripts/test.sh)")
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/db-roles.sql");
+    let mut cmd = std::process::Command::new(psql);
+    cmd.arg(&db.admin_url)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
+        .args(extra)
+        .args(["-f", script]);
+    cmd.output().expect("psql runs")
+}
+
+fn as_role(url: &str, role: &str) -> String {
+    url.replacen("postgres://postgres@", &format!("postgres://{role}:pw@"), 1)
+}
+
+/// The SQLSTATE of a statement's failure, or "ok".
+async fn outcome(pool: &sqlx::PgPool, sql: &str) -> String {
+    match sqlx::query(sql).execute(pool).await {
+        Ok(_) => "ok".to_owned(),
+        Err(sqlx::Error::Database(e)) => e.code().map(|c| c.to_string()).unwrap_or_default(),
+        Err(e) => format!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn the_bot_runs_its_flow_as_the_least_privilege_roles_and_nothing_more() {
+    let mut db = fresh_db(Backend::Postgres).await;
+    // Role changes touch cluster-wide catalogs; other tests apply the same file.
+    let roles = ROLES.lock().await;
+
+    // Without passwords the script refuses, and changes nothing.
+    let refused = apply_roles_sql(&db, &[]);
+    assert!(!refused.status.success(), "runs without passwords");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("primary_password"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // Twice, as a re-run after a migration would: the result converges.
+    for _ in 0..2 {
+        let out = apply_roles_sql(
+            &db,
+            &["-v", "primary_password=pw-1", "-v", "replica_password=pw-2"],
+        );
+        assert!(
+            out.status.success(),
+            "db-roles.sql failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    drop(roles);
+    wait_for_replay().await;
+
+    db.primary_url = as_role(&db.admin_url, "expire_bot_primary");
+    db.replica_url = as_role(
+        &db.replica_url.replace("expire_bot_replica@", "postgres@"),
+        "expire_bot_replica",
+    );
+    let app = spawn_app_with(Options {
+        database: Some(db.clone()),
+        read_fallback: "off",
+        ..Options::default()
+    })
+    .await;
+
+    // The whole flow: readiness, lookup on the replica, filing, posting, approval.
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.addr))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.expect("json");
+    assert!(
+        ready["replica_lag_seconds"].is_number(),
+        "lag readable: {ready}"
+    );
+    assert_eq!(app.slash(AGENT, "010-1234-5678").await.status(), 200);
+    let (status, answer) = app
+        .submit_request(
+            AGENT,
+            "010-1234-5678",
+            Utc::now() - Duration::hours(1),
+            "Cancelled at insurer, CX-9001",
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    let id = app.only_request_id().await;
+    app.drain_outbox().await;
+    assert_eq!(app.click(LEAD, "approve_expiry", id, &[]).await, 200);
+    app.drain_outbox().await;
+    let row = app.request_row(id).await;
+    assert_eq!(row.status, "APPROVED");
+    assert_eq!(row.outcome.as_deref(), Some("EXPIRED"));
+    assert_eq!(app.policy_status(row.policy_id).await.0, "EXPIRED");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL")
+            .await,
+        0,
+        "every Slack follow-up delivered"
+    );
+    app.stop().await;
+
+    // And nothing else. 42501 = insufficient_privilege, 25006 = read-only transaction.
+    let primary = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.primary_url)
+        .await
+        .expect("primary role connects");
+    let replica = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.replica_url)
+        .await
+        .expect("replica role connects");
+    for (sql, expected) in [
+        ("SELECT name, phone FROM riders LIMIT 1", "42501"),
+        (
+            "SELECT policy_number FROM hourly_insurance_policies LIMIT 1",
+            "42501",
+        ),
+        (
+            "UPDATE hourly_insurance_policies SET insurer = 'x' WHERE false",
+            "42501",
+        ),
+        ("DELETE FROM expiry_requests WHERE false", "42501"),
+        ("DELETE FROM slack_outbox WHERE false", "42501"),
+        ("UPDATE expiry_audit SET reason = 'x' WHERE false", "42501"),
+        ("CREATE TABLE sneaky (id int)", "42501"),
+        (
+            "SELECT id, status, valid_until FROM hourly_insurance_policies LIMIT 1",
+            "ok",
+        ),
+    ] {
+        assert_eq!(
+            outcome(&primary, sql).await,
+            expected,
+            "primary role: {sql}"
+        );
+    }
+    for (sql, expected) in [
+        ("SELECT name, phone FROM riders LIMIT 1", "ok"),
+        ("SELECT COUNT(*) FROM expiry_audit", "ok"),
+        ("SELECT COUNT(*) FROM slack_outbox", "42501"),
+        // Read-only before it is even a standby's refusal.
+        (
+            "UPDATE expiry_requests SET status = 'x' WHERE false",
+            "25006",
+        ),
+    ] {
+        assert_eq!(
+            outcome(&replica, sql).await,
+            expected,
+            "replica role: {sql}"
+        );
+    }
+    primary.close().await;
+    replica.close().await;
+}
