@@ -19,7 +19,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-pub const TEAM: &str = "T0TEAM";
+pub const TEAM: &str = expire_bot::slack::fixtures::TEAM;
 pub const APPROVAL_CHANNEL: &str = "C0APPROVE";
 pub const AGENT: &str = "U0AGENT";
 pub const LEAD: &str = "U0LEAD1";
