@@ -201,10 +201,10 @@ async fn check_databases(config: &Config) -> Vec<Item> {
             ];
         }
     };
-    let items = vec![
-        check_primary(&store, embedded).await,
-        check_replica(&store, config.database_replica_url.is_some()).await,
-    ];
+    // The replica first: the primary's write probe writes WAL (an aborted transaction),
+    // and a replica still replaying it would report a misleading lag.
+    let replica = check_replica(&store, config.database_replica_url.is_some()).await;
+    let items = vec![check_primary(&store, embedded).await, replica];
     store.close().await;
     items
 }

@@ -528,15 +528,20 @@ async fn ready_for_the_story(
         .collect();
     let query = RiderQuery::parse(cases::SHARED_PHONE).map_err(|e| anyhow!("{e}"))?;
     let started = Instant::now();
-    // On PostgreSQL the replica may still be replaying the seed.
+    // On PostgreSQL the replica may still be replaying the migrations and the seed: until
+    // then the lookup fails (no such table) or finds too little.
     let rows = loop {
-        let rows = store::find_rider_policies(&app.store.replica, Role::Replica, &query)
-            .await
-            .context("looking up the demo riders on the replica")?;
-        if rows.len() >= expected.len() || started.elapsed() > REPLAY_LIMIT {
-            break rows;
+        let found = store::find_rider_policies(&app.store.replica, Role::Replica, &query).await;
+        let waited_enough = started.elapsed() > REPLAY_LIMIT;
+        match found {
+            Ok(rows) if rows.len() >= expected.len() || waited_enough => break rows,
+            Err(e) if waited_enough => {
+                return Err(
+                    anyhow::Error::new(e).context("looking up the demo riders on the replica")
+                );
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let is_demo_data = expected.iter().all(|e| {
         rows.iter()
@@ -919,7 +924,7 @@ impl Demo {
         self.checks.check(
             replica_lookups == 1 && primary_lookups == 0,
             "the lookup ran on the replica, not the primary",
-            || format!("{}", describe_counts(&lookups)),
+            || describe_counts(&lookups),
         );
         let filed = self.inspect.requests().await?.len();
         self.checks.check(

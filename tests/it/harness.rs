@@ -44,6 +44,9 @@ pub struct Options {
     pub database: Option<TestDb>,
     /// Share this Slack stand-in instead of creating one.
     pub slack: Option<Arc<MockServer>>,
+    /// Socket Mode: set `SLACK_APP_TOKEN` (and no signing secret, like a real Socket Mode
+    /// deployment).
+    pub app_token: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
             read_fallback: "primary",
             database: None,
             slack: None,
+            app_token: None,
         }
     }
 }
@@ -281,7 +285,10 @@ pub async fn slack_stand_in() -> Arc<MockServer> {
 
 pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
     let mut vars: HashMap<&str, String> = HashMap::new();
-    vars.insert("SLACK_SIGNING_SECRET", SECRET.into());
+    match opts.app_token {
+        Some(token) => vars.insert("SLACK_APP_TOKEN", token.into()),
+        None => vars.insert("SLACK_SIGNING_SECRET", SECRET.into()),
+    };
     vars.insert("SLACK_BOT_TOKEN", "xoxb-test-token".into());
     vars.insert("SLACK_API_URL", format!("{slack_url}/api"));
     vars.insert("APPROVAL_CHANNEL_ID", APPROVAL_CHANNEL.into());
