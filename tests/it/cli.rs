@@ -395,3 +395,32 @@ async fn check_config_reports_a_token_slack_refuses_and_a_missing_schema() {
     assert!(token.detail.contains("Bot User OAuth Token"), "{text}");
     assert!(text.contains("[skip] approval channel"), "{text}");
 }
+
+#[tokio::test]
+async fn check_config_tries_the_app_token_in_socket_mode() {
+    let db = fresh_db(Backend::Sqlite).await;
+    let slack = slack_stand_in().await;
+    mount_channel(&slack, true).await;
+    Mock::given(method("POST"))
+        .and(path("/api/apps.connections.open"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"ok": false, "error": "invalid_auth"})),
+        )
+        .mount(&slack)
+        .await;
+    let mut vars = env_for(&db.primary_url, &db.replica_url, &slack);
+    vars.remove("SLACK_SIGNING_SECRET");
+    vars.insert("SLACK_APP_TOKEN", "xapp-1-A0APP-1-revoked".to_owned());
+    let items = check::run(|k| vars.get(k).cloned()).await;
+    let text = check::render(&items);
+    assert!(text.contains("Socket Mode"), "{text}");
+    assert!(
+        text.contains("[ok  ] replica database: reachable and read-only")
+            && text.contains("the SQLite file opened read-only"),
+        "{text}"
+    );
+    let socket = items.iter().find(|i| i.name == "socket mode").expect(&text);
+    assert_eq!(socket.status, Status::Fix);
+    assert!(socket.detail.contains("connections:write"), "{text}");
+    assert_eq!(slack_calls(&slack, "apps.connections.open").await.len(), 1);
+}
