@@ -118,7 +118,10 @@ pub async fn wait_for_replay() {
         .connect(&env_or_panic("TEST_REPLICA_URL"))
         .await
         .expect("replica");
-    let target: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+    // The insert position, not pg_current_wal_lsn() (the write position): the test cluster
+    // runs with synchronous_commit = off, so a just-committed transaction's commit record
+    // may not be written yet, and waiting for the write position could return before it.
+    let target: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
         .fetch_one(&primary)
         .await
         .expect("primary lsn");
