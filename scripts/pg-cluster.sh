@@ -309,7 +309,9 @@ cmd_wait_replay() {
     local pport rport target r deadline=$((SECONDS + TIMEOUT))
     pport=$(conf_port "$DIR/primary")
     rport=$(conf_port "$DIR/replica")
-    target=$(pg_query "$pport" "SELECT pg_current_wal_lsn()") \
+    # Insert position, not write position: with synchronous_commit = off a commit record
+    # may not be written yet when the command starts.
+    target=$(pg_query "$pport" "SELECT pg_current_wal_insert_lsn()") \
         || die "cannot query primary on port $pport"
     while :; do
         r=$(pg_query "$rport" \

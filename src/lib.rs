@@ -6,7 +6,9 @@
 
 pub mod app;
 pub mod approval;
+pub mod check;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod healthcheck;

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use expire_bot::config::{Config, Mode};
 use expire_bot::{app, telemetry};
 
-const USAGE: &str =
-    "usage: expire-bot <serve | migrate | demo [--database-url URL] | check-config | healthcheck>";
+const USAGE: &str = "usage: expire-bot <serve | migrate | demo [--database-url URL [--replica-url URL]] | check-config | healthcheck>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +57,13 @@ fn healthcheck() -> ExitCode {
 }
 
 async fn run(mode: Mode, rest: &[String]) -> ExitCode {
+    // The demo brings its own configuration (it must not pick up a real deployment's
+    // DATABASE_URL), and check-config reports configuration problems as checklist lines.
+    match mode {
+        Mode::Demo => return expire_bot::demo::main(rest).await,
+        Mode::CheckConfig => return expire_bot::check::main().await,
+        Mode::Serve | Mode::Migrate => {}
+    }
     let config = match Config::from_env(mode) {
         Ok(c) => c,
         Err(e) => {
@@ -86,11 +92,7 @@ async fn run(mode: Mode, rest: &[String]) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Mode::Demo | Mode::CheckConfig => {
-            let _ = rest;
-            eprintln!("expire-bot: this subcommand is not available in this build yet");
-            ExitCode::FAILURE
-        }
+        Mode::Demo | Mode::CheckConfig => ExitCode::FAILURE,
     }
 }
 

@@ -264,6 +264,44 @@ impl SlackApi {
     }
 }
 
+/// What `conversations.info` says about a channel, as far as the bot cares.
+#[derive(Debug, Clone)]
+pub struct ChannelFacts {
+    pub name: Option<String>,
+    pub is_member: bool,
+    pub is_archived: bool,
+}
+
+impl SlackApi {
+    /// Reads a channel's details (`conversations.info`; needs `channels:read`, or
+    /// `groups:read` for a private channel). Used by `check-config`.
+    pub async fn channel_info(&self, channel: &str) -> Result<ChannelFacts, SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiConversationsInfoRequest::new(channel.into());
+        let r = self
+            .call("conversations.info", session.conversations_info(&req))
+            .await?;
+        Ok(ChannelFacts {
+            name: r.channel.name,
+            is_member: r.channel.flags.is_member.unwrap_or(false),
+            is_archived: r.channel.flags.is_archived.unwrap_or(false),
+        })
+    }
+
+    /// Checks an app-level token the way Socket Mode will use it: by asking for a
+    /// WebSocket URL (`apps.connections.open`), which is then left unused.
+    pub async fn check_app_token(&self, app_token: &SecretString) -> Result<(), SlackCallError> {
+        let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_owned()));
+        let session = self.client.open_session(&token);
+        self.call(
+            "apps.connections.open",
+            session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
 /// The short code of a raw slack-morphism error (Socket Mode reports those directly).
 pub fn client_error_code(e: &SlackClientError) -> String {
     SlackCallError::from_client("socket_mode", e).code()

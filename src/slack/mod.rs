@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod commands;
+pub mod fixtures;
 pub mod interactions;
 pub mod socket;
 pub mod verify;

@@ -19,7 +19,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-pub const TEAM: &str = "T0TEAM";
+pub const TEAM: &str = expire_bot::slack::fixtures::TEAM;
 pub const APPROVAL_CHANNEL: &str = "C0APPROVE";
 pub const AGENT: &str = "U0AGENT";
 pub const LEAD: &str = "U0LEAD1";
@@ -48,6 +48,9 @@ pub struct Options {
     pub env: Vec<(&'static str, &'static str)>,
     /// Grant the primary role what `READ_FALLBACK=primary` needs to read there.
     pub fallback_grant: bool,
+    /// Socket Mode: set `SLACK_APP_TOKEN` (and no signing secret, like a real Socket Mode
+    /// deployment).
+    pub app_token: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -60,6 +63,7 @@ impl Default for Options {
             slack: None,
             env: Vec::new(),
             fallback_grant: false,
+            app_token: None,
         }
     }
 }
@@ -127,6 +131,9 @@ pub async fn wait_for_replay() {
         .connect(&env_or_panic("TEST_REPLICA_URL"))
         .await
         .expect("replica");
+    // The insert position, not pg_current_wal_lsn() (the write position): the test cluster
+    // runs with synchronous_commit = off, so a just-committed transaction's commit record
+    // may not be written yet, and waiting for the write position could return before it.
     let target: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
         .fetch_one(&primary)
         .await
@@ -343,7 +350,10 @@ pub async fn mount_slack_ok(server: &MockServer) {
 
 pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
     let mut vars: HashMap<&str, String> = HashMap::new();
-    vars.insert("SLACK_SIGNING_SECRET", SECRET.into());
+    match opts.app_token {
+        Some(token) => vars.insert("SLACK_APP_TOKEN", token.into()),
+        None => vars.insert("SLACK_SIGNING_SECRET", SECRET.into()),
+    };
     vars.insert("SLACK_BOT_TOKEN", "xoxb-test-token".into());
     vars.insert("SLACK_API_URL", format!("{slack_url}/api"));
     vars.insert("APPROVAL_CHANNEL_ID", APPROVAL_CHANNEL.into());

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (one link step) with a module per concern.
 
+mod cli;
 mod db_roles;
 mod flow;
 mod harness;
@@ -8,3 +9,4 @@ mod payloads;
 mod process;
 mod reliability;
 mod security;
+mod socket;
