@@ -111,7 +111,8 @@ impl Running {
     }
 }
 
-/// Starts the HTTP server on `listener` plus the outbox worker and the TTL sweeper.
+/// Starts the HTTP server on `listener` plus the outbox worker, the TTL sweeper and the
+/// withdrawn-rider digest's scheduler.
 /// In Socket Mode the HTTP server still serves health, readiness and metrics.
 pub async fn start(app: Arc<App>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
@@ -129,6 +130,10 @@ pub async fn start(app: Arc<App>, listener: TcpListener) -> anyhow::Result<Runni
     let mut tasks = vec![server];
     tasks.push(tokio::spawn(outbox::run(app.clone(), shutdown.clone())));
     tasks.push(tokio::spawn(outbox::sweep(app.clone(), shutdown.clone())));
+    tasks.push(tokio::spawn(crate::digest::run(
+        app.clone(),
+        shutdown.clone(),
+    )));
     if app.config.socket_mode() {
         tasks.push(tokio::spawn(crate::slack::socket::run(
             app.clone(),

@@ -55,6 +55,8 @@ pub struct Config {
     pub request_ttl: Duration,
     pub read_fallback: ReadFallback,
     pub log_format: Option<LogFormat>,
+    /// The withdrawn-rider digest (`DIGEST_*`, beyond the contract's variables).
+    pub digest: crate::digest::schedule::DigestConfig,
 }
 
 /// The file the embedded default database lives in.
@@ -127,6 +129,13 @@ impl Config {
                 ));
             }
         }
+
+        let digest = crate::digest::schedule::from_vars(
+            var,
+            &approval_channel_id,
+            |c| looks_like_slack_id(c, &['C', 'G']),
+            &mut problems,
+        );
 
         let approver_user_ids = id_list(var("APPROVER_USER_IDS"));
         let approver_usergroup_id = var("APPROVER_USERGROUP_ID");
@@ -257,6 +266,7 @@ impl Config {
             request_ttl,
             read_fallback,
             log_format,
+            digest,
         })
     }
 

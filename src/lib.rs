@@ -7,8 +7,10 @@
 pub mod app;
 pub mod approval;
 pub mod config;
+pub mod digest;
 pub mod domain;
 pub mod error;
+pub mod history;
 pub mod http;
 pub mod lookup;
 pub mod mask;

@@ -7,7 +7,9 @@
 
 pub mod api;
 pub mod commands;
+pub mod digest_actions;
 pub mod interactions;
+pub mod reports;
 pub mod socket;
 pub mod verify;
 pub mod views;
