@@ -307,7 +307,7 @@ cmd_wait_replay() {
     local pport rport target r deadline=$((SECONDS + TIMEOUT))
     pport=$(conf_port "$DIR/primary")
     rport=$(conf_port "$DIR/replica")
-    target=$(pg_query "$pport" "SELECT pg_current_wal_lsn()") \
+    target=$(pg_query "$pport" "SELECT pg_current_wal_insert_lsn()") \
         || die "cannot query primary on port $pport"
     while :; do
         r=$(pg_query "$rport" \

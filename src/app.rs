@@ -30,6 +30,9 @@ pub struct App {
     /// Wakes the outbox worker when a transaction queued Slack calls.
     pub outbox_wake: Notify,
     pub metrics: PrometheusHandle,
+    /// This instance's name where the database records who did something (the digest's
+    /// claims): host, pid and a random tag. Correctness never depends on it.
+    pub instance_id: String,
 }
 
 /// How long in-flight requests get to finish after SIGTERM.
@@ -66,6 +69,7 @@ impl App {
             requesters,
             outbox_wake: Notify::new(),
             metrics: telemetry::metrics_handle(),
+            instance_id: crate::digest::new_instance_id(),
         })
     }
 }

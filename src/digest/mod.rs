@@ -18,7 +18,7 @@ pub mod bulk;
 pub mod scan;
 pub mod schedule;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -68,23 +68,20 @@ pub enum DigestError {
     },
 }
 
-/// This process's name in `digest_runs.claimed_by`: host, pid and a random tag, for the
-/// people reading the table (correctness never depends on it).
-pub fn instance_id() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
-        format!(
-            "{host}:{}:{:04x}",
-            std::process::id(),
-            rand::random::<u16>()
-        )
-    })
+/// A name for one bot instance, as `digest_runs.claimed_by` records it: host, pid and a
+/// random tag (several instances may share a process, as in the tests).
+pub fn new_instance_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// Runs the digest for `slot` if this instance wins the slot's claim.
 pub async fn run_slot(app: &App, slot: DateTime<Utc>) -> Result<SlotOutcome, DigestError> {
-    let me = instance_id();
+    let me = app.instance_id.as_str();
     let now = Utc::now();
     let stale_before = now - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
     let retaken = match store::claim_digest_slot(&app.store.primary, slot, me, now, stale_before)

@@ -32,12 +32,12 @@ pub struct WithdrawnPolicyRow {
 const ROW_COLUMNS: &str = "r.id AS rider_id, r.name, r.phone, r.status AS rider_status, r.withdrawn_at, \
        p.id AS policy_id, p.insurer, p.policy_number, p.status AS policy_status, p.valid_from, p.valid_until";
 
-/// The digest's scan. The `r.status = 'WITHDRAWN'` predicate and the ordering match the
+/// The digest's scan (public for `EXPLAIN` in tests and benchmarks). The `r.status = 'WITHDRAWN'` predicate and the ordering match the
 /// partial index `riders_withdrawn_idx (withdrawn_at, id) WHERE status = 'WITHDRAWN'`, so
 /// the plan walks only withdrawn riders, in order, and probes each one's policies through
 /// `hourly_insurance_policies_rider_id_idx`; the `LIMIT` stops it early. `NULLS LAST` is
 /// spelled out because the two dialects default differently.
-fn scan_sql() -> String {
+pub fn digest_scan_sql() -> String {
     format!(
         "SELECT {ROW_COLUMNS} \
            FROM riders r \
@@ -60,7 +60,7 @@ pub async fn withdrawn_with_active_policy(
     role: Role,
     limit: i64,
 ) -> Result<Vec<WithdrawnPolicyRow>, StoreError> {
-    let sql = scan_sql();
+    let sql = digest_scan_sql();
     observe(role, "digest_scan", async {
         on_db!(db, p => sqlx::query_as::<_, WithdrawnPolicyRow>(&sql).bind(limit).fetch_all(p).await)
     })

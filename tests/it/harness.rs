@@ -114,7 +114,10 @@ pub async fn wait_for_replay() {
         .connect(&env_or_panic("TEST_REPLICA_URL"))
         .await
         .expect("replica");
-    let target: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+    // The *insert* position: the test cluster runs with synchronous_commit = off, so a
+    // committed transaction's WAL may not be written yet, and pg_current_wal_lsn() (the
+    // write position) can be behind it.
+    let target: String = sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
         .fetch_one(&primary)
         .await
         .expect("primary lsn");

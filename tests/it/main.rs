@@ -1,5 +1,6 @@
 //! Integration tests: one binary (one link step) with a module per concern.
 
+mod digest;
 mod flow;
 mod harness;
 mod payloads;
