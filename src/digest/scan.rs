@@ -75,12 +75,21 @@ pub async fn scan(store: &Store) -> Result<Scan, StoreError> {
 /// [`scan`] with a given cap on listed policies (tests use a small one).
 pub async fn scan_with_limit(store: &Store, limit: i64) -> Result<Scan, StoreError> {
     let limit = limit.max(1);
-    let rows = store::withdrawn_with_active_policy(&store.replica, Role::Replica, limit).await?;
-    let hit_limit = rows.len() as i64 >= limit;
+    // One row more than the limit tells "exactly the limit" from "more than the limit".
+    let mut rows =
+        store::withdrawn_with_active_policy(&store.replica, Role::Replica, limit + 1).await?;
+    let keep = usize::try_from(limit).unwrap_or(usize::MAX);
+    let hit_limit = rows.len() > keep;
+    // The rider at the cut may have more policies beyond it: leave that rider for the next
+    // digest rather than show half of their policies.
+    let last_is_partial = hit_limit
+        && rows
+            .get(keep)
+            .zip(rows.get(keep - 1))
+            .is_some_and(|(next, last)| next.rider_id == last.rider_id);
+    rows.truncate(keep);
     let mut riders = group(rows);
-    if hit_limit && riders.len() > 1 {
-        // The last rider's policies may have been cut at the limit: leave that rider for
-        // the next digest rather than show half of them.
+    if last_is_partial && riders.len() > 1 {
         riders.pop();
     }
     let (total_riders, total_policies) = if hit_limit {

@@ -823,13 +823,50 @@ async fn the_digest_scan_can_use_the_partial_index_on_withdrawn_riders() {
         .unwrap();
     let plan = plan.join("\n");
     assert!(plan.contains("riders_withdrawn_idx"), "{plan}");
-    // At most an incremental sort of each rider's own policies, never a sort of them all.
-    let full_sort = plan.lines().any(|l| {
-        let node = l.trim_start().trim_start_matches("->").trim_start();
-        node.starts_with("Sort  (")
-    });
-    assert!(!full_sort, "walks the index in order: {plan}");
+    // Withdrawn riders are walked in order from the partial index alone, and each is
+    // probed in the partial index of active policies.
+    assert!(
+        plan.contains("Index Only Scan using riders_withdrawn_idx"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("hourly_insurance_policies_active_rider_idx"),
+        "{plan}"
+    );
     drop(conn);
     replica.close().await;
     a.stop().await;
+}
+
+#[tokio::test]
+async fn a_digest_cut_at_its_limit_says_how_many_are_left_on_both_backends() {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let a = spawn_app_with(Options {
+            backend,
+            ..Options::default()
+        })
+        .await;
+        // The demo seed holds 5 withdrawn riders with one active policy each.
+        let all = digest::scan::scan(&a.app.store).await.expect("scan");
+        assert_eq!((all.total_riders, all.total_policies), (5, 5));
+        assert!(!all.is_cut());
+        assert_eq!(all.riders.len(), 5);
+        let exact = digest::scan::scan_with_limit(&a.app.store, 5)
+            .await
+            .expect("scan");
+        assert!(!exact.is_cut(), "exactly the limit is not a cut");
+        let cut = digest::scan::scan_with_limit(&a.app.store, 2)
+            .await
+            .expect("scan");
+        assert!(cut.is_cut(), "{backend:?}");
+        assert_eq!(cut.riders.len(), 2, "{backend:?}");
+        assert_eq!(
+            (cut.total_riders, cut.total_policies),
+            (5, 5),
+            "counted on {backend:?}"
+        );
+        // The same order as the full list: oldest withdrawal first.
+        assert_eq!(cut.riders[..], all.riders[..2]);
+        a.stop().await;
+    }
 }
