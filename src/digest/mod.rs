@@ -21,7 +21,7 @@ pub mod schedule;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
@@ -81,6 +81,8 @@ pub fn new_instance_id() -> String {
 
 /// Runs the digest for `slot` if this instance wins the slot's claim.
 pub async fn run_slot(app: &App, slot: DateTime<Utc>) -> Result<SlotOutcome, DigestError> {
+    // Slots are whole seconds: the bulk button carries the slot as unix seconds.
+    let slot = slot.with_nanosecond(0).unwrap_or(slot);
     let me = app.instance_id.as_str();
     let now = Utc::now();
     let stale_before = now - chrono::Duration::from_std(STALE_CLAIM).unwrap_or_default();
