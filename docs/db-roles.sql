@@ -50,7 +50,8 @@ ALTER ROLE expire_bot_replica SET default_transaction_read_only = on;
 
 -- Start from nothing, so a second run converges to exactly what is below. (Revoking a
 -- table privilege also revokes the column privileges on it.)
-REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox
+REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox,
+    digest_runs, digest_items
     FROM expire_bot_primary, expire_bot_replica;
 
 GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
@@ -60,6 +61,8 @@ GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
 -- bot's own tables for history and reporting.
 GRANT SELECT ON riders, hourly_insurance_policies, expiry_requests, expiry_audit
     TO expire_bot_replica;
+-- The digest's "File requests for all" re-reads the policies a digest listed.
+GRANT SELECT ON digest_items TO expire_bot_replica;
 
 -- Primary: only what the statements in src/store/requests.rs run.
 --  * the approval transaction locks the policy row it is about to change
@@ -74,6 +77,9 @@ GRANT SELECT, INSERT, UPDATE ON expiry_requests TO expire_bot_primary;
 GRANT SELECT, INSERT ON expiry_audit TO expire_bot_primary;
 --  * the Slack outbox: queued, leased, completed. Rows are never deleted.
 GRANT SELECT, INSERT, UPDATE ON slack_outbox TO expire_bot_primary;
+--  * the withdrawn-rider digest's bookkeeping: one claimed row per schedule slot (released
+--    with DELETE when nothing could be posted) and the policies each digest listed.
+GRANT SELECT, INSERT, UPDATE, DELETE ON digest_runs, digest_items TO expire_bot_primary;
 --  * the identity sequences behind the three tables' ids.
 SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
   FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox']) AS t \gexec

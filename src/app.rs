@@ -30,6 +30,9 @@ pub struct App {
     /// Wakes the outbox worker when a transaction queued Slack calls.
     pub outbox_wake: Notify,
     pub metrics: PrometheusHandle,
+    /// This instance's name where the database records who did something (the digest's
+    /// claims): host, pid and a random tag. Correctness never depends on it.
+    pub instance_id: String,
 }
 
 /// How long in-flight requests get to finish after SIGTERM.
@@ -66,6 +69,7 @@ impl App {
             requesters,
             outbox_wake: Notify::new(),
             metrics: telemetry::metrics_handle(),
+            instance_id: crate::digest::new_instance_id(),
         })
     }
 }
@@ -112,7 +116,8 @@ impl Running {
     }
 }
 
-/// Starts the HTTP server on `listener` plus the outbox worker and the TTL sweeper.
+/// Starts the HTTP server on `listener` plus the outbox worker, the TTL sweeper and the
+/// withdrawn-rider digest's scheduler.
 /// In Socket Mode the HTTP server still serves health, readiness and metrics.
 pub async fn start(app: Arc<App>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
@@ -130,6 +135,10 @@ pub async fn start(app: Arc<App>, listener: TcpListener) -> anyhow::Result<Runni
     let mut tasks = vec![server];
     tasks.push(tokio::spawn(outbox::run(app.clone(), shutdown.clone())));
     tasks.push(tokio::spawn(outbox::sweep(app.clone(), shutdown.clone())));
+    tasks.push(tokio::spawn(crate::digest::run(
+        app.clone(),
+        shutdown.clone(),
+    )));
     if app.config.socket_mode() {
         tasks.push(tokio::spawn(crate::slack::socket::run(
             app.clone(),

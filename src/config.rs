@@ -58,6 +58,8 @@ pub struct Config {
     /// Replication lag from which agents are warned with their lookup and `/readyz`
     /// reports the replica as lagging (`REPLICA_LAG_WARN`, default 30s; not in the contract).
     pub replica_lag_warn: Duration,
+    /// The withdrawn-rider digest (`DIGEST_*`, beyond the contract's variables).
+    pub digest: crate::digest::schedule::DigestConfig,
 }
 
 /// The file the embedded default database lives in.
@@ -130,6 +132,13 @@ impl Config {
                 ));
             }
         }
+
+        let digest = crate::digest::schedule::from_vars(
+            var,
+            &approval_channel_id,
+            |c| looks_like_slack_id(c, &['C', 'G']),
+            &mut problems,
+        );
 
         let approver_user_ids = id_list(var("APPROVER_USER_IDS"));
         let approver_usergroup_id = var("APPROVER_USERGROUP_ID");
@@ -271,6 +280,7 @@ impl Config {
             read_fallback,
             log_format,
             replica_lag_warn,
+            digest,
         })
     }
 

@@ -485,6 +485,9 @@ async fn block_actions(
     let Some(action_info) = act.actions.as_ref().and_then(|a| a.first()) else {
         return Reply::Empty;
     };
+    if let Some(reply) = super::digest_actions::handle(app, &act, &user, &channel, retry).await {
+        return reply;
+    }
     let Some(request_id) = action_info
         .value
         .as_deref()

@@ -7,8 +7,10 @@
 
 pub mod api;
 pub mod commands;
+pub mod digest_actions;
 pub mod fixtures;
 pub mod interactions;
+pub mod reports;
 pub mod socket;
 pub mod verify;
 pub mod views;

@@ -11,6 +11,7 @@
 //! Statements are counted and timed per role here, in one place, so `/metrics` can prove
 //! where the load goes.
 
+mod digest;
 mod probe;
 mod requests;
 mod riders;
@@ -24,6 +25,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
+pub use digest::*;
 pub use probe::*;
 pub use requests::*;
 pub use riders::*;

@@ -366,6 +366,9 @@ pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
     vars.insert("REQUEST_TTL", opts.ttl.into());
     vars.insert("READ_FALLBACK", opts.read_fallback.into());
     vars.insert("DISPLAY_TZ", "Asia/Seoul".into());
+    // No scheduled digest in tests: one would post on start-up after 09:00 KST and add
+    // messages other tests count. The digest tests run slots directly.
+    vars.insert("DIGEST_SCHEDULE", "off".into());
     for (k, v) in &opts.env {
         vars.insert(k, (*v).to_owned());
     }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod db_roles;
+mod digest;
 mod flow;
 mod harness;
 mod metrics;
