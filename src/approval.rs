@@ -110,6 +110,12 @@ pub async fn file(store: &Store, f: &Filing) -> Result<FileOutcome, StoreError> 
         },
     )
     .await?;
+    // On the Slack request's span (filing runs in a task that keeps it).
+    match outcome {
+        FileOutcome::Filed(id) | FileOutcome::AlreadyPending(id) => {
+            crate::telemetry::record_expiry_request(id)
+        }
+    }
     if let FileOutcome::Filed(id) = outcome {
         metrics::counter!("expire_bot_requests_total", "event" => "filed").increment(1);
         tracing::info!(

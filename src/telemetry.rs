@@ -292,6 +292,16 @@ pub fn slack_request_span(
     )
 }
 
+/// `tokio::spawn` that keeps the caller's span, so work a Slack request hands to a task
+/// (filing, deciding) still logs with that request's fields.
+pub fn spawn<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(tracing::Instrument::in_current_span(future))
+}
+
 /// Puts the `expiry_requests.id` a Slack request turned out to concern on its span, so
 /// every later line of that request (and of tasks spawned in it) carries it.
 pub fn record_expiry_request(id: i64) {

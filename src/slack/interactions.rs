@@ -13,7 +13,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use slack_morphism::prelude::*;
-use tracing::Instrument;
 
 use super::Reply;
 use super::views::{self, action, callback};
@@ -22,7 +21,7 @@ use crate::approval::{self, DecideError, Decision, Filing, Verdict};
 use crate::domain::{Reason, RiderQuery};
 use crate::lookup::{self, Candidate, LookupError, TimeProblem};
 use crate::store::{FileOutcome, status};
-use crate::telemetry::record_expiry_request;
+use crate::telemetry::{self, record_expiry_request};
 
 /// How long filing may take on the primary before the agent is told to retry.
 const FILE_BUDGET: Duration = Duration::from_millis(700);
@@ -340,10 +339,9 @@ async fn file_and_confirm(
     };
     // Filing continues even if the budget runs out; the agent is only told to check.
     let store = app.store.clone();
-    let task = tokio::spawn(async move { approval::file(&store, &filing).await }.in_current_span());
+    let task = telemetry::spawn(async move { approval::file(&store, &filing).await });
     match tokio::time::timeout(FILE_BUDGET, task).await {
         Ok(Ok(Ok(FileOutcome::Filed(id)))) => {
-            record_expiry_request(id);
             app.outbox_wake.notify_one();
             update(views::filed_modal(
                 id,
@@ -352,15 +350,12 @@ async fn file_and_confirm(
                 note,
             ))
         }
-        Ok(Ok(Ok(FileOutcome::AlreadyPending(id)))) => {
-            record_expiry_request(id);
-            errors(
-                error_block,
-                format!(
-                    "Request #{id} for this policy is already waiting for a lead's decision; no new request was filed."
-                ),
-            )
-        }
+        Ok(Ok(Ok(FileOutcome::AlreadyPending(id)))) => errors(
+            error_block,
+            format!(
+                "Request #{id} for this policy is already waiting for a lead's decision; no new request was filed."
+            ),
+        ),
         Ok(Ok(Err(e))) => {
             let unavailable = e.is_unavailable();
             tracing::error!(error = crate::telemetry::chain(&e), "filing failed");
@@ -432,24 +427,21 @@ async fn submit_reject(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
     record_expiry_request(meta.request_id);
     let app2 = app.clone();
     let user2 = user.to_owned();
-    let task = tokio::spawn(
-        async move {
-            let r = approval::decide(
-                app2.deps(),
-                meta.request_id,
-                &user2,
-                Decision::Reject,
-                Some(&reason),
-                Utc::now(),
-            )
-            .await;
-            if matches!(r, Ok(Verdict::Decided(_))) {
-                app2.outbox_wake.notify_one();
-            }
-            r
+    let task = telemetry::spawn(async move {
+        let r = approval::decide(
+            app2.deps(),
+            meta.request_id,
+            &user2,
+            Decision::Reject,
+            Some(&reason),
+            Utc::now(),
+        )
+        .await;
+        if matches!(r, Ok(Verdict::Decided(_))) {
+            app2.outbox_wake.notify_one();
         }
-        .in_current_span(),
-    );
+        r
+    });
     match tokio::time::timeout(DECIDE_BUDGET, task).await {
         Ok(Ok(Ok(v))) => match refusal_text(&v, app, Decision::Reject) {
             None => Reply::view(SlackViewSubmissionResponse::Clear(
@@ -499,58 +491,55 @@ async fn block_actions(
     match action_info.action_id.to_string().as_str() {
         action::APPROVE => {
             let app2 = app.clone();
-            let task = tokio::spawn(
-                async move {
-                    let verdict = approval::decide(
-                        app2.deps(),
-                        request_id,
-                        &user,
-                        Decision::Approve,
-                        None,
-                        Utc::now(),
-                    )
-                    .await;
-                    let text = match &verdict {
-                        Ok(Verdict::Decided(_)) => {
-                            app2.outbox_wake.notify_one();
-                            None
-                        }
-                        // Slack re-sent a click this user already won: say nothing twice.
-                        Ok(Verdict::AlreadyDecided(r))
-                            if retry
-                                && r.decided_by.as_deref() == Some(user.as_str())
-                                && r.status == status::APPROVED =>
-                        {
-                            None
-                        }
-                        Ok(v) => refusal_text(v, &app2, Decision::Approve),
-                        Err(e) => {
-                            tracing::error!(
-                                error = crate::telemetry::chain(&e),
-                                request_id,
-                                "approval failed"
-                            );
-                            Some(decide_error_text(e))
-                        }
-                    };
-                    if let Some(text) = text
-                        && let Err(e) = app2
-                            .slack
-                            .post_ephemeral(&channel, &user, views::text(text))
-                            .await
-                    {
-                        tracing::warn!(error = %e.code(), "could not answer the clicker");
+            let task = telemetry::spawn(async move {
+                let verdict = approval::decide(
+                    app2.deps(),
+                    request_id,
+                    &user,
+                    Decision::Approve,
+                    None,
+                    Utc::now(),
+                )
+                .await;
+                let text = match &verdict {
+                    Ok(Verdict::Decided(_)) => {
+                        app2.outbox_wake.notify_one();
+                        None
                     }
+                    // Slack re-sent a click this user already won: say nothing twice.
+                    Ok(Verdict::AlreadyDecided(r))
+                        if retry
+                            && r.decided_by.as_deref() == Some(user.as_str())
+                            && r.status == status::APPROVED =>
+                    {
+                        None
+                    }
+                    Ok(v) => refusal_text(v, &app2, Decision::Approve),
+                    Err(e) => {
+                        tracing::error!(
+                            error = crate::telemetry::chain(&e),
+                            request_id,
+                            "approval failed"
+                        );
+                        Some(decide_error_text(e))
+                    }
+                };
+                if let Some(text) = text
+                    && let Err(e) = app2
+                        .slack
+                        .post_ephemeral(&channel, &user, views::text(text))
+                        .await
+                {
+                    tracing::warn!(error = %e.code(), "could not answer the clicker");
                 }
-                .in_current_span(),
-            );
+            });
             let _ = tokio::time::timeout(DECIDE_BUDGET, task).await;
             Reply::Empty
         }
         action::REJECT => {
             let trigger = act.trigger_id.to_string();
             let app2 = app.clone();
-            let task = tokio::spawn(async move {
+            let task = telemetry::spawn(async move {
                 let check = approval::may_decide(
                     &app2.store,
                     &app2.slack,
@@ -586,8 +575,7 @@ async fn block_actions(
                 {
                     tracing::warn!(error = %e.code(), "could not answer the clicker");
                 }
-            }
-            .in_current_span());
+            });
             let _ = tokio::time::timeout(DECIDE_BUDGET, task).await;
             Reply::Empty
         }
