@@ -39,7 +39,7 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
         return;
     }
     listener.start().await;
-    tracing::info!("Socket Mode connected");
+    tracing::info!("Socket Mode listener started (it connects, and reconnects, in the background)");
     shutdown.cancelled().await;
     listener.shutdown().await;
 }

@@ -341,23 +341,36 @@ async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending() 
     app.stop().await;
 }
 
+/// Clicks Approve as `clicker` and checks the click was refused: nothing changed, nothing
+/// announced, and only the clicker was answered, in the approvals channel. Returns the answer.
+async fn assert_approval_refused(app: &TestApp, id: i64, clicker: &str) -> String {
+    assert_eq!(app.click(clicker, "approve_expiry", id, &[]).await, 200);
+    assert_eq!(app.request_row(id).await.status, "PENDING");
+    assert_eq!(
+        app.policy_status(policy_of(cases::SIMPLE_RIDER)).await.0,
+        "ACTIVE"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_audit WHERE event = 'APPROVED'")
+            .await,
+        0
+    );
+    assert_eq!(app.calls("chat.update").await.len(), 0);
+    let eph = app.calls("chat.postEphemeral").await;
+    assert_eq!(eph.len(), 1);
+    assert_eq!(eph[0]["user"], clicker);
+    assert_eq!(eph[0]["channel"], APPROVAL_CHANNEL);
+    eph[0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn the_requester_cannot_approve_their_own_request() {
     let app = spawn_app().await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     // AGENT is also on the approver list: the four-eyes rule must still refuse.
-    assert_eq!(app.click(AGENT, "approve_expiry", id, &[]).await, 200);
-    assert_eq!(app.request_row(id).await.status, "PENDING");
-    assert_eq!(
-        app.policy_status(policy_of(cases::SIMPLE_RIDER)).await.0,
-        "ACTIVE"
-    );
-    let eph = app.calls("chat.postEphemeral").await;
-    assert_eq!(eph.len(), 1);
-    assert_eq!(eph[0]["user"], AGENT);
-    assert!(eph[0]["text"].as_str().unwrap().contains("four-eyes"));
-    assert_eq!(app.calls("chat.update").await.len(), 0);
+    let answer = assert_approval_refused(&app, id, AGENT).await;
+    assert!(answer.contains("four-eyes"), "{answer}");
     // Rejecting one's own request is refused too, before any modal opens.
     app.click(AGENT, "reject_expiry", id, &[]).await;
     assert_eq!(app.calls("views.open").await.len(), 0);
@@ -370,21 +383,8 @@ async fn someone_who_is_not_an_approver_is_refused_quietly() {
     let app = spawn_app().await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
-    assert_eq!(app.click(OUTSIDER, "approve_expiry", id, &[]).await, 200);
-    assert_eq!(app.request_row(id).await.status, "PENDING");
-    assert_eq!(
-        app.policy_status(policy_of(cases::SIMPLE_RIDER)).await.0,
-        "ACTIVE"
-    );
-    let eph = app.calls("chat.postEphemeral").await;
-    assert_eq!(eph.len(), 1);
-    assert_eq!(eph[0]["user"], OUTSIDER);
-    assert_eq!(eph[0]["channel"], APPROVAL_CHANNEL);
-    assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM expiry_audit WHERE event = 'APPROVED'")
-            .await,
-        0
-    );
+    let answer = assert_approval_refused(&app, id, OUTSIDER).await;
+    assert!(answer.contains("Only the approvers"), "{answer}");
     app.stop().await;
 }
 
