@@ -168,13 +168,16 @@ pub fn explain(args: &Args) -> anyhow::Result<()> {
                     .await?;
             }
         }
-        let index_only = !scans.contains("Seq Scan") && !scans.contains("Bitmap Heap Scan");
+        // A Bitmap Heap Scan reads only the heap pages its Bitmap Index Scan found; only
+        // a Seq Scan reads a table whole.
+        let index_only = !scans.contains("Seq Scan")
+            && (!scans.contains("Bitmap Heap Scan") || scans.contains("Bitmap Index Scan"));
         println!(
             "scan nodes seen: {}",
             scans.into_iter().collect::<Vec<_>>().join(", ")
         );
         println!(
-            "index scans only: {}",
+            "index-driven scans only (no Seq Scan): {}",
             if index_only { "yes" } else { "NO" }
         );
         c.close().await?;
