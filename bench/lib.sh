@@ -70,21 +70,9 @@ bench_cluster() {
         blog "using the running cluster in $PG_CLUSTER_DIR"
         return 0
     fi
-    "$BENCH_ROOT/scripts/pg-cluster.sh" ensure-bin
     BENCH_CLUSTER_DIR="$(mktemp -d /tmp/expire-bot-bench-pg.XXXXXX)"
-    chmod 755 "$BENCH_CLUSTER_DIR"
     local env_file
-    env_file="$(PG_CLUSTER_TIMEOUT=120 "$BENCH_ROOT/scripts/pg-cluster.sh" start "$BENCH_CLUSTER_DIR")"
-    # Bench-only: count the statements the server runs (approval benchmark).
-    local side
-    for side in primary replica; do
-        printf "\n# bench/lib.sh\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_utility = on\n" \
-            >>"$BENCH_CLUSTER_DIR/$side/postgresql.conf"
-    done
-    "$BENCH_ROOT/scripts/pg-cluster.sh" stop-replica "$BENCH_CLUSTER_DIR"
-    "$BENCH_ROOT/scripts/pg-cluster.sh" stop-primary "$BENCH_CLUSTER_DIR"
-    "$BENCH_ROOT/scripts/pg-cluster.sh" start-primary "$BENCH_CLUSTER_DIR"
-    "$BENCH_ROOT/scripts/pg-cluster.sh" start-replica "$BENCH_CLUSTER_DIR"
+    env_file="$("$BENCH_ROOT/bench/cluster.sh" start "$BENCH_CLUSTER_DIR")"
     # shellcheck disable=SC1090
     source "$env_file"
 }
@@ -159,9 +147,14 @@ bench_bot() {
 bench_stop_bot() {
     kill -TERM "$BOT_PID" 2>/dev/null || true
     wait "$BOT_PID" 2>/dev/null || true
+    bench_forget "$BOT_PID"
+}
+
+# bench_forget PID: a process that has ended is no longer ours to stop on exit.
+bench_forget() {
     local kept=() pid
     for pid in "${BENCH_PIDS[@]}"; do
-        [[ $pid == "$BOT_PID" ]] || kept+=("$pid")
+        [[ $pid == "$1" ]] || kept+=("$pid")
     done
     BENCH_PIDS=("${kept[@]}")
 }

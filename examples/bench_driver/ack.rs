@@ -212,7 +212,10 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
     } else {
         "ack_open_loop"
     };
+    let answered = fields.get("ok").and_then(serde_json::Value::as_u64);
     stats::emit(bench, &label, fields);
+    // A run in which nothing was acknowledged measured nothing: fail the script.
+    anyhow::ensure!(answered > Some(0), "no request was acknowledged");
     Ok(())
 }
 
