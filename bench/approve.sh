@@ -8,6 +8,8 @@
 # Usage: bench/approve.sh          (CONC=50 ROUNDS=20 BENCH_RUNS=3; policies from the
 #                                   lookup benchmark's database when it is loaded, else
 #                                   APPROVE_RIDERS=200000 generated)
+#        APPROVE_DB=bench_lookup BENCH_PG_ENV=... bench/approve.sh   (use the 10 M riders the
+#                                   lookup benchmark loaded; nothing is generated)
 #        bench/approve.sh --smoke
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -15,6 +17,8 @@ CONC="${CONC:-50}"
 ROUNDS="${ROUNDS:-20}"
 APPROVE_RIDERS="${APPROVE_RIDERS:-200000}"
 DB_NAME="${APPROVE_DB:-bench_approve}"
+GENERATE=1
+[[ -n ${APPROVE_DB:-} ]] && GENERATE=0
 if [[ ${1:-} == --smoke ]]; then
     CONC=5 ROUNDS=2 APPROVE_RIDERS=2000 BENCH_RUNS=1
 fi
@@ -25,13 +29,15 @@ bench_build
 bench_machine | tee -a "$BENCH_RESULTS/machine.jsonl" >&2
 bench_cluster
 bench_db "$DB_NAME"
-"$DRIVER" load --db "$DB_PRIMARY_URL" --riders "$APPROVE_RIDERS" --policies "$((APPROVE_RIDERS + APPROVE_RIDERS / 5))"
+if [[ $GENERATE == 1 ]]; then
+    "$DRIVER" load --db "$DB_PRIMARY_URL" --riders "$APPROVE_RIDERS" --policies "$((APPROVE_RIDERS + APPROVE_RIDERS / 5))"
+fi
 POLICIES="$(psql "$DB_PRIMARY_URL" -XAtq -c "SELECT max(id) FROM hourly_insurance_policies")"
 
 for ((run = 1; run <= BENCH_RUNS; run++)); do
     for via in approve_request decide; do
         "$DRIVER" approve --primary "$DB_PRIMARY_URL" --concurrency "$CONC" --rounds "$ROUNDS" \
-            --policies "$POLICIES" --via "$via" --label "$via, $CONC concurrent, pool 10" | tee -a "$OUT"
+            --policies "$POLICIES" --via "$via" --label "$via, $CONC concurrent, pool 10, $POLICIES policies" | tee -a "$OUT"
     done
 done
 

@@ -34,6 +34,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
     let warmup: usize = args.num("warmup", samples / 10)?;
     let label = args.opt("label").unwrap_or("").to_owned();
     let seed: u64 = args.num("seed", 1)?;
+    let statement_only = args.has("statement-only");
     crate::runtime(1)?.block_on(async move {
         // The bot's own pool settings (App::new uses 10 connections per handle).
         let store = Store::open(&StoreConfig {
@@ -53,25 +54,42 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                 let started = Instant::now();
                 let query = RiderQuery::parse(&typed)
                     .map_err(|e| anyhow::anyhow!("generated query refused: {e}"))?;
-                let found = expire_bot::lookup::find(&store, ReadFallback::Off, &query)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("lookup failed: {e}"))?;
+                // (riders matched, candidate policies)
+                let (matched, candidates) = if statement_only {
+                    // The statement alone, without the replica-lag query beside it.
+                    let rows = expire_bot::store::find_rider_policies(
+                        &store.replica,
+                        expire_bot::store::Role::Replica,
+                        &query,
+                    )
+                    .await?;
+                    let riders: std::collections::BTreeSet<i64> =
+                        rows.iter().map(|r| r.rider_id).collect();
+                    (
+                        riders.len(),
+                        rows.iter().filter(|r| r.policy_id.is_some()).count(),
+                    )
+                } else {
+                    let found = expire_bot::lookup::find(&store, ReadFallback::Off, &query)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("lookup failed: {e}"))?;
+                    anyhow::ensure!(
+                        found.source == expire_bot::store::Role::Replica,
+                        "lookup was not answered by the replica"
+                    );
+                    (found.riders_matched(), found.candidates.len())
+                };
                 let took = started.elapsed();
-                anyhow::ensure!(
-                    found.source == expire_bot::store::Role::Replica,
-                    "lookup was not answered by the replica"
-                );
-                let matched = found.riders_matched();
                 anyhow::ensure!(matched >= 1, "rider {g} not found (phone {phone})");
                 if record {
                     stats::record(h, took);
                     if phone {
-                        phone_rows += found.candidates.len();
+                        phone_rows += candidates;
                         if matched > 1 {
                             multi += 1;
                         }
                     } else {
-                        id_rows += found.candidates.len();
+                        id_rows += candidates;
                     }
                 }
             }
@@ -80,6 +98,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         let mut m = stats::percentiles("phone_", &by_phone);
         m.extend(stats::percentiles("id_", &by_id));
         m.insert("riders".into(), json!(riders));
+        m.insert("statement_only".into(), json!(statement_only));
         m.insert(
             "phone_candidates_per_lookup".into(),
             json!(phone_rows as f64 / samples as f64),
