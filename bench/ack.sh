@@ -3,9 +3,10 @@
 # clicks on an already-decided request, against a release build of the bot whose
 # SLACK_API_URL points at a fast local stand-in; PostgreSQL primary + replica behind it.
 #
-# Per run (a fresh bot each run): idle RSS; open loop at RATE req/s (p50/p99/p99.9);
-# closed loop with CONC workers (throughput at saturation); the same two for stale
-# clicks; then the bot's peak RSS (VmHWM).
+# Per run, four phases, each on a fresh bot (so each phase's peak RSS is its own): open
+# loop at RATE req/s (p50/p99/p99.9) and closed loop with CONC workers (throughput at
+# saturation), for commands and for stale clicks; idle RSS before and peak RSS (VmHWM)
+# after each.
 #
 # Usage: bench/ack.sh            (RATE=1000 DURATION=10 CONC=64 BENCH_RUNS=3)
 #        bench/ack.sh --smoke    (seconds; no figures worth reporting)
@@ -30,19 +31,27 @@ bench_wait_replay 120
 bench_stub
 blog "stale-click target: request #$STALE_ID"
 
-for ((run = 1; run <= BENCH_RUNS; run++)); do
+# One fresh bot per phase, so each phase's peak RSS (VmHWM) is its own.
+phase() { # LABEL ARGS...
+    local label=$1
+    shift
     bench_bot DATABASE_URL="$DB_PRIMARY_URL" DATABASE_REPLICA_URL="$DB_REPLICA_URL"
     sleep 1
+    local idle peak
     idle="$(awk '/^VmRSS:/ {print $2}' "/proc/$BOT_PID/status")"
-    common=(--url "$BOT_URL" --secret "$BENCH_SECRET" --pid "$BOT_PID" --duration "$DURATION" --warmup "$WARMUP")
-    "$DRIVER" ack "${common[@]}" --kind command --rate "$RATE" --label "command @${RATE}/s" | tee -a "$OUT"
-    "$DRIVER" ack "${common[@]}" --kind command --closed --concurrency "$CONC" --label "command c=$CONC" | tee -a "$OUT"
-    "$DRIVER" ack "${common[@]}" --kind stale-click --request-id "$STALE_ID" --rate "$RATE" --label "stale click @${RATE}/s" | tee -a "$OUT"
-    "$DRIVER" ack "${common[@]}" --kind stale-click --request-id "$STALE_ID" --closed --concurrency "$CONC" --label "stale click c=$CONC" | tee -a "$OUT"
+    "$DRIVER" ack --url "$BOT_URL" --secret "$BENCH_SECRET" --pid "$BOT_PID" \
+        --duration "$DURATION" --warmup "$WARMUP" --label "$label" "$@" | tee -a "$OUT"
     peak="$(awk '/^VmHWM:/ {print $2}' "/proc/$BOT_PID/status")"
-    printf '{"bench":"ack_memory","label":"postgres","idle_rss_kb":%s,"peak_rss_kb":%s,"load1":%s}\n' \
-        "$idle" "$peak" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT"
+    printf '{"bench":"ack_memory","label":"%s","idle_rss_kb":%s,"peak_rss_kb":%s,"load1":%s}\n' \
+        "$label" "$idle" "$peak" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT"
     bench_stop_bot
+}
+
+for ((run = 1; run <= BENCH_RUNS; run++)); do
+    phase "command @${RATE}/s" --kind command --rate "$RATE"
+    phase "command c=$CONC" --kind command --closed --concurrency "$CONC"
+    phase "stale click @${RATE}/s" --kind stale-click --request-id "$STALE_ID" --rate "$RATE"
+    phase "stale click c=$CONC" --kind stale-click --request-id "$STALE_ID" --closed --concurrency "$CONC"
 done
 
 "$DRIVER" summarize "$OUT"

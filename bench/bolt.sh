@@ -2,8 +2,8 @@
 # Optional comparison for the saturation budget: the same closed-loop load of signed
 # `/expire-insurance` commands against a minimal Bolt for Python app (bench/bolt_app.py:
 # AsyncApp under uvicorn), acknowledging only and acknowledging after views.open on the
-# same Slack stand-in. Installs slack_bolt, aiohttp and uvicorn from PyPI into a throwaway
-# venv. Compare with the `ack_saturation command` rows of bench/ack.sh.
+# same Slack stand-in, interleaved with the same load against expire-bot. Installs
+# slack_bolt, aiohttp and uvicorn from PyPI into a throwaway venv.
 #
 # Usage: bench/bolt.sh   (CONC=64 DURATION=10 WORKERS="1 2" BENCH_RUNS=3)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,7 +25,19 @@ fi
 "$VENV/bin/pip" list 2>/dev/null | grep -iE '^(slack.bolt|slack.sdk|uvicorn|aiohttp) ' >&2
 bench_stub
 
+# expire-bot is measured in the same loop, interleaved with Bolt, so both see the same
+# machine load. Its slash-command path never touches the database; a migrated SQLite file
+# keeps its background workers quiet.
+BOT_DB_DIR="$(mktemp -d /tmp/expire-bot-bench-bolt-db.XXXXXX)"
+BOT_DB="sqlite://$BOT_DB_DIR/bot.db"
+DATABASE_URL="$BOT_DB" "$BOT" migrate >/dev/null
+
 for ((run = 1; run <= BENCH_RUNS; run++)); do
+    bench_bot DATABASE_URL="$BOT_DB"
+    "$DRIVER" ack --url "$BOT_URL" --secret "$BENCH_SECRET" --kind command \
+        --closed --concurrency "$CONC" --duration "$DURATION" --warmup "$WARMUP" \
+        --label "expire-bot (views.open, then ack), c=$CONC" | tee -a "$OUT"
+    bench_stop_bot
     for mode in ack views_open; do
         for w in $WORKERS; do
             port="$("$DRIVER" free-port)"
@@ -48,4 +60,5 @@ for ((run = 1; run <= BENCH_RUNS; run++)); do
     done
 done
 
+rm -rf -- "$BOT_DB_DIR"
 "$DRIVER" summarize "$OUT"

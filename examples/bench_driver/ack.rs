@@ -336,6 +336,17 @@ pub fn prepare_stale(args: &Args) -> anyhow::Result<()> {
             max_connections: 2,
         })?;
         store.migrate().await?;
+        // Idempotent: a request an earlier run decided is just as stale.
+        let sql = "SELECT id FROM expiry_requests WHERE status = 'APPROVED' ORDER BY id LIMIT 1";
+        let decided: Option<i64> = match &store.primary {
+            store::Db::Pg(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
+            store::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
+        };
+        if let Some(id) = decided {
+            store.close().await;
+            println!("{id}");
+            return Ok(());
+        }
         let now = Utc::now();
         seed::seed_demo_if_empty(&store.primary, now).await?;
         let query = expire_bot::domain::RiderQuery::RiderId(seed::cases::SIMPLE_RIDER);
