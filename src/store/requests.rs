@@ -49,19 +49,25 @@ pub mod outbox_kind {
 /// Queues the Slack calls every decision owes (thread reply, message update, requester
 /// notice) inside the deciding transaction. A macro, not a function: it is expanded inside
 /// each backend's arm of `on_db!`, where the transaction's concrete type is known.
+///
+/// One multi-row INSERT rather than one per kind: every statement is a round trip inside a
+/// transaction that holds the policy's row lock, and on the approval path these three were
+/// 3 of its 10 statements (bench/approve.sh, BENCHMARKS.md).
 macro_rules! insert_followups {
     ($tx:expr, $request_id:expr, $now:expr) => {{
-        for kind in outbox_kind::AFTER_DECISION {
-            sqlx::query(
-                "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (request_id, kind) DO NOTHING",
-            )
-            .bind($request_id)
-            .bind(kind)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-        }
+        let [first, second, third] = outbox_kind::AFTER_DECISION;
+        sqlx::query(
+            "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) \
+             VALUES ($1, $2, $5), ($1, $3, $5), ($1, $4, $5) \
+             ON CONFLICT (request_id, kind) DO NOTHING",
+        )
+        .bind($request_id)
+        .bind(first)
+        .bind(second)
+        .bind(third)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
     }};
 }
 

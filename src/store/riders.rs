@@ -30,7 +30,8 @@ pub struct RiderPolicyRow {
 /// Bounded so a phone shared by many accounts cannot blow up a Slack view.
 pub const MAX_CANDIDATE_ROWS: i64 = 50;
 
-const BY_PHONE: &str = "SELECT r.id AS rider_id, r.name, r.phone, r.birth_date, r.status AS rider_status, r.withdrawn_at, \
+/// The lookup by phone, public so the benchmarks can `EXPLAIN` exactly what the bot runs.
+pub const BY_PHONE: &str = "SELECT r.id AS rider_id, r.name, r.phone, r.birth_date, r.status AS rider_status, r.withdrawn_at, \
        p.id AS policy_id, p.insurer, p.policy_number, p.status AS policy_status, p.valid_from, p.valid_until \
   FROM riders r \
   LEFT JOIN hourly_insurance_policies p ON p.rider_id = r.id AND p.status = 'ACTIVE' \
@@ -38,7 +39,8 @@ const BY_PHONE: &str = "SELECT r.id AS rider_id, r.name, r.phone, r.birth_date, 
  ORDER BY r.status, r.id DESC, p.valid_from DESC \
  LIMIT $2";
 
-const BY_ID: &str = "SELECT r.id AS rider_id, r.name, r.phone, r.birth_date, r.status AS rider_status, r.withdrawn_at, \
+/// The lookup by rider ID, public for the same reason as [`BY_PHONE`].
+pub const BY_ID: &str = "SELECT r.id AS rider_id, r.name, r.phone, r.birth_date, r.status AS rider_status, r.withdrawn_at, \
        p.id AS policy_id, p.insurer, p.policy_number, p.status AS policy_status, p.valid_from, p.valid_until \
   FROM riders r \
   LEFT JOIN hourly_insurance_policies p ON p.rider_id = r.id AND p.status = 'ACTIVE' \

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Approval transaction: CONC concurrent approvals of distinct requests on the primary,
+# ROUNDS rounds per run; p50/p99, commits/s, and the statements the primary executed per
+# case (pg_stat_statements, preloaded in the bench cluster). Measured twice: the
+# transaction alone (store::approve_request) and the whole click (approval::decide: the
+# authorisation read + the transaction).
+#
+# Usage: bench/approve.sh          (CONC=50 ROUNDS=20 BENCH_RUNS=3; policies from the
+#                                   lookup benchmark's database when it is loaded, else
+#                                   APPROVE_RIDERS=200000 generated)
+#        APPROVE_DB=bench_lookup BENCH_PG_ENV=... bench/approve.sh   (use the 10 M riders the
+#                                   lookup benchmark loaded; nothing is generated)
+#        bench/approve.sh --smoke
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CONC="${CONC:-50}"
+ROUNDS="${ROUNDS:-20}"
+APPROVE_RIDERS="${APPROVE_RIDERS:-200000}"
+DB_NAME="${APPROVE_DB:-bench_approve}"
+GENERATE=1
+[[ -n ${APPROVE_DB:-} ]] && GENERATE=0
+if [[ ${1:-} == --smoke ]]; then
+    CONC=5 ROUNDS=2 APPROVE_RIDERS=2000 BENCH_RUNS=1
+fi
+OUT="$BENCH_RESULTS/approve.jsonl"
+: >"$OUT"
+
+bench_build
+bench_machine | tee -a "$BENCH_RESULTS/machine.jsonl" >&2
+bench_cluster
+bench_db "$DB_NAME"
+if [[ $GENERATE == 1 ]]; then
+    "$DRIVER" load --db "$DB_PRIMARY_URL" --riders "$APPROVE_RIDERS" --policies "$((APPROVE_RIDERS + APPROVE_RIDERS / 5))"
+fi
+POLICIES="$(psql "$DB_PRIMARY_URL" -XAtq -c "SELECT max(id) FROM hourly_insurance_policies")"
+
+for ((run = 1; run <= BENCH_RUNS; run++)); do
+    for via in approve_request decide; do
+        "$DRIVER" approve --primary "$DB_PRIMARY_URL" --concurrency "$CONC" --rounds "$ROUNDS" \
+            --policies "$POLICIES" --via "$via" --label "$via, $CONC concurrent, pool 10, $POLICIES policies" | tee -a "$OUT"
+    done
+done
+
+"$DRIVER" summarize "$OUT"

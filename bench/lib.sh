@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Shared by the bench/*.sh scripts; sourced, not run.
+#
+# Knobs (environment):
+#   BENCH_PROFILE   release (default; what BENCHMARKS.md reports) or dev (smoke runs:
+#                   reuses what `cargo test` built, no release build in CI)
+#   BENCH_RUNS      runs per measurement (default 3; BENCHMARKS.md reports the median)
+#   BENCH_RESULTS   directory the JSON-line results go to (default bench/results)
+#   BENCH_PG_ENV    env file of a running cluster made by scripts/pg-cluster.sh to use
+#                   instead of starting one (it is then left running)
+#   BENCH_NICE      e.g. -10: run this script, everything it starts, and the cluster's two
+#                   postmasters (by pid) at that priority. On a machine shared with other
+#                   work this approximates a dedicated one; BENCHMARKS.md says which
+#                   figures were taken so.
+#   CARGO_TARGET_DIR  honoured, as cargo does
+
+set -euo pipefail
+
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$BENCH_ROOT"
+BENCH_PROFILE="${BENCH_PROFILE:-release}"
+BENCH_RUNS="${BENCH_RUNS:-3}"
+BENCH_RESULTS="${BENCH_RESULTS:-$BENCH_ROOT/bench/results}"
+mkdir -p "$BENCH_RESULTS"
+TARGET_DIR="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}"
+case "$BENCH_PROFILE" in
+    release) BIN_DIR="$TARGET_DIR/release"; PROFILE_FLAG=(--release) ;;
+    dev) BIN_DIR="$TARGET_DIR/debug"; PROFILE_FLAG=() ;;
+    *) echo "bench: BENCH_PROFILE must be release or dev" >&2; exit 2 ;;
+esac
+BOT="$BIN_DIR/expire-bot"
+DRIVER="$BIN_DIR/examples/bench_driver"
+
+blog() { printf 'bench: %s\n' "$*" >&2; }
+
+# Processes this script started, stopped on exit (by pid, never by name).
+BENCH_PIDS=()
+BENCH_CLUSTER_DIR=""
+bench_cleanup() {
+    local rc=$?
+    local pid
+    for pid in "${BENCH_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${BENCH_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ -n $BENCH_CLUSTER_DIR ]]; then
+        "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_CLUSTER_DIR" \
+            || blog "warning: could not stop the cluster in $BENCH_CLUSTER_DIR"
+    fi
+    exit "$rc"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ -n ${BENCH_NICE:-} ]]; then
+    renice -n "$BENCH_NICE" -p $$ >/dev/null
+fi
+
+# Applies BENCH_NICE to the cluster's postmasters; backends they fork inherit it.
+bench_nice_cluster() {
+    [[ -n ${BENCH_NICE:-} ]] || return 0
+    local side pid
+    for side in primary replica; do
+        pid=$(head -n1 "$PG_CLUSTER_DIR/$side/postmaster.pid")
+        renice -n "$BENCH_NICE" -p "$pid" >/dev/null
+    done
+}
+
+bench_build() {
+    blog "building expire-bot and bench_driver ($BENCH_PROFILE)"
+    cargo build "${PROFILE_FLAG[@]}" --bin expire-bot --example bench_driver >&2
+}
+
+# Record the machine and its load next to the figures.
+bench_machine() {
+    "$DRIVER" machine
+}
+
+# Starts (or reuses, with BENCH_PG_ENV) a PostgreSQL 15 primary + streaming replica with
+# pg_stat_statements preloaded on both, and sources its env file.
+bench_cluster() {
+    if [[ -n ${BENCH_PG_ENV:-} ]]; then
+        # shellcheck disable=SC1090
+        source "$BENCH_PG_ENV"
+        blog "using the running cluster in $PG_CLUSTER_DIR"
+        bench_nice_cluster
+        return 0
+    fi
+    BENCH_CLUSTER_DIR="$(mktemp -d /tmp/expire-bot-bench-pg.XXXXXX)"
+    local env_file
+    env_file="$("$BENCH_ROOT/bench/cluster.sh" start "$BENCH_CLUSTER_DIR")"
+    # shellcheck disable=SC1090
+    source "$env_file"
+    bench_nice_cluster
+}
+
+# bench_db NAME: creates database NAME on the primary if missing; sets DB_PRIMARY_URL and
+# DB_REPLICA_URL to it.
+bench_db() {
+    local name=$1
+    local exists
+    exists=$(psql "$PG_ADMIN_PRIMARY_URL" -XAtq -c "SELECT 1 FROM pg_database WHERE datname = '$name'")
+    if [[ $exists != 1 ]]; then
+        psql "$PG_ADMIN_PRIMARY_URL" -XAtq -c "CREATE DATABASE $name" >/dev/null
+    fi
+    DB_PRIMARY_URL="postgres://postgres@127.0.0.1:$PRIMARY_PORT/$name"
+    DB_REPLICA_URL="postgres://postgres@127.0.0.1:$REPLICA_PORT/$name"
+}
+
+bench_wait_replay() {
+    local dir="${PG_CLUSTER_DIR:?}"
+    PG_CLUSTER_TIMEOUT="${1:-600}" "$BENCH_ROOT/scripts/pg-cluster.sh" wait-replay "$dir"
+}
+
+# Starts the Slack stand-in; sets STUB_URL (the Web API base the bot is given).
+bench_stub() {
+    local f
+    f="$(mktemp -u /tmp/expire-bot-bench-stub.XXXXXX)"
+    "$DRIVER" stub --addr-file "$f" &
+    BENCH_PIDS+=($!)
+    local i
+    for ((i = 0; i < 200; i++)); do
+        [[ -s $f ]] && break
+        sleep 0.05
+    done
+    [[ -s $f ]] || { blog "the Slack stand-in did not start"; exit 1; }
+    STUB_URL="http://$(cat "$f")/api"
+    rm -f "$f"
+}
+
+# bench_bot VAR=VALUE...: starts the bot with the bench's Slack settings plus the given
+# variables; waits for /readyz 200; sets BOT_PID and BOT_URL.
+bench_bot() {
+    local port
+    port="$("$DRIVER" free-port)"
+    BOT_URL="http://127.0.0.1:$port"
+    BOT_LOG="${BOT_LOG:-/dev/null}"
+    env -u DATABASE_URL -u DATABASE_REPLICA_URL -u SLACK_APP_TOKEN \
+        -u REQUESTER_USER_IDS -u REQUESTER_USERGROUP_ID -u APPROVER_USERGROUP_ID \
+        SLACK_SIGNING_SECRET="$BENCH_SECRET" \
+        SLACK_BOT_TOKEN=xoxb-bench \
+        SLACK_API_URL="$STUB_URL" \
+        APPROVAL_CHANNEL_ID=C0APPROVE \
+        APPROVER_USER_IDS=U0LEAD1,U0LEAD2 \
+        BIND_ADDR="127.0.0.1:$port" \
+        LOG_FORMAT=json \
+        "$@" \
+        "$BOT" serve >>"$BOT_LOG" 2>&1 &
+    BOT_PID=$!
+    BENCH_PIDS+=("$BOT_PID")
+    local i
+    for ((i = 0; i < 600; i++)); do
+        if curl -fsS -o /dev/null "$BOT_URL/readyz" 2>/dev/null; then
+            return 0
+        fi
+        kill -0 "$BOT_PID" 2>/dev/null || { blog "expire-bot exited during start-up"; exit 1; }
+        sleep 0.05
+    done
+    blog "expire-bot not ready after 30 s"
+    exit 1
+}
+
+# bench_stop_bot: SIGTERM, wait.
+bench_stop_bot() {
+    kill -TERM "$BOT_PID" 2>/dev/null || true
+    wait "$BOT_PID" 2>/dev/null || true
+    bench_forget "$BOT_PID"
+}
+
+# bench_forget PID: a process that has ended is no longer ours to stop on exit.
+bench_forget() {
+    local kept=() pid
+    for pid in "${BENCH_PIDS[@]}"; do
+        [[ $pid == "$1" ]] || kept+=("$pid")
+    done
+    BENCH_PIDS=("${kept[@]}")
+}
+
+BENCH_SECRET="8f742231b10e8888abcd99yyyzzz85a5"

@@ -1,0 +1,208 @@
+//! The approval benchmark: C requests for distinct policies filed, then C leads clicking
+//! Approve at the same moment, on the primary; repeated for R rounds.
+//!
+//! Each approval is the contract's one transaction (`expire_bot::store::approve_request`,
+//! or with `--via decide` the whole click: the authorisation read plus that transaction),
+//! run through a pool of the bot's own size (10) unless `--pool` says otherwise, so waiting
+//! for a connection is part of the latency exactly as it is in the bot. Commits per second
+//! is C divided by the wall time of a round.
+//!
+//! Statements per case are counted by the server: `pg_stat_statements` (reset before each
+//! round's approvals, read after; the bench cluster preloads it). `pg_stat_database`'s
+//! commit counter is not used: backends flush it lazily (up to 10 s later on PostgreSQL
+//! 15), so a reading right after a round undercounts.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use expire_bot::approval::{self, Audience, Decision, Deps, Verdict};
+use expire_bot::slack::api::SlackApi;
+use expire_bot::store::{self, DecideOutcome, FileOutcome, NewRequest, Store, StoreConfig};
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use sqlx::Connection;
+
+use crate::args::Args;
+use crate::stats;
+
+const LEAD: &str = "U0LEAD1";
+const AGENT: &str = "U0AGENT";
+
+fn request_for(policy_id: i64) -> NewRequest {
+    let now = Utc::now();
+    NewRequest {
+        policy_id,
+        requested_by: AGENT.into(),
+        rider_id: policy_id,
+        rider_name_masked: "김*준".into(),
+        rider_phone_masked: "010-****-5678".into(),
+        rider_status: "ACTIVE".into(),
+        policy_number_masked: "********0001".into(),
+        insurer: "한빛손해보험".into(),
+        cancelled_at: now - chrono::Duration::hours(1),
+        reason: "bench: rider cancelled with the insurer, CX-1234".into(),
+        requested_at: now,
+        expires_at: now + chrono::Duration::hours(24),
+        policy_status: "ACTIVE".into(),
+        valid_until: None,
+    }
+}
+
+/// Statements the server ran since the last reset, from `pg_stat_statements`, by text.
+async fn statements(c: &mut sqlx::PgConnection) -> Option<Vec<(String, i64)>> {
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT query, calls FROM pg_stat_statements \
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+           AND query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE '%pg_stat_database%' \
+         ORDER BY calls DESC, query",
+    )
+    .fetch_all(c)
+    .await
+    .ok()
+}
+
+pub fn main(args: &Args) -> anyhow::Result<()> {
+    let primary = args.req("primary")?.to_owned();
+    let concurrency: usize = args.num("concurrency", 50)?;
+    let rounds: usize = args.num("rounds", 10)?;
+    let policies: i64 = args.num("policies", 12_000)?;
+    let pool: u32 = args.num("pool", 10)?;
+    let via_decide = args.opt("via") == Some("decide");
+    let label = args.opt("label").unwrap_or("").to_owned();
+    let seed: u64 = args.num("seed", std::process::id().into())?;
+    let threads: usize = args.num("threads", 2)?;
+    crate::runtime(threads)?.block_on(async move {
+        let store = Arc::new(Store::open(&StoreConfig {
+            primary_url: Some(primary.clone().into()),
+            replica_url: Some(primary.clone().into()),
+            max_connections: pool,
+        })?);
+        // Never called: approvers are listed by ID, so no user-group lookup happens.
+        let slack = Arc::new(SlackApi::new("http://127.0.0.1:9/api", &"xoxb-bench".to_owned().into())?);
+        let approvers = Arc::new(Audience::new(&[LEAD.to_owned()], None, false));
+        let mut admin = sqlx::PgConnection::connect(&primary).await?;
+        let has_pgss = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            .execute(&mut admin)
+            .await
+            .is_ok()
+            && statements(&mut admin).await.is_some();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut approve_h = stats::histogram()?;
+        let mut file_h = stats::histogram()?;
+        let mut commits_per_s = Vec::new();
+        let mut per_case: Option<Vec<(String, i64)>> = None;
+        let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+        for round in 0..rounds {
+            // C distinct policies that are active and have never been requested.
+            let mut ids: Vec<i64> = Vec::new();
+            while ids.len() < concurrency {
+                let want: Vec<i64> = (0..concurrency * 2)
+                    .map(|_| rng.random_range(1..=policies))
+                    .filter(|h| h % 10 != 3 && !ids.contains(h))
+                    .collect();
+                let ok: Vec<i64> = sqlx::query_scalar(
+                    "SELECT p.id FROM hourly_insurance_policies p WHERE p.id = ANY($1) AND p.status = 'ACTIVE' \
+                     AND NOT EXISTS (SELECT 1 FROM expiry_requests e WHERE e.policy_id = p.id)",
+                )
+                .bind(&want)
+                .fetch_all(&mut admin)
+                .await?;
+                for id in ok {
+                    if ids.len() < concurrency && !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+            // File them, concurrently.
+            let mut set = tokio::task::JoinSet::new();
+            for &pid in &ids {
+                let store = store.clone();
+                set.spawn(async move {
+                    let t = Instant::now();
+                    let r = store::file_request(&store.primary, &request_for(pid)).await;
+                    (t.elapsed(), r)
+                });
+            }
+            let mut request_ids = Vec::new();
+            while let Some(j) = set.join_next().await {
+                let (took, r) = j?;
+                stats::record(&mut file_h, took);
+                match r? {
+                    FileOutcome::Filed(id) => request_ids.push(id),
+                    FileOutcome::AlreadyPending(_) => anyhow::bail!("policy already had a pending request"),
+                }
+            }
+            if has_pgss {
+                sqlx::query("SELECT pg_stat_statements_reset()").execute(&mut admin).await?;
+            }
+            // Approve them, all at once.
+            let gate = Arc::new(tokio::sync::Barrier::new(concurrency + 1));
+            let mut set = tokio::task::JoinSet::new();
+            for &rid in &request_ids {
+                let (store, slack, approvers, gate) = (store.clone(), slack.clone(), approvers.clone(), gate.clone());
+                set.spawn(async move {
+                    gate.wait().await;
+                    let t = Instant::now();
+                    let now = Utc::now();
+                    let outcome = if via_decide {
+                        let deps = Deps { store: &store, slack: &slack, approvers: &approvers };
+                        match approval::decide(deps, rid, LEAD, Decision::Approve, None, now).await {
+                            Ok(Verdict::Decided(r)) => Ok(r.outcome.unwrap_or_default()),
+                            Ok(_) => Ok("NOT_DECIDED".to_owned()),
+                            Err(e) => Err(anyhow::anyhow!("{e}")),
+                        }
+                    } else {
+                        match store::approve_request(&store.primary, rid, LEAD, now).await {
+                            Ok(DecideOutcome::Decided(r)) => Ok(r.outcome.unwrap_or_default()),
+                            Ok(_) => Ok("NOT_DECIDED".to_owned()),
+                            Err(e) => Err(anyhow::anyhow!("{e}")),
+                        }
+                    };
+                    (t.elapsed(), outcome)
+                });
+            }
+            let wall = Instant::now();
+            gate.wait().await;
+            while let Some(j) = set.join_next().await {
+                let (took, outcome) = j?;
+                stats::record(&mut approve_h, took);
+                *outcomes.entry(outcome?).or_default() += 1;
+            }
+            let wall = wall.elapsed();
+            commits_per_s.push(concurrency as f64 / wall.as_secs_f64());
+            if has_pgss && round == rounds - 1 {
+                per_case = statements(&mut admin).await;
+            }
+        }
+        admin.close().await?;
+        store.close().await;
+        commits_per_s.sort_by(f64::total_cmp);
+        let mut m = stats::percentiles("approve_", &approve_h);
+        m.extend(stats::percentiles("file_", &file_h));
+        m.insert("concurrency".into(), json!(concurrency));
+        m.insert("pool".into(), json!(pool));
+        m.insert("via".into(), json!(if via_decide { "decide" } else { "approve_request" }));
+        m.insert("commits_per_s_median".into(), json!(commits_per_s[commits_per_s.len() / 2]));
+        m.insert("commits_per_s_min".into(), json!(commits_per_s.first()));
+        m.insert("commits_per_s_max".into(), json!(commits_per_s.last()));
+        m.insert("outcomes".into(), json!(outcomes));
+        if let Some(list) = per_case {
+            let c = concurrency as i64;
+            let total: i64 = list.iter().map(|(_, n)| n).sum();
+            m.insert("statements_per_case".into(), json!(total as f64 / c as f64));
+            m.insert(
+                "statements".into(),
+                json!(list
+                    .iter()
+                    .map(|(q, n)| json!({"calls_per_case": *n as f64 / c as f64, "query": q.split_whitespace().collect::<Vec<_>>().join(" ")}))
+                    .collect::<Vec<_>>()),
+            );
+        } else {
+            m.insert("statements_per_case".into(), json!(null));
+            m.insert("statements_note".into(), json!("pg_stat_statements not preloaded on this server"));
+        }
+        stats::emit("approve", &label, m);
+        Ok(())
+    })
+}
