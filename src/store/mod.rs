@@ -205,9 +205,21 @@ impl Store {
     }
 
     /// Applies `migrations/` for the primary's dialect.
+    ///
+    /// On PostgreSQL this runs on a connection of its own without the serving timeouts:
+    /// building an index on the company's large tables takes minutes, not the two seconds
+    /// an approval may take.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.primary {
-            Db::Pg(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+            Db::Pg(p) => {
+                use sqlx::Connection;
+                let opts = (*p.connect_options())
+                    .clone()
+                    .options([("statement_timeout", "0"), ("lock_timeout", "0")]);
+                let mut conn = sqlx::PgConnection::connect_with(&opts).await?;
+                sqlx::migrate!("migrations/postgres").run(&mut conn).await?;
+                conn.close().await?;
+            }
             Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
         }
         Ok(())
