@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
-use super::views::{escape, show_time};
+use super::views::{context, escape, section, show_time};
 use crate::digest::scan::{DigestRider, Scan};
 use crate::history::{History, HistoryEntry, PolicyState};
 use crate::store::{outcome, status};
@@ -26,17 +26,6 @@ pub mod action {
 /// footer blocks and this many riders (one section block each).
 pub const RIDERS_PER_MESSAGE: usize = 44;
 const MAX_BLOCKS_PER_MESSAGE: usize = 50;
-
-fn section(text: String) -> SlackBlock {
-    SlackSectionBlock::new().with_text(md!(text)).into()
-}
-
-fn context(text: String) -> SlackBlock {
-    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
-        SlackBlockMarkDownText::new(text),
-    )])
-    .into()
-}
 
 fn local_date(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d").to_string()

@@ -46,11 +46,13 @@ pub fn show_time(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
-fn section(text: String) -> SlackBlock {
+/// A mrkdwn section block.
+pub(crate) fn section(text: String) -> SlackBlock {
     SlackSectionBlock::new().with_text(md!(text)).into()
 }
 
-fn context(text: String) -> SlackBlock {
+/// A mrkdwn context block (small grey text).
+pub(crate) fn context(text: String) -> SlackBlock {
     SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
         SlackBlockMarkDownText::new(text),
     )])
