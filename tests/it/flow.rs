@@ -632,3 +632,39 @@ async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert() {
+    let app = spawn_app().await;
+    let reason = "'); DROP TABLE expiry_requests;-- <!here> <https://evil.example|click> \u{202e}gnp.exe 🚀 ＣＸ－１ \"quoted\" \\ 𝓤𝓷𝓲𝓬𝓸𝓭𝓮";
+    let (_, a) = app
+        .submit_request(
+            AGENT,
+            "010-1234-5678",
+            Utc::now() - Duration::hours(1),
+            reason,
+        )
+        .await;
+    assert_eq!(a["response_action"], "update", "{a}");
+    let id = app.only_request_id().await;
+    // Stored exactly as typed (bound as a parameter, never spliced into SQL)...
+    assert_eq!(app.request_row(id).await.reason, reason);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_audit").await, 1);
+    // ...and shown as text: Slack's control characters escaped, nothing executed.
+    app.drain_outbox().await;
+    let posted = app
+        .calls("chat.postMessage")
+        .await
+        .into_iter()
+        .find(|m| m["channel"] == APPROVAL_CHANNEL)
+        .expect("approval request posted")
+        .to_string();
+    assert!(posted.contains("&lt;!here&gt;"), "{posted}");
+    assert!(
+        posted.contains("&lt;https://evil.example|click&gt;"),
+        "{posted}"
+    );
+    assert!(!posted.contains("<!here>"));
+    assert!(posted.contains("DROP TABLE expiry_requests") && posted.contains("𝓤𝓷𝓲𝓬𝓸𝓭𝓮"));
+    app.stop().await;
+}
