@@ -141,40 +141,61 @@ pub fn scrub_phones(text: &str) -> String {
     out
 }
 
-fn looks_like_phone(candidate: &str) -> bool {
-    let t = candidate.trim_matches(|c: char| is_phone_separator(c));
+/// The number of national digits when `candidate` reads as a mobile phone number.
+fn phone_len(candidate: &str) -> Option<usize> {
+    let t = candidate.trim_matches(is_phone_separator);
     if !t.starts_with(|c: char| c.is_ascii_digit() || c == '+') {
-        return false;
+        return None;
     }
-    national_phone_digits(t).is_some_and(|d| matches!(d.len(), 10 | 11) && d.starts_with("01"))
+    national_phone_digits(t)
+        .filter(|d| matches!(d.len(), 10 | 11) && d.starts_with("01"))
+        .map(|d| d.len())
 }
 
+/// Masks the phone numbers in one run of phone-ish characters.
+///
+/// Today's mobile numbers have 11 digits, so 11-digit matches are taken first, across the
+/// whole run, and only then 10-digit ones: taking the first match from the left could
+/// start one group too early ("010 010 1234 5678" read as "010 010 1234") and leave the
+/// real number's last eight digits in the clear.
 fn scrub_run(run: &str) -> String {
-    // Keep the exact spacing: split on spaces, keeping the pieces' order.
     let groups: Vec<&str> = run.split(' ').collect();
-    let mut out: Vec<String> = Vec::with_capacity(groups.len());
-    let mut i = 0;
-    while i < groups.len() {
-        let mut matched = None;
-        for j in (i + 1..=groups.len().min(i + 4)).rev() {
-            let joined = groups[i..j].join(" ");
-            if looks_like_phone(&joined) {
-                matched = Some((j, joined));
-                break;
+    let mut taken = vec![false; groups.len()];
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for want in [11, 10] {
+        let mut i = 0;
+        while i < groups.len() {
+            let found = (i + 1..=groups.len().min(i + 4)).rev().find(|&j| {
+                !taken[i..j].contains(&true) && phone_len(&groups[i..j].join(" ")) == Some(want)
+            });
+            match found {
+                Some(j) => {
+                    taken[i..j].iter_mut().for_each(|t| *t = true);
+                    spans.push((i, j));
+                    i = j;
+                }
+                None => i += 1,
             }
         }
-        match matched {
-            Some((j, joined)) => {
-                let core = joined.trim_matches(|c: char| is_phone_separator(c));
-                let start = joined.find(core).unwrap_or(0);
-                let end = start + core.len();
+    }
+    spans.sort_unstable();
+    let mut out: Vec<String> = Vec::with_capacity(groups.len());
+    let mut spans = spans.into_iter().peekable();
+    let mut i = 0;
+    while i < groups.len() {
+        match spans.next_if(|(start, _)| *start == i) {
+            Some((start, end)) => {
+                let joined = groups[start..end].join(" ");
+                let core = joined.trim_matches(is_phone_separator);
+                let lead = joined.find(core).unwrap_or(0);
+                let tail = lead + core.len();
                 out.push(format!(
                     "{}{}{}",
-                    &joined[..start],
+                    &joined[..lead],
                     phone(core),
-                    &joined[end..]
+                    &joined[tail..]
                 ));
-                i = j;
+                i = end;
             }
             None => {
                 out.push(groups[i].to_owned());
@@ -432,6 +453,12 @@ mod tests {
         );
         assert_eq!(scrub_phones("홍길동 010.9876.5432"), "홍길동 010-****-5432");
         assert_eq!(scrub_phones(""), "");
+        // Found by the fuzzer: a stray "010" before the number must not shift the match.
+        assert_eq!(
+            scrub_phones("010 010 0000 0000 010"),
+            "010 010-****-0000 010"
+        );
+        assert_eq!(scrub_phones("010 010 1234 5678"), "010 010-****-5678");
     }
 
     proptest::proptest! {

@@ -3,14 +3,15 @@
 //! parsers, query normalisation and masking. The property is always the same: no panic,
 //! and nothing is accepted that should not be.
 //!
-//! `FUZZ_CASES` sets the runs per target (default 5,000 so `cargo test` stays quick);
+//! `FUZZ_CASES` sets the runs per target (default 5,000 so `cargo test` stays quick) and
+//! `FUZZ_SEED` the seed (fixed by default, so CI is repeatable);
 //! `scripts/fuzz.sh` runs 1,000,000 per target in release mode and is part of CI.
 
 use expire_bot::domain::RiderQuery;
 use expire_bot::slack::verify::{Verifier, sign};
 use expire_bot::{mask, slack};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use secrecy::SecretString;
 
 fn cases() -> u32 {
