@@ -147,6 +147,7 @@ bench_bot() {
         APPROVER_USER_IDS=U0LEAD1,U0LEAD2 \
         BIND_ADDR="127.0.0.1:$port" \
         LOG_FORMAT=json \
+        DIGEST_SCHEDULE=off \
         "$@" \
         "$BOT" serve >>"$BOT_LOG" 2>&1 &
     BOT_PID=$!

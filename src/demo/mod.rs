@@ -384,6 +384,10 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     }
     vars.insert("REQUEST_TTL", "24h".to_owned());
     vars.insert("DISPLAY_TZ", "Asia/Seoul".to_owned());
+    // The demo tells one request's story. Left on, the scheduler would run the day's missed
+    // digest slot at start-up whenever the demo runs after 09:00 KST, and post (and scan the
+    // replica for) a digest nobody asked for in the middle of the transcript.
+    vars.insert("DIGEST_SCHEDULE", "off".to_owned());
     let config =
         Config::from_lookup(Mode::Demo, |k| vars.get(k).cloned()).map_err(|e| anyhow!("{e}"))?;
     let tz = config.display_tz;

@@ -40,6 +40,9 @@ impl BotProcess {
             .env("DATABASE_URL", &db.primary_url)
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("LOG_FORMAT", "json")
+            // As in the in-process harness: no scheduled digest, or a start-up after 09:00
+            // KST would post the day's missed slot and add messages the tests count.
+            .env("DIGEST_SCHEDULE", "off")
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
