@@ -35,7 +35,9 @@ fi
 POLICIES="$(psql "$DB_PRIMARY_URL" -XAtq -c "SELECT max(id) FROM hourly_insurance_policies")"
 
 for ((run = 1; run <= BENCH_RUNS; run++)); do
-    for via in approve_request decide; do
+    # "statements" is the transaction sent statement by statement (the path before
+    # migration 0080), interleaved with the server-side one as an A/B in the same session.
+    for via in statements approve_request decide; do
         "$DRIVER" approve --primary "$DB_PRIMARY_URL" --concurrency "$CONC" --rounds "$ROUNDS" \
             --policies "$POLICIES" --via "$via" --label "$via, $CONC concurrent, pool 10, $POLICIES policies" | tee -a "$OUT"
     done

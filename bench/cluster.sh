@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks' PostgreSQL 15 primary + streaming replica: scripts/pg-cluster.sh's
 # cluster plus pg_stat_statements preloaded on both servers (the approval benchmark counts
-# statements with it). Use it to keep one cluster across several benchmark scripts, e.g.
+# statements with it, nested ones inside the approval function included). Use it to keep one cluster across several benchmark scripts, e.g.
 # to load 10 M riders once:
 #
 #   env=$(bench/cluster.sh start /tmp/bench-pg)   # prints the env file's path
@@ -21,7 +21,7 @@ case $cmd in
         chmod 755 "$dir"
         env_file="$(PG_CLUSTER_TIMEOUT="${PG_CLUSTER_TIMEOUT:-120}" "$PGC" start "$dir")"
         for side in primary replica; do
-            printf "\n# bench/cluster.sh\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_utility = on\n" \
+            printf "\n# bench/cluster.sh\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_utility = on\npg_stat_statements.track = all\n" \
                 >>"$dir/$side/postgresql.conf"
         done
         "$PGC" stop-replica "$dir"

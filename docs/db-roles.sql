@@ -83,6 +83,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON digest_runs, digest_items TO expire_bot_
 --  * the identity sequences behind the three tables' ids.
 SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
   FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox']) AS t \gexec
+--  * the approval, run server-side in one round trip (migration 0080). The function is
+--    SECURITY INVOKER: calling it grants nothing beyond the privileges above. Functions are
+--    executable by PUBLIC unless revoked; only the bot's primary role needs this one.
+REVOKE ALL ON FUNCTION expire_bot_approve(BIGINT, TEXT, TIMESTAMPTZ, TEXT[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION expire_bot_approve(BIGINT, TEXT, TIMESTAMPTZ, TEXT[])
+    TO expire_bot_primary;
 --  * which migrations are applied (check-config may compare them with the binary's).
 SELECT 'GRANT SELECT ON _sqlx_migrations TO expire_bot_primary, expire_bot_replica'
  WHERE to_regclass('_sqlx_migrations') IS NOT NULL \gexec

@@ -2,7 +2,9 @@
 //! Approve at the same moment, on the primary; repeated for R rounds.
 //!
 //! Each approval is the contract's one transaction (`expire_bot::store::approve_request`,
-//! or with `--via decide` the whole click: the authorisation read plus that transaction),
+//! or with `--via decide` the whole click: the authorisation read plus that transaction,
+//! or with `--via statements` the same transaction sent statement by statement, as it was
+//! before the server-side function: the "before" of an A/B in one session),
 //! run through a pool of the bot's own size (10) unless `--pool` says otherwise, so waiting
 //! for a connection is part of the latency exactly as it is in the bot. Commits per second
 //! is C divided by the wall time of a round.
@@ -49,10 +51,12 @@ fn request_for(policy_id: i64) -> NewRequest {
     }
 }
 
-/// Statements the server ran since the last reset, from `pg_stat_statements`, by text.
-async fn statements(c: &mut sqlx::PgConnection) -> Option<Vec<(String, i64)>> {
-    sqlx::query_as::<_, (String, i64)>(
-        "SELECT query, calls FROM pg_stat_statements \
+/// Statements the server ran since the last reset, from `pg_stat_statements`, by text, and
+/// whether each was sent by the client (top level) or run inside a function (nested; the
+/// bench cluster sets `pg_stat_statements.track = all`).
+async fn statements(c: &mut sqlx::PgConnection) -> Option<Vec<(String, i64, bool)>> {
+    sqlx::query_as::<_, (String, i64, bool)>(
+        "SELECT query, calls, toplevel FROM pg_stat_statements \
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
            AND query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE '%pg_stat_database%' \
          ORDER BY calls DESC, query",
@@ -68,7 +72,12 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
     let rounds: usize = args.num("rounds", 10)?;
     let policies: i64 = args.num("policies", 12_000)?;
     let pool: u32 = args.num("pool", 10)?;
-    let via_decide = args.opt("via") == Some("decide");
+    let via = args.opt("via").unwrap_or("approve_request").to_owned();
+    if !["approve_request", "decide", "statements"].contains(&via.as_str()) {
+        anyhow::bail!("--via must be approve_request, decide or statements, not {via}");
+    }
+    let via_decide = via == "decide";
+    let via_statements = via == "statements";
     let label = args.opt("label").unwrap_or("").to_owned();
     let seed: u64 = args.num("seed", std::process::id().into())?;
     let threads: usize = args.num("threads", 2)?;
@@ -91,7 +100,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         let mut approve_h = stats::histogram()?;
         let mut file_h = stats::histogram()?;
         let mut commits_per_s = Vec::new();
-        let mut per_case: Option<Vec<(String, i64)>> = None;
+        let mut per_case: Option<Vec<(String, i64, bool)>> = None;
         let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
         for round in 0..rounds {
             // C distinct policies that are active and have never been requested.
@@ -153,7 +162,12 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                             Err(e) => Err(anyhow::anyhow!("{e}")),
                         }
                     } else {
-                        match store::approve_request(&store.primary, rid, LEAD, now).await {
+                        let decided = if via_statements {
+                            store::approve_request_in_statements(&store.primary, rid, LEAD, now).await
+                        } else {
+                            store::approve_request(&store.primary, rid, LEAD, now).await
+                        };
+                        match decided {
                             Ok(DecideOutcome::Decided(r)) => Ok(r.outcome.unwrap_or_default()),
                             Ok(_) => Ok("NOT_DECIDED".to_owned()),
                             Err(e) => Err(anyhow::anyhow!("{e}")),
@@ -182,20 +196,23 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         m.extend(stats::percentiles("file_", &file_h));
         m.insert("concurrency".into(), json!(concurrency));
         m.insert("pool".into(), json!(pool));
-        m.insert("via".into(), json!(if via_decide { "decide" } else { "approve_request" }));
+        m.insert("via".into(), json!(via));
         m.insert("commits_per_s_median".into(), json!(commits_per_s[commits_per_s.len() / 2]));
         m.insert("commits_per_s_min".into(), json!(commits_per_s.first()));
         m.insert("commits_per_s_max".into(), json!(commits_per_s.last()));
         m.insert("outcomes".into(), json!(outcomes));
         if let Some(list) = per_case {
             let c = concurrency as i64;
-            let total: i64 = list.iter().map(|(_, n)| n).sum();
+            let total: i64 = list.iter().map(|(_, n, _)| n).sum();
+            let top: i64 = list.iter().filter(|(_, _, t)| *t).map(|(_, n, _)| n).sum();
             m.insert("statements_per_case".into(), json!(total as f64 / c as f64));
+            // What the client sent: one round trip each.
+            m.insert("round_trips_per_case".into(), json!(top as f64 / c as f64));
             m.insert(
                 "statements".into(),
                 json!(list
                     .iter()
-                    .map(|(q, n)| json!({"calls_per_case": *n as f64 / c as f64, "query": q.split_whitespace().collect::<Vec<_>>().join(" ")}))
+                    .map(|(q, n, t)| json!({"calls_per_case": *n as f64 / c as f64, "toplevel": t, "query": q.split_whitespace().collect::<Vec<_>>().join(" ")}))
                     .collect::<Vec<_>>()),
             );
         } else {

@@ -159,6 +159,11 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_roles_and_nothing_more() {
         ("SELECT name, phone FROM riders LIMIT 1", "ok"),
         ("SELECT COUNT(*) FROM expiry_audit", "ok"),
         ("SELECT COUNT(*) FROM slack_outbox", "42501"),
+        // Only the primary role may run the server-side approval.
+        (
+            "SELECT * FROM expire_bot_approve(0, 'x', now(), ARRAY[]::text[])",
+            "42501",
+        ),
         // Read-only before it is even a standby's refusal.
         (
             "UPDATE expiry_requests SET status = 'x' WHERE false",

@@ -11,3 +11,4 @@ mod process;
 mod reliability;
 mod security;
 mod socket;
+mod store;
