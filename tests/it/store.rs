@@ -26,70 +26,52 @@ struct Case {
     twice: bool,
 }
 
+/// An active, open-ended policy, cancelled three hours ago, approved once by a lead.
+const PLAIN: Case = Case {
+    name: "open-ended active policy",
+    policy: Some(("ACTIVE", None)),
+    cancelled: Duration::hours(-3),
+    past_ttl: false,
+    own: false,
+    twice: false,
+};
+
 const CASES: &[Case] = &[
-    Case {
-        name: "open-ended active policy",
-        policy: Some(("ACTIVE", None)),
-        cancelled: Duration::hours(-3),
-        past_ttl: false,
-        own: false,
-        twice: false,
-    },
+    PLAIN,
     Case {
         name: "active, valid_until earlier than the cancellation: kept",
         policy: Some(("ACTIVE", Some(Duration::hours(-5)))),
-        cancelled: Duration::hours(-3),
-        past_ttl: false,
-        own: false,
-        twice: false,
+        ..PLAIN
     },
     Case {
         name: "active, valid_until later than the cancellation: moved back",
         policy: Some(("ACTIVE", Some(Duration::days(30)))),
-        cancelled: Duration::hours(-3),
-        past_ttl: false,
-        own: false,
-        twice: false,
+        ..PLAIN
     },
     Case {
         name: "the insurer expired it first",
         policy: Some(("EXPIRED", Some(Duration::hours(-1)))),
-        cancelled: Duration::hours(-3),
-        past_ttl: false,
-        own: false,
-        twice: false,
+        ..PLAIN
     },
     Case {
         name: "the policy row is gone",
         policy: None,
-        cancelled: Duration::hours(-3),
-        past_ttl: false,
-        own: false,
-        twice: false,
+        ..PLAIN
     },
     Case {
         name: "the requester approves their own request",
-        policy: Some(("ACTIVE", None)),
-        cancelled: Duration::hours(-3),
-        past_ttl: false,
         own: true,
-        twice: false,
+        ..PLAIN
     },
     Case {
         name: "past its deadline",
-        policy: Some(("ACTIVE", None)),
-        cancelled: Duration::hours(-3),
         past_ttl: true,
-        own: false,
-        twice: false,
+        ..PLAIN
     },
     Case {
         name: "approved a second time",
-        policy: Some(("ACTIVE", None)),
-        cancelled: Duration::hours(-3),
-        past_ttl: false,
-        own: false,
         twice: true,
+        ..PLAIN
     },
 ];
 
