@@ -17,6 +17,9 @@ BIN="${1:-}"
 if [[ -z "$BIN" ]]; then
     if [[ -x "$TARGET_DIR/release/expire-bot" ]]; then
         BIN="$TARGET_DIR/release/expire-bot"
+    elif [[ -x "$TARGET_DIR/fuzz/expire-bot" ]]; then
+        # scripts/fuzz.sh's optimised build (CI): same dependencies as release.
+        BIN="$TARGET_DIR/fuzz/expire-bot"
     else
         [[ -x "$TARGET_DIR/debug/expire-bot" ]] || cargo build --quiet --bin expire-bot
         BIN="$TARGET_DIR/debug/expire-bot"

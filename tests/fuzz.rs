@@ -5,7 +5,7 @@
 //!
 //! `FUZZ_CASES` sets the runs per target (default 5,000 so `cargo test` stays quick) and
 //! `FUZZ_SEED` the seed (fixed by default, so CI is repeatable);
-//! `scripts/fuzz.sh` runs 1,000,000 per target in release mode and is part of CI.
+//! `scripts/fuzz.sh` runs 1,000,000 per target, optimised (`--profile fuzz`), and is part of CI.
 
 use expire_bot::domain::RiderQuery;
 use expire_bot::slack::verify::{Verifier, sign};
