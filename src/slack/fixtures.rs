@@ -163,9 +163,9 @@ pub fn reject_submission(user_id: &str, request_id: i64, reason: &str) -> Value 
     )
 }
 
-/// A click on Approve or Reject in the approval message posted to `channel`.
-pub fn button_click(channel: &str, user_id: &str, action_id: &str, request_id: i64) -> Value {
-    let approve = action_id == super::views::action::APPROVE;
+/// A `block_actions` payload: `user_id` clicked `action` (one element of Slack's `actions`)
+/// in a message of ours titled `title`, posted to `channel`.
+fn block_actions(channel: &str, user_id: &str, title: &str, action: Value) -> Value {
     json!({
         "type": "block_actions",
         "user": user(user_id),
@@ -178,13 +178,24 @@ pub fn button_click(channel: &str, user_id: &str, action_id: &str, request_id: i
         "is_enterprise_install": false,
         "channel": {"id": channel, "name": "approvals"},
         "message": {
-            "bot_id": "B0BOT", "type": "message", "text": "Insurance expiry request", "user": "U0BOT",
+            "bot_id": "B0BOT", "type": "message", "text": title, "user": "U0BOT",
             "ts": CLICKED_MESSAGE_TS, "app_id": "A0APP", "team": TEAM,
-            "blocks": [{"type": "section", "block_id": "head", "text": {"type": "mrkdwn", "text": "*Insurance expiry request*", "verbatim": false}}]
+            "blocks": [{"type": "section", "block_id": "head", "text": {"type": "mrkdwn", "text": format!("*{title}*"), "verbatim": false}}]
         },
         "state": {"values": {}},
         "response_url": "https://hooks.slack.com/actions/T0TEAM/1/abc",
-        "actions": [{
+        "actions": [action]
+    })
+}
+
+/// A click on Approve or Reject in the approval message posted to `channel`.
+pub fn button_click(channel: &str, user_id: &str, action_id: &str, request_id: i64) -> Value {
+    let approve = action_id == super::views::action::APPROVE;
+    block_actions(
+        channel,
+        user_id,
+        "Insurance expiry request",
+        json!({
             "action_id": action_id,
             "block_id": format!("decide_{request_id}"),
             "text": {"type": "plain_text", "text": if approve { "Approve" } else { "Reject" }, "emoji": true},
@@ -192,8 +203,25 @@ pub fn button_click(channel: &str, user_id: &str, action_id: &str, request_id: i
             "style": if approve { "primary" } else { "danger" },
             "type": "button",
             "action_ts": "1700000001.000200"
-        }]
-    })
+        }),
+    )
+}
+
+/// A click on one of the withdrawn-rider digest's buttons (`action_id` with its `value`).
+pub fn digest_button_click(channel: &str, user_id: &str, action_id: &str, value: &str) -> Value {
+    block_actions(
+        channel,
+        user_id,
+        "Withdrawn riders still insured",
+        json!({
+            "action_id": action_id,
+            "block_id": "digest_bulk",
+            "text": {"type": "plain_text", "text": "File", "emoji": true},
+            "value": value,
+            "type": "button",
+            "action_ts": "1700000001.000300"
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -212,6 +240,7 @@ mod tests {
             request_submission("U1", "1004", 1_700_000_000, "CX-1"),
             reject_submission("U1", 7, "no"),
             button_click("C1", "U1", "approve_expiry", 7),
+            digest_button_click("C1", "U1", "digest_file_all", "1700000000"),
         ] {
             let _: slack_morphism::prelude::SlackInteractionEvent =
                 serde_json::from_value(payload).unwrap();

@@ -14,7 +14,7 @@ use expire_bot::digest::schedule::{AllClear, Schedule};
 use expire_bot::digest::{self, SlotOutcome};
 use expire_bot::store::seed::{SeedPolicy, SeedRider, cases};
 use expire_bot::store::{Db, Role, seed};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::harness::*;
 
@@ -167,33 +167,7 @@ where
 
 /// A click on one of the digest's buttons, as Slack sends it.
 fn digest_click(user: &str, action_id: &str, value: &str) -> Value {
-    json!({
-        "type": "block_actions",
-        "user": {"id": user, "username": user.to_lowercase(), "name": user.to_lowercase(), "team_id": TEAM},
-        "api_app_id": "A0APP",
-        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
-        "container": {"type": "message", "message_ts": "1700000000.000009", "channel_id": APPROVAL_CHANNEL, "is_ephemeral": false},
-        "trigger_id": "12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb4",
-        "team": {"id": TEAM, "domain": "acme"},
-        "enterprise": null,
-        "is_enterprise_install": false,
-        "channel": {"id": APPROVAL_CHANNEL, "name": "approvals"},
-        "message": {
-            "bot_id": "B0BOT", "type": "message", "text": "Withdrawn riders still insured", "user": "U0BOT",
-            "ts": "1700000000.000009", "app_id": "A0APP", "team": TEAM,
-            "blocks": [{"type": "section", "block_id": "head", "text": {"type": "mrkdwn", "text": "*Withdrawn riders still insured*", "verbatim": false}}]
-        },
-        "state": {"values": {}},
-        "response_url": "https://hooks.slack.com/actions/T0TEAM/1/abd",
-        "actions": [{
-            "action_id": action_id,
-            "block_id": "digest_bulk",
-            "text": {"type": "plain_text", "text": "File", "emoji": true},
-            "value": value,
-            "type": "button",
-            "action_ts": "1700000001.000300"
-        }]
-    })
+    expire_bot::slack::fixtures::digest_button_click(APPROVAL_CHANNEL, user, action_id, value)
 }
 
 fn count_in(text: &str, pattern: &str) -> usize {
