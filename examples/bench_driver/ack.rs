@@ -358,20 +358,9 @@ pub fn prepare_stale(args: &Args) -> anyhow::Result<()> {
         let filed = store::file_request(
             &store.primary,
             &NewRequest {
-                policy_id,
-                requested_by: "U0AGENT".into(),
                 rider_id: seed::cases::SIMPLE_RIDER,
-                rider_name_masked: "김*준".into(),
-                rider_phone_masked: "010-****-5678".into(),
-                rider_status: "ACTIVE".into(),
-                policy_number_masked: "********0001".into(),
-                insurer: "한빛손해보험".into(),
-                cancelled_at: now - chrono::Duration::hours(1),
                 reason: "bench: stale click target".into(),
-                requested_at: now,
-                expires_at: now + chrono::Duration::hours(24),
-                policy_status: "ACTIVE".into(),
-                valid_until: None,
+                ..crate::approve::request_for(policy_id)
             },
         )
         .await?;

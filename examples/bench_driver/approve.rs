@@ -32,7 +32,9 @@ use crate::stats;
 const LEAD: &str = "U0LEAD1";
 const AGENT: &str = "U0AGENT";
 
-fn request_for(policy_id: i64) -> NewRequest {
+/// A request as a CX agent files it for `policy_id`, due in 24 h; also the ack benchmark's
+/// stale-click target.
+pub fn request_for(policy_id: i64) -> NewRequest {
     let now = Utc::now();
     NewRequest {
         policy_id,
