@@ -257,10 +257,7 @@ pub async fn approve_request(
         }
         Db::Sqlite(_) => approve_in_statements(db, request_id, actor, now).await?,
     };
-    match result {
-        Some(row) => Ok(DecideOutcome::Decided(row)),
-        None => explain_not_decided(db, request_id, actor, now).await,
-    }
+    decided_or_why_not(db, result, request_id, actor, now).await
 }
 
 /// The approval as separate statements in one transaction: SQLite's path, and on
@@ -273,10 +270,8 @@ pub async fn approve_request_in_statements(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<DecideOutcome, StoreError> {
-    match approve_in_statements(db, request_id, actor, now).await? {
-        Some(row) => Ok(DecideOutcome::Decided(row)),
-        None => explain_not_decided(db, request_id, actor, now).await,
-    }
+    let claimed = approve_in_statements(db, request_id, actor, now).await?;
+    decided_or_why_not(db, claimed, request_id, actor, now).await
 }
 
 async fn approve_in_statements(
@@ -423,10 +418,7 @@ pub async fn reject_request(
         })
     })
     .await?;
-    match result {
-        Some(row) => Ok(DecideOutcome::Decided(row)),
-        None => explain_not_decided(db, request_id, actor, now).await,
-    }
+    decided_or_why_not(db, result, request_id, actor, now).await
 }
 
 /// Times out every pending request past its deadline, each with its audit record and
@@ -463,12 +455,18 @@ pub async fn time_out_expired(db: &Db, now: DateTime<Utc>) -> Result<Vec<i64>, S
     .await
 }
 
-async fn explain_not_decided(
+/// The outcome of a decision attempt: the claimed row, or, when the claim found nothing,
+/// why not (read back after the fact, so a lost race costs nothing on the way in).
+async fn decided_or_why_not(
     db: &Db,
+    claimed: Option<RequestRow>,
     request_id: i64,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<DecideOutcome, StoreError> {
+    if let Some(row) = claimed {
+        return Ok(DecideOutcome::Decided(row));
+    }
     Ok(match get_request(db, request_id).await? {
         None => DecideOutcome::NotFound,
         Some(row) if row.status == status::PENDING && row.requested_by == actor => {
