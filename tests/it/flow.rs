@@ -64,18 +64,11 @@ fn error_on(answer: &Value, block: &str) -> String {
 }
 
 async fn file_simple(app: &TestApp) -> i64 {
-    let at = Utc::now() - Duration::hours(3);
-    let (status, answer) = app
-        .submit_request(
-            AGENT,
-            "010-1234-5678",
-            at,
-            "Rider cancelled by phone, CX-4821",
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(answer["response_action"], "update", "{answer}");
-    app.only_request_id().await
+    app.file_by_phone(
+        Utc::now() - Duration::hours(3),
+        "Rider cancelled by phone, CX-4821",
+    )
+    .await
 }
 
 #[tokio::test]

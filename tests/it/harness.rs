@@ -488,6 +488,17 @@ impl TestApp {
         json_answer(resp).await
     }
 
+    /// The agent files a request for the simple rider (one active policy) by phone, as the
+    /// single request of this test; returns its id once the modal has moved on.
+    pub async fn file_by_phone(&self, cancelled_at: DateTime<Utc>, reason: &str) -> i64 {
+        let (status, answer) = self
+            .submit_request(AGENT, "010-1234-5678", cancelled_at, reason)
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["response_action"], "update", "{answer}");
+        self.only_request_id().await
+    }
+
     /// Submits the policy choice step, given the choice view the bot answered with.
     pub async fn submit_choice(
         &self,
