@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use expire_bot::app::{self, App, Running};
 use expire_bot::config::{Config, Mode};
 use expire_bot::slack::verify::sign;
-use expire_bot::store::{Db, Store, StoreConfig, seed};
+use expire_bot::store::{Db, Role, Store, StoreConfig, seed};
 use serde_json::{Value, json};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use wiremock::matchers::{method, path};
@@ -403,6 +403,17 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         .await
         .expect("bind");
     let running = app::start(app.clone(), listener).await.expect("start");
+    // Open the bot's first replica connection before the test begins. The replica pool's
+    // acquire budget is 1 s (the production value, kept so a slow replica falls back within
+    // Slack's 3 s); on a busy 2-core machine a first connection to a freshly replayed
+    // database once took longer, and the test failed on set-up rather than on what it tests.
+    if db.backend == Backend::Postgres {
+        for _ in 0..20 {
+            if app.store.ping(Role::Replica).await.is_ok() {
+                break;
+            }
+        }
+    }
     let admin = Store::open(&StoreConfig {
         primary_url: Some(db.admin_url.clone().into()),
         replica_url: None,
