@@ -48,7 +48,8 @@ chmod 755 "$DIR" # mysql must be able to enter it
 # shellcheck disable=SC2317 # invoked via trap
 cleanup() {
     local rc=$?
-    local t=$(date +%s.%N)
+    local t
+    t=$(date +%s.%N)
     "$CLUSTER" stop "$DIR" || say "warning: could not stop the cluster in $DIR"
     say "  (stop: $(elapsed "$t") s)"
     exit "$rc"
@@ -94,12 +95,13 @@ expect_err() {
 }
 
 # ---------------------------------------------------------------- schema --
-for f in "$MIGRATIONS"/*.sql; do
+FILES=("$MIGRATIONS"/*.sql)
+for f in "${FILES[@]}"; do
     MYSQL_PWD='' mariadb --no-defaults --default-character-set=utf8mb4 --protocol=tcp \
         -h 127.0.0.1 -P "$MYSQL_PRIMARY_PORT" -u root expire_bot <"$f" \
         || { fail "migration $(basename "$f")"; exit 1; }
 done
-pass "migrations/mysql applied ($(ls "$MIGRATIONS"/*.sql | wc -l) files)"
+pass "migrations/mysql applied (${#FILES[@]} files, in file order)"
 step_done migrations
 
 PRIMARY_PW="p-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -124,14 +126,18 @@ root_p "INSERT INTO riders (id, name, phone, birth_date, status, withdrawn_at)
         VALUES (5001, 1001, '한빛손해보험', 'HB-2026-000001', 'ACTIVE', '2026-01-01 00:00:00'),
                (5002, 1004, '바로화재', 'BR-2026-000002', 'ACTIVE', '2026-01-01 00:00:00');"
 deadline=$((SECONDS + TIMEOUT))
+replicated=1
 until [[ $(root_r "SELECT name FROM riders WHERE id = 1004" 2>/dev/null) == '이서연😀' ]]; do
     if ((SECONDS >= deadline)); then
         fail "row written on the primary not on the replica after ${TIMEOUT}s"
+        replicated=0
         break
     fi
     sleep 0.01
 done
-[[ $FAILED -eq 0 ]] && pass "row replicated to the replica in $(elapsed "$t") s (utf8mb4 intact)"
+if ((replicated)); then
+    pass "row replicated to the replica in $(elapsed "$t") s (utf8mb4 intact)"
+fi
 # The users and grants came through the binary log too: the replica user logs in there.
 expect_ok "replica user logs in on the replica (CREATE USER/GRANT replicated)" \
     expire_bot_replica "$REPLICA_PW" "$MYSQL_REPLICA_PORT" "SELECT 1"
@@ -155,16 +161,22 @@ expect_err "replica refuses a write from the primary user" 1290 \
     expire_bot_primary "$PRIMARY_PW" "$MYSQL_REPLICA_PORT" "$W"
 expect_err "replica refuses a write from the replica user" 1290 \
     expire_bot_replica "$REPLICA_PW" "$MYSQL_REPLICA_PORT" "$W"
-[[ $(root_r "SELECT COUNT(*) FROM digest_runs") == 0 && $(root_r "SELECT COUNT(*) FROM riders") == 2 ]] \
-    && pass "nothing changed on the replica" || fail "the replica's data changed"
+if [[ $(root_r "SELECT COUNT(*) FROM digest_runs") == 0 && $(root_r "SELECT COUNT(*) FROM riders") == 2 ]]; then
+    pass "nothing changed on the replica"
+else
+    fail "the replica's data changed"
+fi
 step_done read-only
 
 # ---------------------------------------------------------------- schema --
 out=$(root_p "SET time_zone = '+09:00';
     INSERT INTO expiry_requests (policy_id, requested_by, decided_by, status) VALUES (5001, 'U0REQ', NULL, 'PENDING');
     SELECT ABS(TIMESTAMPDIFF(SECOND, requested_at, UTC_TIMESTAMP(6))) < 5 FROM expiry_requests WHERE id = LAST_INSERT_ID();")
-[[ $out == 1 ]] && pass "a request inserts with only the contract's columns; requested_at defaults to UTC under a +09:00 session" \
-    || fail "requested_at default is not UTC under +09:00 (got '$out')"
+if [[ $out == 1 ]]; then
+    pass "a request inserts with only the contract's columns; requested_at defaults to UTC under a +09:00 session"
+else
+    fail "requested_at default is not UTC under +09:00 (got '$out')"
+fi
 expect_err "a second PENDING request for the same policy is refused" 1062 root '' "$MYSQL_PRIMARY_PORT" \
     "INSERT INTO expiry_requests (policy_id, requested_by, status) VALUES (5001, 'U0OTHER', 'PENDING')"
 expect_ok "a PENDING request for another policy is accepted" root '' "$MYSQL_PRIMARY_PORT" \
@@ -199,9 +211,12 @@ expect_ok "primary user: the approval transaction" "${PU[@]}" "
             '2026-11-30 00:00:00', 'EXPIRED');
     INSERT INTO slack_outbox (request_id, kind, next_attempt_at) VALUES ($REQ, 'update_message', UTC_TIMESTAMP(6));
     COMMIT;"
-[[ $(root_p "SELECT CONCAT(status, ' ', valid_until) FROM hourly_insurance_policies WHERE id = 5001") \
-    == 'EXPIRED 2026-11-30 00:00:00.000000' ]] && pass "the policy is expired on the primary" \
-    || fail "the approval did not expire the policy"
+if [[ $(root_p "SELECT CONCAT(status, ' ', valid_until) FROM hourly_insurance_policies WHERE id = 5001") \
+    == 'EXPIRED 2026-11-30 00:00:00.000000' ]]; then
+    pass "the policy is expired on the primary"
+else
+    fail "the approval did not expire the policy"
+fi
 expect_ok "primary user: files a request" "${PU[@]}" \
     "INSERT INTO expiry_requests (policy_id, requested_by, status) VALUES (5001, 'U0REQ', 'PENDING')"
 expect_ok "primary user: outbox lease and digest claim/release" "${PU[@]}" "
