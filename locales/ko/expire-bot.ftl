@@ -165,7 +165,7 @@ filed-modal =
     .close = 확인
 # $insurer, $policy, $name, $phone: 선택한 보험과 라이더(마스킹됨), $channel: 승인 채널.
 filed-modal-text =
-    :white_check_mark: 만료 요청 *#{ $request_id }* 접수 완료: { $name }({ $phone }) 라이더의 { $insurer } 보험(증권번호 { $policy }) 만료
+    :white_check_mark: 만료 요청 *#{ $request_id }* 접수 완료 — { $name }({ $phone }) 라이더의 { $insurer } 보험, 증권번호 { $policy }
     리드의 승인을 받도록 <#{ $channel }>에 게시하고 있습니다. 결과는 메시지로 알려 드리겠습니다.
 # 접수 완료 화면 아래의 안내: 조회가 어디에서 처리되었는지.
 lookup-primary-note = :warning: 조회용 DB(레플리카)를 쓸 수 없어 기본 DB에서 조회했습니다.

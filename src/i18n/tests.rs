@@ -950,6 +950,73 @@ fn a_missing_key_or_value_shows_visibly_and_does_not_panic() {
 }
 
 #[test]
+fn a_key_missing_in_korean_is_taken_from_english() {
+    let mut partial = Bundle::new_concurrent(vec!["ko".parse().unwrap()]);
+    partial.set_use_isolating(false);
+    let only =
+        FluentResource::try_new("approval-header = 요청 #{ $request_id }".to_owned()).unwrap();
+    partial.add_resource(only).unwrap();
+    let t = Texts {
+        language: Language::Ko,
+        bundle: partial,
+        fallback: Some(bundle(Language::En)),
+    };
+    assert_eq!(tr!(t, "approval-header", request_id = "4"), "요청 #4");
+    assert_eq!(t.get("approval-approve-button"), "Approve");
+    assert_eq!(t.get("request-modal.title"), "Expire insurance");
+}
+
+/// Problems are logged with the message id and the variable's name, never a value.
+#[test]
+fn problems_are_logged_by_id_never_with_values() {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let t = Texts::load(Language::Ko);
+    let (missing_value, missing_key) = tracing::subscriber::with_default(subscriber, || {
+        (
+            // $phone and $name are given, $request_id and the rest are not.
+            tr!(
+                t,
+                "filed-modal-text",
+                phone = "01055501234",
+                name = "홍길동"
+            ),
+            tr!(t, "no-such-message", name = "홍길동"),
+        )
+    });
+    let logged = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(missing_value.contains("{$request_id}"), "{missing_value}");
+    assert_eq!(missing_key, "no-such-message");
+    assert!(
+        logged.contains("filed-modal-text") && logged.contains("no value for $request_id"),
+        "{logged}"
+    );
+    assert!(logged.contains("no-such-message"), "{logged}");
+    assert!(
+        !logged.contains("01055501234") && !logged.contains("홍길동"),
+        "a value was logged: {logged}"
+    );
+}
+
+#[test]
 fn a_number_fluent_cannot_take_is_shown_not_panicked_on() {
     let t = Texts::load(Language::En);
     let text = tr!(
