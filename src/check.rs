@@ -124,13 +124,15 @@ pub async fn run(get: impl Fn(&str) -> Option<String>) -> Vec<Item> {
     let mut items = vec![Item::ok(
         "environment",
         format!(
-            "all variables parsed; {} mode, health and metrics on {}",
+            "all variables parsed; {} mode, health and metrics on {}; Slack texts in {} (UI_LANGUAGE={})",
             if config.socket_mode() {
                 "Socket Mode"
             } else {
                 "HTTP"
             },
-            config.bind_addr
+            config.bind_addr,
+            config.ui_language.english_name(),
+            config.ui_language.code(),
         ),
     )];
     items.extend(check_databases(&config).await);
@@ -558,5 +560,15 @@ mod tests {
         assert!(text.contains("REQUEST_TTL"), "{text}");
         assert!(text.contains("[skip] primary database"), "{text}");
         assert!(!items.iter().any(|i| i.status == Status::Ok));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_ui_language_is_a_line_to_fix() {
+        let items = run(|k| (k == "UI_LANGUAGE").then(|| "xx".to_owned())).await;
+        let text = render(&items);
+        assert!(
+            text.contains("[FIX ] environment: UI_LANGUAGE \"xx\" is not understood: use ko (Korean, the default) or en (English)."),
+            "{text}"
+        );
     }
 }

@@ -11,6 +11,8 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::i18n::Language;
+
 /// What the process was asked to do; it decides which variables are required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -55,6 +57,8 @@ pub struct Config {
     pub request_ttl: Duration,
     pub read_fallback: ReadFallback,
     pub log_format: Option<LogFormat>,
+    /// The language of everything people read in Slack (`UI_LANGUAGE`, default `ko`).
+    pub ui_language: Language,
     /// Replication lag from which agents are warned with their lookup and `/readyz`
     /// reports the replica as lagging (`REPLICA_LAG_WARN`, default 30s; not in the contract).
     pub replica_lag_warn: Duration,
@@ -259,6 +263,14 @@ impl Config {
             }
         };
 
+        let ui_language = match var("UI_LANGUAGE") {
+            None => Language::default(),
+            Some(v) => Language::parse(&v).unwrap_or_else(|e| {
+                problems.push(format!("UI_LANGUAGE {e}"));
+                Language::default()
+            }),
+        };
+
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
@@ -279,6 +291,7 @@ impl Config {
             request_ttl,
             read_fallback,
             log_format,
+            ui_language,
             replica_lag_warn,
             digest,
         })
@@ -355,7 +368,39 @@ mod tests {
         assert_eq!(c.display_tz, chrono_tz::Asia::Seoul);
         assert_eq!(c.read_fallback, ReadFallback::Primary);
         assert_eq!(c.slack_api_url, "https://slack.com/api");
+        assert_eq!(c.ui_language, Language::Ko);
         assert!(!c.socket_mode());
+    }
+
+    #[test]
+    fn ui_language_is_ko_by_default_en_on_request_and_nothing_else() {
+        let with = |v: &str| {
+            let mut vars = GOOD.to_vec();
+            vars.push(("UI_LANGUAGE", v));
+            cfg(Mode::Serve, &vars)
+        };
+        assert_eq!(with("en").unwrap().ui_language, Language::En);
+        assert_eq!(with("EN").unwrap().ui_language, Language::En);
+        assert_eq!(with("ko").unwrap().ui_language, Language::Ko);
+        assert_eq!(
+            with("").unwrap().ui_language,
+            Language::Ko,
+            "empty counts as unset"
+        );
+        let e = with("xx").unwrap_err();
+        assert_eq!(
+            e.0,
+            vec![
+                "UI_LANGUAGE \"xx\" is not understood: use ko (Korean, the default) or en (English)."
+            ]
+        );
+        // Checked with the rest, in every mode.
+        let all = cfg(
+            Mode::Demo,
+            &[("UI_LANGUAGE", "fr"), ("REQUEST_TTL", "soon")],
+        )
+        .unwrap_err();
+        assert_eq!(all.0.len(), 2, "{all:?}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod history;
 pub mod http;
+pub mod i18n;
 pub mod lookup;
 pub mod mask;
 pub mod outbox;

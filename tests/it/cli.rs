@@ -312,6 +312,10 @@ async fn check_config_passes_on_a_good_deployment() {
     );
     assert!(text.contains("member of #approvals"), "{text}");
     assert!(
+        text.contains("Slack texts in Korean (UI_LANGUAGE=ko)"),
+        "the default language is said: {text}"
+    );
+    assert!(
         text.contains(&format!("{APPROVER_GROUP} resolves to 1 member")),
         "{text}"
     );
@@ -423,9 +427,14 @@ async fn check_config_tries_the_app_token_in_socket_mode() {
     let mut vars = env_for(&db.primary_url, &db.replica_url, &slack);
     vars.remove("SLACK_SIGNING_SECRET");
     vars.insert("SLACK_APP_TOKEN", "xapp-1-A0APP-1-revoked".to_owned());
+    vars.insert("UI_LANGUAGE", "en".to_owned());
     let items = check::run(|k| vars.get(k).cloned()).await;
     let text = check::render(&items);
     assert!(text.contains("Socket Mode"), "{text}");
+    assert!(
+        text.contains("Slack texts in English (UI_LANGUAGE=en)"),
+        "{text}"
+    );
     assert!(
         text.contains("[ok  ] replica database: reachable and read-only")
             && text.contains("the SQLite file opened read-only"),
