@@ -462,6 +462,84 @@ async fn a_lookup_that_misses_the_deadline_files_nothing_and_says_so() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM slack_outbox").await, 0);
     assert!(dms_to(&app, AGENT).await.is_empty());
+
+    // `history` reads the replica only: held, it is answered in time with a clear no.
+    replica.stall();
+    let ((status, answer), took) =
+        timed(async { json_answer(app.slash(AGENT, "history 1004").await).await }).await;
+    assert_in_time("history, replica held", took);
+    assert_eq!(status, 200);
+    assert!(
+        answer["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unavailable"),
+        "{answer}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_approval_that_misses_the_answer_completes_once_and_everyone_is_told() {
+    let (app, primary, _replica) = spawn_behind_proxies("primary").await;
+    let id = app
+        .file_by_phone(Utc::now() - chrono::Duration::hours(1), "CX-late-approval")
+        .await;
+    app.drain_outbox().await;
+    // The primary now takes 0.8 s a round trip: the decision needs several.
+    primary.set_delay(Duration::from_millis(400));
+    let (status, took) = timed(app.click(LEAD, "approve_expiry", id, &[])).await;
+    assert_in_time("approval click, primary slow", took);
+    assert_eq!(status, 200);
+    // The decision goes on after the answer and lands whole, once.
+    let admin = app.primary().clone();
+    eventually("the request is approved", || {
+        let admin = admin.clone();
+        async move {
+            expire_bot::store::get_request(&admin, id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|r| r.status == "APPROVED")
+        }
+    })
+    .await;
+    // Slack retries the click it thinks went unanswered: nothing happens twice.
+    primary.set_delay(Duration::ZERO);
+    let retry = [
+        ("x-slack-retry-num", "1"),
+        ("x-slack-retry-reason", "http_timeout"),
+    ];
+    assert_eq!(app.click(LEAD, "approve_expiry", id, &retry).await, 200);
+    app.drain_outbox().await;
+    let row = app.request_row(id).await;
+    assert_eq!(row.decided_by.as_deref(), Some(LEAD));
+    assert_eq!(app.policy_status(row.policy_id).await.0, "EXPIRED");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_audit WHERE event = 'APPROVED'")
+            .await,
+        1
+    );
+    // Told: the thread, the message (no buttons any more), the requester; the clicker is
+    // not sent a second word.
+    let replies: Vec<Value> = app
+        .calls("chat.postMessage")
+        .await
+        .into_iter()
+        .filter(|m| !m["thread_ts"].is_null())
+        .collect();
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(app.calls("chat.update").await.len(), 1);
+    assert_eq!(
+        dms_to(&app, AGENT)
+            .await
+            .iter()
+            .filter(|t| t.contains(&format!("#{id}")))
+            .count(),
+        2,
+        "the requester's 'posted' and 'decided' notices"
+    );
+    assert!(ephemerals_to(&app, LEAD).await.is_empty());
     app.stop().await;
 }
 
