@@ -72,6 +72,9 @@ impl Unverifiable {
     }
 }
 
+/// The longest one read may take before it counts as failed.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How often a caller waiting for the first read looks again.
 const WAIT_POLL: Duration = Duration::from_millis(200);
 
@@ -208,7 +211,13 @@ impl MemberList {
     }
 
     async fn read(self: Arc<Self>) {
-        let result = (self.fetch)().await;
+        // The Web API client bounds its calls already; this bounds any other fetch, so a
+        // read that never ends cannot stop every later one (single flight).
+        let result = tokio::time::timeout(READ_TIMEOUT, (self.fetch)())
+            .await
+            .unwrap_or(Err(SlackCallError::Transport {
+                method: "usergroups.users.list",
+            }));
         let now = Instant::now();
         {
             let mut st = self.state();
@@ -262,16 +271,21 @@ impl MemberList {
                 let mut st = self.state();
                 self.start_read_if_due(&mut st);
                 self.set_usable_gauge(&st);
-                match (st.refreshing, st.next_read) {
+                let now = Instant::now();
+                let next_read = match (st.refreshing, st.next_read) {
                     // Woken by the read's outcome.
                     (true, _) | (false, None) => self.policy.refresh_every,
-                    (false, Some(t)) => t.saturating_duration_since(Instant::now()),
-                }
+                    (false, Some(t)) => t.saturating_duration_since(now),
+                };
+                // Also wake when the list passes its age limit, so the gauge says so then.
+                let stale_in = st
+                    .read_at
+                    .map(|t| (t + self.policy.max_stale).saturating_duration_since(now))
+                    .filter(|d| !d.is_zero())
+                    .unwrap_or(self.policy.max_stale);
+                next_read.min(stale_in)
             };
-            // Also wake when the list passes its age limit, so the gauge says so.
-            let wait = wait
-                .min(self.policy.max_stale)
-                .max(Duration::from_millis(10));
+            let wait = wait.max(Duration::from_millis(10));
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = settled.changed() => {}
