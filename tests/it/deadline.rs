@@ -396,13 +396,24 @@ async fn a_submission_with_the_replica_and_the_primary_slow_is_answered_in_time(
     assert_in_time("submission, replica and primary slow", took);
     assert_eq!(status, 200);
     println!("answer: {answer}");
-    let filed_in_time = answer["response_action"] == "update";
+    let said = answer["errors"]["rider_query"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if said.contains("Nothing was filed") {
+        // On a starved machine even the fallback can miss its share of the deadline: then
+        // the lookup files nothing and says so, which is right too (the late filing has a
+        // test of its own below).
+        println!("(the fallback lookup missed the deadline on this run)");
+        replica.set_delay(Duration::ZERO);
+        primary.set_delay(Duration::ZERO);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 0);
+        app.stop().await;
+        return;
+    }
     assert!(
-        filed_in_time
-            || answer["errors"]["rider_query"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("Still filing"),
+        answer["response_action"] == "update" || said.contains("Still filing"),
         "{answer}"
     );
     // Whether filing fit in the answer or finished after it, it is filed once and the agent
@@ -437,6 +448,80 @@ async fn a_submission_with_the_replica_and_the_primary_slow_is_answered_in_time(
         "{again}"
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn filing_that_misses_the_answer_goes_on_and_the_agent_is_told() {
+    let (app, primary, _replica) = spawn_behind_proxies("primary").await;
+    // The lookup (replica) is quick; the primary takes 0.8 s a round trip, and filing
+    // needs several.
+    primary.set_delay(Duration::from_millis(400));
+    let at = Utc::now() - chrono::Duration::hours(1);
+    let ((status, answer), took) =
+        timed(app.submit_request(AGENT, "010-1234-5678", at, "CX-late-filing")).await;
+    assert_in_time("submission, filing slow", took);
+    assert_eq!(status, 200);
+    let said = answer["errors"]["rider_query"].as_str().unwrap_or_default();
+    assert!(said.contains("Still filing"), "{answer}");
+    eventually("the agent is told the request was filed", || async {
+        dms_to(&app, AGENT)
+            .await
+            .iter()
+            .any(|t| t.to_lowercase().contains("request #"))
+    })
+    .await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 1);
+    let posted = app
+        .calls("chat.postMessage")
+        .await
+        .into_iter()
+        .filter(|m| m["channel"] == APPROVAL_CHANNEL)
+        .count();
+    assert_eq!(posted, 1, "the approval request is posted once");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn filing_that_fails_after_the_answer_is_told_and_leaves_nothing() {
+    let (app, primary, _replica) = spawn_behind_proxies("primary").await;
+    // A migration holds the requests table: filing waits for the lock until the primary's
+    // lock timeout (2 s) refuses it — after the answer, with the primary 0.6 s a round trip.
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&app.db.admin_url)
+        .await
+        .expect("admin connection");
+    let mut lock = admin.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE expiry_requests IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .expect("lock");
+    primary.set_delay(Duration::from_millis(300));
+    let at = Utc::now() - chrono::Duration::hours(1);
+    let ((status, answer), took) =
+        timed(app.submit_request(AGENT, "010-1234-5678", at, "CX-late-failure")).await;
+    assert_in_time("submission, filing blocked", took);
+    assert_eq!(status, 200);
+    let said = answer["errors"]["rider_query"].as_str().unwrap_or_default();
+    assert!(said.contains("Still filing"), "{answer}");
+    eventually("the agent is told nothing was filed", || async {
+        dms_to(&app, AGENT)
+            .await
+            .iter()
+            .any(|t| t.contains("was not filed"))
+    })
+    .await;
+    lock.rollback().await.expect("release");
+    primary.set_delay(Duration::ZERO);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM expiry_audit").await,
+        0,
+        "nothing half-done"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM slack_outbox").await, 0);
     app.stop().await;
 }
 
