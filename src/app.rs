@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::approval::Audience;
+use crate::audience::{Audience, ListPolicy, MemberList};
 use crate::config::Config;
 use crate::slack::api::SlackApi;
 use crate::store::{Store, StoreConfig};
@@ -41,6 +41,12 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 impl App {
     /// Builds the state from a validated configuration. Pools open lazily.
     pub fn new(config: Config) -> anyhow::Result<App> {
+        App::with_list_policy(config, ListPolicy::default())
+    }
+
+    /// As [`App::new`], with the user groups' member lists read and trusted as `lists`
+    /// says (tests shorten the intervals; production uses [`ListPolicy::default`]).
+    pub fn with_list_policy(config: Config, lists: ListPolicy) -> anyhow::Result<App> {
         let store = Store::open(&StoreConfig {
             primary_url: config.database_url.clone(),
             replica_url: config.database_replica_url.clone(),
@@ -51,14 +57,21 @@ impl App {
             .clone()
             .unwrap_or_else(|| secrecy::SecretString::from("xoxb-unset"));
         let slack = SlackApi::new(&config.slack_api_url, &token)?;
+        let list = |audience: &'static str, group: &Option<String>| {
+            group
+                .clone()
+                .map(|g| MemberList::from_slack(audience, g, slack.clone(), lists))
+        };
         let approvers = Audience::new(
+            "approvers",
             &config.approver_user_ids,
-            config.approver_usergroup_id.clone(),
+            list("approvers", &config.approver_usergroup_id),
             false,
         );
         let requesters = Audience::new(
+            "requesters",
             &config.requester_user_ids,
-            config.requester_usergroup_id.clone(),
+            list("requesters", &config.requester_usergroup_id),
             true,
         );
         Ok(App {
@@ -75,12 +88,12 @@ impl App {
 }
 
 impl App {
-    /// What the approval module needs to decide.
-    pub fn deps(&self) -> crate::approval::Deps<'_> {
+    /// What the approval module needs to decide, within the Slack request's `deadline`.
+    pub fn deps(&self, deadline: crate::deadline::Deadline) -> crate::approval::Deps<'_> {
         crate::approval::Deps {
             store: &self.store,
-            slack: &self.slack,
             approvers: &self.approvers,
+            deadline,
         }
     }
 }
@@ -116,8 +129,8 @@ impl Running {
     }
 }
 
-/// Starts the HTTP server on `listener` plus the outbox worker, the TTL sweeper and the
-/// withdrawn-rider digest's scheduler.
+/// Starts the HTTP server on `listener` plus the outbox worker, the TTL sweeper, the
+/// withdrawn-rider digest's scheduler and the user groups' member-list refreshers.
 /// In Socket Mode the HTTP server still serves health, readiness and metrics.
 pub async fn start(app: Arc<App>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
@@ -139,6 +152,13 @@ pub async fn start(app: Arc<App>, listener: TcpListener) -> anyhow::Result<Runni
         app.clone(),
         shutdown.clone(),
     )));
+    // The user groups' member lists, read in the background (never on an answer's path).
+    for list in [&app.approvers, &app.requesters]
+        .into_iter()
+        .filter_map(|a| a.member_list())
+    {
+        tasks.push(tokio::spawn(list.clone().run(shutdown.clone())));
+    }
     if app.config.socket_mode() {
         tasks.push(tokio::spawn(crate::slack::socket::run(
             app.clone(),

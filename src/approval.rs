@@ -1,5 +1,6 @@
-//! The four-eyes rule and the decisions: who may file and decide, filing a request, and
-//! approving or rejecting it on the primary.
+//! The four-eyes rule and the decisions: who may decide, filing a request, and approving
+//! or rejecting it on the primary. (Who belongs to the approvers and the requesters is
+//! [`crate::audience`]'s: listed IDs and user groups' member lists read in the background.)
 //!
 //! Authorization is checked here, on the server, for every click: the buttons are visible
 //! to the whole channel, so the message itself grants nothing. The requester is refused
@@ -7,73 +8,15 @@
 //! path can approve its own request. The transaction and its exactly-once guarantee live
 //! in [`crate::store`]; this module decides what to ask of it and what it means.
 
-use std::collections::HashSet;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Mutex;
 
+pub use crate::audience::{Audience, Unverifiable};
+use crate::deadline::Deadline;
 use crate::domain::Reason;
 use crate::lookup::Candidate;
-use crate::slack::api::{SlackApi, SlackCallError};
 use crate::store::{self, DecideOutcome, FileOutcome, NewRequest, RequestRow, Store, StoreError};
-
-/// How long a user group's member list is trusted before it is fetched again.
-const GROUP_CACHE_TTL: Duration = Duration::from_secs(60);
-
-/// A set of people: explicit user IDs and/or the members of a user group.
-#[derive(Debug)]
-pub struct Audience {
-    user_ids: HashSet<String>,
-    group: Option<String>,
-    /// When neither IDs nor a group are configured: `true` lets everyone in, `false` nobody.
-    open_when_unset: bool,
-    cache: Mutex<Option<(Instant, Arc<HashSet<String>>)>>,
-}
-
-impl Audience {
-    pub fn new(user_ids: &[String], group: Option<String>, open_when_unset: bool) -> Audience {
-        Audience {
-            user_ids: user_ids.iter().cloned().collect(),
-            group,
-            open_when_unset,
-            cache: Mutex::new(None),
-        }
-    }
-
-    /// Whether `user` belongs. A user group is read with `usergroups.users.list` and cached
-    /// briefly; if Slack fails, a stale list is better than locking every lead out.
-    pub async fn contains(&self, slack: &SlackApi, user: &str) -> Result<bool, SlackCallError> {
-        if self.user_ids.contains(user) {
-            return Ok(true);
-        }
-        let Some(group) = &self.group else {
-            return Ok(self.user_ids.is_empty() && self.open_when_unset);
-        };
-        let mut cache = self.cache.lock().await;
-        if let Some((at, members)) = cache.as_ref()
-            && at.elapsed() < GROUP_CACHE_TTL
-        {
-            return Ok(members.contains(user));
-        }
-        match slack.usergroup_members(group).await {
-            Ok(members) => {
-                let members: Arc<HashSet<String>> = Arc::new(members.into_iter().collect());
-                let found = members.contains(user);
-                *cache = Some((Instant::now(), members));
-                Ok(found)
-            }
-            Err(e) => match cache.as_ref() {
-                Some((_, members)) => {
-                    tracing::warn!(error = %e.code(), "user group lookup failed; using the last known members");
-                    Ok(members.contains(user))
-                }
-                None => Err(e),
-            },
-        }
-    }
-}
 
 /// What is needed to file one request.
 #[derive(Debug, Clone)]
@@ -148,14 +91,19 @@ pub enum Decision {
 }
 
 /// Whether `clicker` may decide request `id`, without changing anything. Used before
-/// opening the reject modal, so a refused lead is told at once.
+/// opening the reject modal, so a refused lead is told at once. The approvers are checked
+/// against their last known member list (never a Slack call on this path; see
+/// [`crate::audience`]).
 pub async fn may_decide(
-    store: &Store,
-    slack: &SlackApi,
-    approvers: &Audience,
+    deps: Deps<'_>,
     request_id: i64,
     clicker: &str,
 ) -> Result<Result<RequestRow, Verdict>, DecideError> {
+    let Deps {
+        store,
+        approvers,
+        deadline,
+    } = deps;
     let Some(row) = store::get_request(&store.primary, request_id).await? else {
         return Ok(Err(Verdict::NotFound));
     };
@@ -169,7 +117,7 @@ pub async fn may_decide(
     if row.requested_by == clicker {
         return Ok(Err(Verdict::OwnRequest));
     }
-    if !approvers.contains(slack, clicker).await? {
+    if !approvers.contains(clicker, &deadline).await? {
         return Ok(Err(Verdict::NotAnApprover));
     }
     Ok(Ok(row))
@@ -179,16 +127,19 @@ pub async fn may_decide(
 pub enum DecideError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("could not check who may approve")]
-    Slack(#[from] SlackCallError),
+    /// The approvers' user group could not be read well enough to confirm the clicker.
+    #[error("could not confirm the clicker is an approver")]
+    Unverifiable(#[from] Unverifiable),
 }
 
-/// What deciding needs: the primary, Slack (for the approvers' user group) and who approves.
+/// What deciding needs: the primary, who approves, and the deadline of the Slack request
+/// the decision answers (it bounds only the wait for the approvers' first member list; a
+/// decision once started runs to its end).
 #[derive(Debug, Clone, Copy)]
 pub struct Deps<'a> {
     pub store: &'a Store,
-    pub slack: &'a SlackApi,
     pub approvers: &'a Audience,
+    pub deadline: Deadline,
 }
 
 /// Approves or rejects request `id` on behalf of `clicker`.
@@ -200,12 +151,8 @@ pub async fn decide(
     reject_reason: Option<&Reason>,
     now: DateTime<Utc>,
 ) -> Result<Verdict, DecideError> {
-    let Deps {
-        store,
-        slack,
-        approvers,
-    } = deps;
-    if let Err(refusal) = may_decide(store, slack, approvers, request_id, clicker).await? {
+    let store = deps.store;
+    if let Err(refusal) = may_decide(deps, request_id, clicker).await? {
         if matches!(refusal, Verdict::OwnRequest | Verdict::NotAnApprover) {
             metrics::counter!("expire_bot_decisions_refused_total", "why" => if matches!(refusal, Verdict::OwnRequest) { "own_request" } else { "not_approver" }).increment(1);
         }

@@ -9,10 +9,9 @@
 //! [`crate::lookup`], this module is the only one that sees the raw rider rows; what it
 //! returns holds masked values only.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 
+use crate::deadline::Deadline;
 use crate::domain::RiderQuery;
 use crate::mask;
 use crate::store::{self, HistoryRequestRow, Role, Store, StoreError, status};
@@ -20,9 +19,6 @@ use crate::store::{self, HistoryRequestRow, Role, Store, StoreError, status};
 /// How many requests one answer shows (newest first); an answer that shows fewer than
 /// exist says so. Keeps the ephemeral message readable and well under Slack's limits.
 pub const MAX_ENTRIES: i64 = 15;
-
-/// The replica must answer inside Slack's 3 seconds, with room for the reply.
-pub const HISTORY_BUDGET: Duration = Duration::from_millis(2000);
 
 /// A rider matching the query, masked.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,14 +81,19 @@ pub enum HistoryError {
     Store(StoreError),
 }
 
-/// Reads the history of the riders matching `query`, on the replica only.
-pub async fn find(store: &Store, query: &RiderQuery) -> Result<History, HistoryError> {
+/// Reads the history of the riders matching `query`, on the replica only, within what
+/// remains of the Slack request's `deadline`.
+pub async fn find(
+    store: &Store,
+    query: &RiderQuery,
+    deadline: &Deadline,
+) -> Result<History, HistoryError> {
     let read = async {
         let riders = store::history_riders(&store.replica, Role::Replica, query);
         let requests = store::history_requests(&store.replica, Role::Replica, query, MAX_ENTRIES);
         tokio::try_join!(riders, requests)
     };
-    let (riders, (requests, total)) = match tokio::time::timeout(HISTORY_BUDGET, read).await {
+    let (riders, (requests, total)) = match tokio::time::timeout(deadline.remaining(), read).await {
         Ok(Ok(found)) => found,
         Ok(Err(e)) if e.is_unavailable() => return Err(HistoryError::Unavailable),
         Ok(Err(e)) => return Err(HistoryError::Store(e)),

@@ -2,21 +2,25 @@
 //!
 //! The Slack routes read the raw body (bounded at 1 MiB), verify Slack's signature over
 //! exactly those bytes, and only then parse. Handlers here only translate HTTP to and from
-//! the transport-neutral Slack handlers; no decision is taken in this module.
+//! the transport-neutral Slack handlers; no decision is taken in this module. The one thing
+//! they add is the request's [`Deadline`], counted from when the request arrived (stamped
+//! before its body is read), which every handler answers by.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use tracing::Instrument;
 
 use crate::app::App;
+use crate::deadline::Deadline;
 use crate::error::AppError;
 use crate::slack::verify::{NotFromSlack, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier};
 use crate::slack::{Reply, commands, interactions};
@@ -42,7 +46,22 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(stamp_arrival))
         .with_state(state)
+}
+
+/// When a request arrived: its headers were read, its body not yet.
+#[derive(Debug, Clone, Copy)]
+struct Arrived(Instant);
+
+async fn stamp_arrival(mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(Arrived(Instant::now()));
+    next.run(req).await
+}
+
+/// When the request arrived (now, should the stamp be missing).
+fn arrival(stamp: Option<axum::Extension<Arrived>>) -> Instant {
+    stamp.map_or_else(Instant::now, |axum::Extension(Arrived(at))| at)
 }
 
 /// Reads and verifies a Slack request; the body is returned only if it is Slack's.
@@ -121,10 +140,11 @@ fn body_error(e: axum::extract::rejection::BytesRejection) -> AppError {
 
 async fn slack_commands(
     State(state): State<HttpState>,
+    arrived: Option<axum::Extension<Arrived>>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
-    let started = Instant::now();
+    let started = arrival(arrived);
     let body = body.map_err(|e| refused("command", body_error(e)))?;
     let body = verified(&state, &headers, &body).map_err(|e| refused("command", e))?;
     let command = crate::slack::parse_command(body)
@@ -137,7 +157,7 @@ async fn slack_commands(
         &request_id(&headers),
     );
     async move {
-        let reply = commands::handle(&state.app, command).await;
+        let reply = commands::handle(&state.app, command, Deadline::for_request(started)).await;
         Ok(respond("command", started, reply))
     }
     .instrument(span)
@@ -146,10 +166,11 @@ async fn slack_commands(
 
 async fn slack_interactions(
     State(state): State<HttpState>,
+    arrived: Option<axum::Extension<Arrived>>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
-    let started = Instant::now();
+    let started = arrival(arrived);
     let body = body.map_err(|e| refused("interaction", body_error(e)))?;
     let body = verified(&state, &headers, &body).map_err(|e| refused("interaction", e))?;
     let event = crate::slack::parse_interaction(body)
@@ -158,7 +179,8 @@ async fn slack_interactions(
     let span = telemetry::slack_request_span(kind, "http", &team, &user, &request_id(&headers));
     let retry = is_retry(&headers);
     async move {
-        let reply = interactions::handle(&state.app, event, retry).await;
+        let reply =
+            interactions::handle(&state.app, event, retry, Deadline::for_request(started)).await;
         Ok(respond(kind, started, reply))
     }
     .instrument(span)

@@ -6,8 +6,10 @@
 
 pub mod app;
 pub mod approval;
+pub mod audience;
 pub mod check;
 pub mod config;
+pub mod deadline;
 pub mod demo;
 pub mod digest;
 pub mod domain;

@@ -3,14 +3,16 @@
 //! This is the only module that sees raw personal data. Rows come back from the replica
 //! and are turned into [`Candidate`]s, which hold masked values only; nothing raw is
 //! returned, logged or stored past this point. Lookups run on the replica under a
-//! statement timeout; when the replica cannot answer, `READ_FALLBACK` decides between the
-//! primary (counted and logged) and a clear "try again" for the agent.
+//! statement timeout and within the Slack request's deadline; when the replica cannot
+//! answer, `READ_FALLBACK` decides between the primary (counted and logged) and a clear
+//! "try again" for the agent.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::ReadFallback;
+use crate::deadline::Deadline;
 use crate::domain::RiderQuery;
 use crate::mask;
 use crate::store::{self, Role, Store, StoreError};
@@ -89,17 +91,29 @@ pub enum LookupError {
     Store(StoreError),
 }
 
-/// The whole lookup must fit well inside Slack's 3 seconds, including the Slack response.
-pub const LOOKUP_BUDGET: Duration = Duration::from_millis(2000);
+/// What the replica attempt leaves of the request's deadline when the primary may answer
+/// instead: time for the fallback lookup and for filing after it. A healthy replica
+/// answers in milliseconds; one that has not answered in a second is better left for the
+/// primary the operator allowed (`READ_FALLBACK=primary`).
+const AFTER_REPLICA_WITH_FALLBACK: Duration = Duration::from_millis(1200);
+/// What a lookup leaves of the request's deadline for what follows it (filing).
+const AFTER_LOOKUP: Duration = Duration::from_millis(400);
 
 /// Looks a rider up: replica first; then, if the replica is unreachable or too slow and
-/// `fallback` allows, the primary.
+/// `fallback` allows, the primary. Both attempts take their time from the Slack request's
+/// `deadline` (not budgets of their own), so the answer is never late; a lookup that runs
+/// out of it is [`LookupError::Unavailable`] — it reads only, so nothing is left behind.
 pub async fn find(
     store: &Store,
     fallback: ReadFallback,
     query: &RiderQuery,
+    deadline: &Deadline,
 ) -> Result<Found, LookupError> {
-    let replica = tokio::time::timeout(LOOKUP_BUDGET, async {
+    let replica_time = deadline.leaving(match fallback {
+        ReadFallback::Primary => AFTER_REPLICA_WITH_FALLBACK,
+        ReadFallback::Off => AFTER_LOOKUP,
+    });
+    let replica = tokio::time::timeout(replica_time, async {
         let rows = store::find_rider_policies(&store.replica, Role::Replica, query);
         let lag = store::replica_lag_seconds(&store.replica);
         let (rows, lag) = tokio::join!(rows, lag);
@@ -115,7 +129,7 @@ pub async fn find(
         }
         Ok(Err(e)) if !e.is_unavailable() => return Err(LookupError::Store(e)),
         Ok(Err(e)) => anyhow::Error::from(e),
-        Err(_) => anyhow::anyhow!("replica lookup exceeded {LOOKUP_BUDGET:?}"),
+        Err(_) => anyhow::anyhow!("replica lookup did not answer within {replica_time:?}"),
     };
     match fallback {
         ReadFallback::Off => {
@@ -135,7 +149,7 @@ pub async fn find(
             metrics::counter!("expire_bot_replica_fallbacks_total", "outcome" => "primary")
                 .increment(1);
             match tokio::time::timeout(
-                Duration::from_millis(800),
+                deadline.leaving(AFTER_LOOKUP),
                 store::find_rider_policies(&store.primary, Role::Primary, query),
             )
             .await

@@ -187,6 +187,18 @@ fn describe_metrics() {
         "expire_bot_outbox_attempts_total",
         "Outbox delivery attempts by kind and result (delivered, failed, waiting)"
     );
+    describe_counter!(
+        "expire_bot_usergroup_refreshes_total",
+        "Reads of a user group's member list (usergroups.users.list) by audience (approvers, requesters) and result (ok, retryable_error, permanent_error)"
+    );
+    describe_gauge!(
+        "expire_bot_usergroup_list_usable",
+        "1 while the audience's user group member list may be used (read, fresh enough, no permanent error since); 0 while its members are refused"
+    );
+    describe_counter!(
+        "expire_bot_membership_unverified_total",
+        "People refused because their membership of the audience's user group could not be confirmed, by why (group_unreadable, list_too_old, list_not_read_yet)"
+    );
     describe_gauge!(
         "expire_bot_build_info",
         "Always 1; the version label says which build is running"
@@ -202,6 +214,11 @@ fn describe_metrics() {
     }
     for why in ["own_request", "not_approver"] {
         metrics::counter!("expire_bot_decisions_refused_total", "why" => why).increment(0);
+    }
+    for audience in ["approvers", "requesters"] {
+        for why in ["group_unreadable", "list_too_old", "list_not_read_yet"] {
+            metrics::counter!("expire_bot_membership_unverified_total", "audience" => audience, "why" => why).increment(0);
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use expire_bot::approval::{self, Audience, Decision, Deps, Verdict};
-use expire_bot::slack::api::SlackApi;
+use expire_bot::deadline::Deadline;
 use expire_bot::store::{self, DecideOutcome, FileOutcome, NewRequest, Store, StoreConfig};
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -93,9 +93,8 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
             replica_url: Some(primary.clone().into()),
             max_connections: pool,
         })?);
-        // Never called: approvers are listed by ID, so no user-group lookup happens.
-        let slack = Arc::new(SlackApi::new("http://127.0.0.1:9/api", &"xoxb-bench".to_owned().into())?);
-        let approvers = Arc::new(Audience::new(&[LEAD.to_owned()], None, false));
+        // Approvers are listed by ID: no user group, so no Slack at all.
+        let approvers = Arc::new(Audience::new("approvers", &[LEAD.to_owned()], None, false));
         let mut admin = sqlx::PgConnection::connect(&primary).await?;
         let has_pgss = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             .execute(&mut admin)
@@ -159,13 +158,13 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
             let gate = Arc::new(tokio::sync::Barrier::new(concurrency + 1));
             let mut set = tokio::task::JoinSet::new();
             for &rid in &request_ids {
-                let (store, slack, approvers, gate) = (store.clone(), slack.clone(), approvers.clone(), gate.clone());
+                let (store, approvers, gate) = (store.clone(), approvers.clone(), gate.clone());
                 set.spawn(async move {
                     gate.wait().await;
                     let t = Instant::now();
                     let now = Utc::now();
                     let outcome = if via_decide {
-                        let deps = Deps { store: &store, slack: &slack, approvers: &approvers };
+                        let deps = Deps { store: &store, approvers: &approvers, deadline: Deadline::starting_now() };
                         match approval::decide(deps, rid, LEAD, Decision::Approve, None, now).await {
                             Ok(Verdict::Decided(r)) => Ok(r.outcome.unwrap_or_default()),
                             Ok(_) => Ok("NOT_DECIDED".to_owned()),

@@ -70,9 +70,14 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                         rows.iter().filter(|r| r.policy_id.is_some()).count(),
                     )
                 } else {
-                    let found = expire_bot::lookup::find(&store, ReadFallback::Off, &query)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("lookup failed: {e}"))?;
+                    let found = expire_bot::lookup::find(
+                        &store,
+                        ReadFallback::Off,
+                        &query,
+                        &expire_bot::deadline::Deadline::starting_now(),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("lookup failed: {e}"))?;
                     anyhow::ensure!(
                         found.source == expire_bot::store::Role::Replica,
                         "lookup was not answered by the replica"

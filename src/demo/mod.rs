@@ -438,6 +438,29 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     println!(
         "            so only the four-eyes rule stops Jiwoo from approving her own request; approvals go to #cx-approvals"
     );
+    // The approvers' member list is read in the background from start-up, never on a
+    // click's path; the story starts once the first read is in.
+    if let Some(list) = app.approvers.member_list() {
+        for _ in 0..100 {
+            if list.age().is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    let background_calls = slack.calls();
+    for c in background_calls
+        .iter()
+        .filter(|c| c.method == "usergroups.users.list")
+    {
+        println!(
+            "  lists     Slack ← usergroups.users.list {}: expire-bot reads who may approve (Jiwoo, Minseo, Hyunwoo) in the background,",
+            c.args["usergroup"].as_str().unwrap_or_default()
+        );
+        println!(
+            "            again every minute; clicks are checked against the last list read, so a slow Slack never delays an answer"
+        );
+    }
 
     let mut names = Names::default();
     for (id, name) in [
@@ -468,7 +491,7 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         inspect,
         names,
         tz,
-        shown_calls: 0,
+        shown_calls: background_calls.len(),
         carried: Vec::new(),
         checks: Checks::default(),
         answers: Vec::new(),
@@ -717,7 +740,7 @@ impl Demo {
             ),
             "usergroups.users.list" => (
                 format!(
-                    "Slack ← usergroups.users.list {}: expire-bot asks who may approve (Slack answers: Jiwoo, Minseo, Hyunwoo)",
+                    "Slack ← usergroups.users.list {}: expire-bot's background refresh of who may approve (Slack answers: Jiwoo, Minseo, Hyunwoo)",
                     s("usergroup")
                 ),
                 Vec::new(),
@@ -1065,8 +1088,9 @@ impl Demo {
         let status = self.click(LEAD).await?;
         let decided = diff(&db_counts(), &counts);
         println!("   HTTP {status} (acknowledged once the transaction committed)");
-        // Only the membership check belongs to the click; the follow-ups (which the outbox
-        // worker may already be making) are shown in step 6.
+        // The click itself calls no Slack method (membership is read from the list the
+        // background refresh keeps); a refresh that happens to land now is shown here, and
+        // the follow-ups (which the outbox worker may already be making) in step 6.
         let (asked, rest): (Vec<Call>, Vec<Call>) = self
             .new_calls()
             .into_iter()

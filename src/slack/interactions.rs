@@ -2,9 +2,11 @@
 //!
 //! Each view submission is answered synchronously, because only the HTTP answer can put an
 //! error under the offending input (`response_action: errors`) or move the modal on
-//! (`response_action: update`). Every step therefore runs under a budget that keeps the
-//! answer inside Slack's 3 seconds. Button clicks are answered at once with an empty 200;
-//! what the clicker needs to know comes as a message only they see.
+//! (`response_action: update`). Every step therefore takes its time from the request's
+//! one [`Deadline`]; a lookup that runs out of it files nothing and says so, and filing or
+//! a rejection that runs out of it goes on, and the person is told its outcome by message.
+//! Button clicks are answered with an empty 200 by the deadline at the latest; what the
+//! clicker needs to know comes as a message only they see.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,27 +15,32 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use slack_morphism::prelude::*;
+use tokio::time::error::Elapsed;
 
 use super::Reply;
 use super::views::{self, action, callback};
 use crate::app::App;
 use crate::approval::{self, DecideError, Decision, Filing, Verdict};
+use crate::deadline::{self, Deadline, Finished};
 use crate::domain::{Reason, RiderQuery};
 use crate::lookup::{self, Candidate, LookupError, TimeProblem};
-use crate::store::{FileOutcome, status};
-use crate::telemetry::{self, record_expiry_request};
+use crate::store::{FileOutcome, StoreError, status};
+use crate::telemetry::record_expiry_request;
 
-/// How long filing may take on the primary before the agent is told to retry.
-const FILE_BUDGET: Duration = Duration::from_millis(700);
-/// How long a click waits for its decision before Slack is acknowledged anyway (the
-/// decision then completes in the background and the clicker is told by message).
-const DECIDE_BUDGET: Duration = Duration::from_millis(2500);
+/// How long filing that missed the answer may go on before it is given up (a primary that
+/// stopped answering mid-transaction); the agent is then told it may not have been filed.
+const FILING_LIMIT: Duration = Duration::from_secs(30);
 
-/// Dispatches one interaction payload.
-pub async fn handle(app: &Arc<App>, event: SlackInteractionEvent, retry: bool) -> Reply {
+/// Dispatches one interaction payload, answering by `deadline`.
+pub async fn handle(
+    app: &Arc<App>,
+    event: SlackInteractionEvent,
+    retry: bool,
+    deadline: Deadline,
+) -> Reply {
     match event {
-        SlackInteractionEvent::ViewSubmission(sub) => view_submission(app, sub).await,
-        SlackInteractionEvent::BlockActions(act) => block_actions(app, act, retry).await,
+        SlackInteractionEvent::ViewSubmission(sub) => view_submission(app, sub, &deadline).await,
+        SlackInteractionEvent::BlockActions(act) => block_actions(app, act, retry, &deadline).await,
         _ => Reply::Empty,
     }
 }
@@ -90,18 +97,22 @@ fn callback_id(view: &SlackStatefulView) -> Option<String> {
     }
 }
 
-async fn view_submission(app: &Arc<App>, sub: SlackInteractionViewSubmissionEvent) -> Reply {
+async fn view_submission(
+    app: &Arc<App>,
+    sub: SlackInteractionViewSubmissionEvent,
+    deadline: &Deadline,
+) -> Reply {
     let user = sub.user.id.to_string();
     match callback_id(&sub.view).as_deref() {
-        Some(callback::REQUEST) => submit_request(app, &user, &sub.view).await,
-        Some(callback::CHOOSE_POLICY) => submit_choice(app, &user, &sub.view).await,
-        Some(callback::REJECT) => submit_reject(app, &user, &sub.view).await,
+        Some(callback::REQUEST) => submit_request(app, &user, &sub.view, deadline).await,
+        Some(callback::CHOOSE_POLICY) => submit_choice(app, &user, &sub.view, deadline).await,
+        Some(callback::REJECT) => submit_reject(app, &user, &sub.view, deadline).await,
         _ => Reply::Empty,
     }
 }
 
 fn lookup_unavailable() -> &'static str {
-    "The rider lookup is unavailable right now (the read database isn't answering). Nothing was filed; please try again in a minute."
+    "The rider lookup is unavailable right now (the read database isn't answering in time). Nothing was filed; please try again in a minute."
 }
 
 fn something_went_wrong() -> &'static str {
@@ -144,8 +155,13 @@ fn scrubbed(found: &lookup::Found, reason: &Reason) -> Reason {
     Reason::parse(&found.scrub(reason.as_str())).unwrap_or_else(|_| reason.clone())
 }
 
-async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> Reply {
-    match app.requesters.contains(&app.slack, user).await {
+async fn submit_request(
+    app: &Arc<App>,
+    user: &str,
+    view: &SlackStatefulView,
+    deadline: &Deadline,
+) -> Reply {
+    match app.requesters.contains(user, deadline).await {
         Ok(true) => {}
         Ok(false) => {
             return errors(
@@ -153,10 +169,10 @@ async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) ->
                 "You are not on the list of people who may file expiry requests.",
             );
         }
-        Err(_) => {
+        Err(why) => {
             return errors(
                 action::RIDER_QUERY,
-                "I couldn't check whether you may file requests (Slack didn't answer). Try again.",
+                super::cannot_confirm(&why, "file requests"),
             );
         }
     }
@@ -187,7 +203,7 @@ async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) ->
     if let Err(p) = lookup::check_cancelled_at(cancelled_at, now, None) {
         return errors(action::CANCELLED_AT, time_problem(&p, app));
     }
-    let found = match lookup::find(&app.store, app.config.read_fallback, &query).await {
+    let found = match lookup::find(&app.store, app.config.read_fallback, &query, deadline).await {
         Ok(found) => found,
         Err(LookupError::Unavailable) => return errors(action::RIDER_QUERY, lookup_unavailable()),
         Err(LookupError::Store(e)) => {
@@ -224,6 +240,7 @@ async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) ->
                 scrubbed(&found, &reason),
                 action::RIDER_QUERY,
                 lag_note(&found, app.config.replica_lag_warn),
+                deadline,
             )
             .await
         }
@@ -249,7 +266,12 @@ async fn submit_request(app: &Arc<App>, user: &str, view: &SlackStatefulView) ->
     }
 }
 
-async fn submit_choice(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> Reply {
+async fn submit_choice(
+    app: &Arc<App>,
+    user: &str,
+    view: &SlackStatefulView,
+    deadline: &Deadline,
+) -> Reply {
     let Some(meta) =
         private_metadata(view).and_then(|m| serde_json::from_str::<ChoiceMeta>(m).ok())
     else {
@@ -284,6 +306,7 @@ async fn submit_choice(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
         &app.store,
         app.config.read_fallback,
         &RiderQuery::RiderId(rider_id),
+        deadline,
     )
     .await
     {
@@ -316,10 +339,15 @@ async fn submit_choice(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
         scrubbed(&found, &reason),
         action::POLICY,
         lag_note(&found, app.config.replica_lag_warn),
+        deadline,
     )
     .await
 }
 
+/// What filing came to: its outcome, or [`FILING_LIMIT`] passed first.
+type FilingResult = Result<Result<FileOutcome, StoreError>, Elapsed>;
+
+#[allow(clippy::too_many_arguments)] // the filing's parts, as the two submissions have them
 async fn file_and_confirm(
     app: &Arc<App>,
     user: &str,
@@ -328,6 +356,7 @@ async fn file_and_confirm(
     reason: Reason,
     error_block: &str,
     note: Option<String>,
+    deadline: &Deadline,
 ) -> Reply {
     let filing = Filing {
         requester: user.to_owned(),
@@ -337,11 +366,17 @@ async fn file_and_confirm(
         now: Utc::now(),
         ttl: app.config.request_ttl,
     };
-    // Filing continues even if the budget runs out; the agent is only told to check.
+    // Filing is one transaction: it commits whole or not at all, so it is never cut off
+    // by the answer. If it misses the answer it goes on, and the agent hears its outcome.
     let store = app.store.clone();
-    let task = telemetry::spawn(async move { approval::file(&store, &filing).await });
-    match tokio::time::timeout(FILE_BUDGET, task).await {
-        Ok(Ok(Ok(FileOutcome::Filed(id)))) => {
+    let work =
+        async move { tokio::time::timeout(FILING_LIMIT, approval::file(&store, &filing)).await };
+    let late = {
+        let (app, user) = (app.clone(), user.to_owned());
+        move |r: FilingResult| async move { tell_late_filing(&app, &user, r).await }
+    };
+    match deadline::finish_or_hand_over(deadline, work, late).await {
+        Finished::InTime(Ok(Ok(FileOutcome::Filed(id)))) => {
             app.outbox_wake.notify_one();
             update(views::filed_modal(
                 id,
@@ -350,30 +385,67 @@ async fn file_and_confirm(
                 note,
             ))
         }
-        Ok(Ok(Ok(FileOutcome::AlreadyPending(id)))) => errors(
-            error_block,
-            format!(
-                "Request #{id} for this policy is already waiting for a lead's decision; no new request was filed."
-            ),
-        ),
-        Ok(Ok(Err(e))) => {
-            let unavailable = e.is_unavailable();
-            tracing::error!(error = crate::telemetry::chain(&e), "filing failed");
-            if unavailable {
-                errors(
-                    error_block,
-                    "The database isn't answering, so nothing was filed. Please try again in a minute.",
-                )
-            } else {
-                errors(error_block, something_went_wrong())
-            }
+        Finished::InTime(Ok(Ok(FileOutcome::AlreadyPending(id)))) => {
+            errors(error_block, already_pending(id))
         }
-        Ok(Err(_)) => errors(error_block, something_went_wrong()),
-        Err(_) => errors(
-            error_block,
-            "Filing is taking unusually long. If the request doesn't appear in the approvals channel within a minute, try again.",
-        ),
+        Finished::InTime(Ok(Err(e))) => {
+            tracing::error!(error = crate::telemetry::chain(&e), "filing failed");
+            errors(error_block, filing_failed(&e))
+        }
+        // FILING_LIMIT is far beyond any deadline: it cannot pass in time.
+        Finished::InTime(Err(_)) | Finished::Crashed => errors(error_block, something_went_wrong()),
+        Finished::HandedOver => {
+            tracing::warn!("filing missed the answer; it goes on and the agent will be told");
+            errors(
+                error_block,
+                "Still filing: the database is slow right now. You'll get a direct message when the request is posted to the approvals channel, or if it fails. No need to submit again (a second submission never files it twice).",
+            )
+        }
     }
+}
+
+fn already_pending(id: i64) -> String {
+    format!(
+        "Request #{id} for this policy is already waiting for a lead's decision; no new request was filed."
+    )
+}
+
+fn filing_failed(e: &StoreError) -> String {
+    if e.is_unavailable() {
+        "The database isn't answering, so nothing was filed. Please try again in a minute."
+            .to_owned()
+    } else {
+        something_went_wrong().to_owned()
+    }
+}
+
+/// Tells the agent, by direct message, what became of filing that finished after the
+/// answer. A filed request needs no word here: the outbox posts it and then sends the
+/// agent the usual "your request was posted" message.
+async fn tell_late_filing(app: &App, user: &str, r: FilingResult) {
+    let text = match r {
+        Ok(Ok(FileOutcome::Filed(id))) => {
+            tracing::info!(request_id = id, "filing finished after the answer");
+            app.outbox_wake.notify_one();
+            return;
+        }
+        Ok(Ok(FileOutcome::AlreadyPending(id))) => already_pending(id),
+        Ok(Err(e)) => {
+            tracing::error!(
+                error = crate::telemetry::chain(&e),
+                "filing failed (after the answer)"
+            );
+            format!("Your expiry request was not filed. {}", filing_failed(&e))
+        }
+        Err(_) => {
+            tracing::error!("filing did not finish within {FILING_LIMIT:?}; gave up waiting");
+            format!(
+                "I couldn't confirm that your expiry request was filed: the database stopped answering. If it doesn't appear in <#{}> within a few minutes, please file it again (a request already waiting is never filed twice).",
+                app.config.approval_channel_id
+            )
+        }
+    };
+    super::direct_message(app, user, text).await;
 }
 
 fn refusal_text(v: &Verdict, app: &App, decision: Decision) -> Option<String> {
@@ -403,12 +475,20 @@ fn refusal_text(v: &Verdict, app: &App, decision: Decision) -> Option<String> {
 fn decide_error_text(e: &DecideError) -> String {
     match e {
         DecideError::Store(s) if s.is_unavailable() => "Your decision did not go through: the database isn't answering. The request is still pending; please try again in a minute.".to_owned(),
-        DecideError::Slack(_) => "Your decision did not go through: I couldn't check the approvers group with Slack. The request is still pending; please try again.".to_owned(),
+        DecideError::Unverifiable(why) => format!(
+            "Your decision did not go through. {} The request is still pending.",
+            super::cannot_confirm(why, "decide these requests")
+        ),
         DecideError::Store(_) => "Your decision did not go through because of an error on our side. The request is still pending; please try again, and tell the backend team if it persists.".to_owned(),
     }
 }
 
-async fn submit_reject(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> Reply {
+async fn submit_reject(
+    app: &Arc<App>,
+    user: &str,
+    view: &SlackStatefulView,
+    deadline: &Deadline,
+) -> Reply {
     let Some(meta) =
         private_metadata(view).and_then(|m| serde_json::from_str::<RejectMeta>(m).ok())
     else {
@@ -425,38 +505,64 @@ async fn submit_reject(app: &Arc<App>, user: &str, view: &SlackStatefulView) -> 
         Err(_) => return errors(action::REJECT_REASON, "Say why the request is rejected."),
     };
     record_expiry_request(meta.request_id);
-    let app2 = app.clone();
-    let user2 = user.to_owned();
-    let task = telemetry::spawn(async move {
-        let r = approval::decide(
-            app2.deps(),
-            meta.request_id,
-            &user2,
-            Decision::Reject,
-            Some(&reason),
-            Utc::now(),
-        )
-        .await;
-        if matches!(r, Ok(Verdict::Decided(_))) {
-            app2.outbox_wake.notify_one();
+    let work = {
+        let (app, user, deadline) = (app.clone(), user.to_owned(), *deadline);
+        async move {
+            let r = approval::decide(
+                app.deps(deadline),
+                meta.request_id,
+                &user,
+                Decision::Reject,
+                Some(&reason),
+                Utc::now(),
+            )
+            .await;
+            if matches!(r, Ok(Verdict::Decided(_))) {
+                app.outbox_wake.notify_one();
+            }
+            r
         }
-        r
-    });
-    match tokio::time::timeout(DECIDE_BUDGET, task).await {
-        Ok(Ok(Ok(v))) => match refusal_text(&v, app, Decision::Reject) {
+    };
+    // A rejection that missed the answer: when it decides, the request message and its
+    // thread say so; anything else is told to the lead privately in the approvals channel.
+    let late = {
+        let (app, user) = (app.clone(), user.to_owned());
+        move |r: Result<Verdict, DecideError>| async move {
+            let text = match &r {
+                Ok(v) => refusal_text(v, &app, Decision::Reject),
+                Err(e @ DecideError::Unverifiable(_)) => Some(decide_error_text(e)),
+                Err(e) => {
+                    tracing::error!(
+                        error = crate::telemetry::chain(e),
+                        "reject failed (after the answer)"
+                    );
+                    Some(decide_error_text(e))
+                }
+            };
+            if let Some(text) = text {
+                let channel = app.config.approval_channel_id.clone();
+                super::tell(&app, &channel, &user, text).await;
+            }
+        }
+    };
+    match deadline::finish_or_hand_over(deadline, work, late).await {
+        Finished::InTime(Ok(v)) => match refusal_text(&v, app, Decision::Reject) {
             None => Reply::view(SlackViewSubmissionResponse::Clear(
                 SlackViewSubmissionClearResponse::new(),
             )),
             Some(t) => errors(action::REJECT_REASON, t),
         },
-        Ok(Ok(Err(e))) => {
-            tracing::error!(error = crate::telemetry::chain(&e), "reject failed");
+        Finished::InTime(Err(e)) => {
+            // An unconfirmed approver is counted and logged where the check failed.
+            if !matches!(e, DecideError::Unverifiable(_)) {
+                tracing::error!(error = crate::telemetry::chain(&e), "reject failed");
+            }
             errors(action::REJECT_REASON, decide_error_text(&e))
         }
-        Ok(Err(_)) => errors(action::REJECT_REASON, something_went_wrong()),
-        Err(_) => errors(
+        Finished::Crashed => errors(action::REJECT_REASON, something_went_wrong()),
+        Finished::HandedOver => errors(
             action::REJECT_REASON,
-            "This is taking unusually long. Check the request message in a minute before trying again.",
+            "This is taking longer than Slack lets me wait. The rejection goes on: the request message will show it, and if it doesn't go through I'll tell you in the approvals channel.",
         ),
     }
 }
@@ -465,6 +571,7 @@ async fn block_actions(
     app: &Arc<App>,
     act: SlackInteractionBlockActionsEvent,
     retry: bool,
+    deadline: &Deadline,
 ) -> Reply {
     let Some(user) = act.user.as_ref().map(|u| u.id.to_string()) else {
         return Reply::Empty;
@@ -477,7 +584,9 @@ async fn block_actions(
     let Some(action_info) = act.actions.as_ref().and_then(|a| a.first()) else {
         return Reply::Empty;
     };
-    if let Some(reply) = super::digest_actions::handle(app, &act, &user, &channel, retry).await {
+    if let Some(reply) =
+        super::digest_actions::handle(app, &act, &user, &channel, retry, deadline).await
+    {
         return reply;
     }
     let Some(request_id) = action_info
@@ -490,18 +599,18 @@ async fn block_actions(
     record_expiry_request(request_id);
     match action_info.action_id.to_string().as_str() {
         action::APPROVE => {
-            let app2 = app.clone();
-            let task = telemetry::spawn(async move {
+            let (app2, user2, deadline2) = (app.clone(), user.clone(), *deadline);
+            let work = async move {
                 let verdict = approval::decide(
-                    app2.deps(),
+                    app2.deps(deadline2),
                     request_id,
-                    &user,
+                    &user2,
                     Decision::Approve,
                     None,
                     Utc::now(),
                 )
                 .await;
-                let text = match &verdict {
+                match &verdict {
                     Ok(Verdict::Decided(_)) => {
                         app2.outbox_wake.notify_one();
                         None
@@ -509,12 +618,14 @@ async fn block_actions(
                     // Slack re-sent a click this user already won: say nothing twice.
                     Ok(Verdict::AlreadyDecided(r))
                         if retry
-                            && r.decided_by.as_deref() == Some(user.as_str())
+                            && r.decided_by.as_deref() == Some(user2.as_str())
                             && r.status == status::APPROVED =>
                     {
                         None
                     }
                     Ok(v) => refusal_text(v, &app2, Decision::Approve),
+                    // Counted and logged where the membership check failed.
+                    Err(e @ DecideError::Unverifiable(_)) => Some(decide_error_text(e)),
                     Err(e) => {
                         tracing::error!(
                             error = crate::telemetry::chain(&e),
@@ -523,32 +634,16 @@ async fn block_actions(
                         );
                         Some(decide_error_text(e))
                     }
-                };
-                if let Some(text) = text
-                    && let Err(e) = app2
-                        .slack
-                        .post_ephemeral(&channel, &user, views::text(text))
-                        .await
-                {
-                    tracing::warn!(error = %e.code(), "could not answer the clicker");
                 }
-            });
-            let _ = tokio::time::timeout(DECIDE_BUDGET, task).await;
+            };
+            super::work_then_tell(app, deadline, channel, user, work).await;
             Reply::Empty
         }
         action::REJECT => {
             let trigger = act.trigger_id.to_string();
-            let app2 = app.clone();
-            let task = telemetry::spawn(async move {
-                let check = approval::may_decide(
-                    &app2.store,
-                    &app2.slack,
-                    &app2.approvers,
-                    request_id,
-                    &user,
-                )
-                .await;
-                let text = match check {
+            let (app2, user2, deadline2) = (app.clone(), user.clone(), *deadline);
+            let work = async move {
+                match approval::may_decide(app2.deps(deadline2), request_id, &user2).await {
                     Ok(Ok(_)) => {
                         let meta =
                             serde_json::to_string(&RejectMeta { request_id }).unwrap_or_default();
@@ -566,17 +661,9 @@ async fn block_actions(
                     }
                     Ok(Err(v)) => refusal_text(&v, &app2, Decision::Reject),
                     Err(e) => Some(decide_error_text(&e)),
-                };
-                if let Some(text) = text
-                    && let Err(e) = app2
-                        .slack
-                        .post_ephemeral(&channel, &user, views::text(text))
-                        .await
-                {
-                    tracing::warn!(error = %e.code(), "could not answer the clicker");
                 }
-            });
-            let _ = tokio::time::timeout(DECIDE_BUDGET, task).await;
+            };
+            super::work_then_tell(app, deadline, channel, user, work).await;
             Reply::Empty
         }
         _ => Reply::Empty,

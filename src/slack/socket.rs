@@ -5,6 +5,8 @@
 //! acknowledges each envelope with whatever the handler returns — so a view submission's
 //! `response_action` travels in the ack exactly as it would in an HTTP answer. Its callbacks
 //! are plain function pointers; the [`App`] reaches them through the listener's user state.
+//! Each envelope's [`Deadline`] starts when its callback is called, so the acknowledgement
+//! leaves within the same 2.5 s as an HTTP answer.
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use tracing::Instrument;
 
 use super::{Reply, commands, interactions};
 use crate::app::App;
+use crate::deadline::Deadline;
 
 type Client = SlackHyperClient;
 
@@ -53,6 +56,7 @@ async fn on_command(
     _client: Arc<Client>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
+    let deadline = Deadline::starting_now();
     let Some(app) = app_of(&states).await else {
         return Ok(SlackCommandEventResponse::new(SlackMessageContent::new()));
     };
@@ -65,7 +69,9 @@ async fn on_command(
         event.user_id.as_ref(),
         &crate::telemetry::request_id(None),
     );
-    let reply = commands::handle(&app, event).instrument(span).await;
+    let reply = commands::handle(&app, event, deadline)
+        .instrument(span)
+        .await;
     metrics::counter!("expire_bot_slack_requests_total", "kind" => "command", "transport" => "socket", "outcome" => "ok").increment(1);
     Ok(match reply {
         Reply::Ephemeral(text) => {
@@ -81,6 +87,7 @@ async fn on_interaction(
     _client: Arc<Client>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
+    let deadline = Deadline::starting_now();
     let Some(app) = app_of(&states).await else {
         return Ok(SlackInteractionResponse::Empty);
     };
@@ -92,7 +99,7 @@ async fn on_interaction(
         &user,
         &crate::telemetry::request_id(None),
     );
-    let reply = interactions::handle(&app, event, false)
+    let reply = interactions::handle(&app, event, false, deadline)
         .instrument(span)
         .await;
     metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => "socket", "outcome" => "ok").increment(1);

@@ -380,6 +380,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
+    spawn_app_with_lists(opts, expire_bot::audience::ListPolicy::default()).await
+}
+
+/// As [`spawn_app_with`], the user groups' member lists read and trusted as `lists` says
+/// (short intervals, so tests see a refresh or an expiry in seconds).
+pub async fn spawn_app_with_lists(
+    opts: Options,
+    lists: expire_bot::audience::ListPolicy,
+) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
     // TEST_LOG=1 prints the bot's logs readably; TEST_LOG=json as production writes them.
     if let Ok(v) = std::env::var("TEST_LOG") {
@@ -398,7 +407,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         None => slack_stand_in().await,
     };
     let config = config_for(&db, &slack.uri(), &opts);
-    let app = Arc::new(App::new(config).expect("app builds"));
+    let app = Arc::new(App::with_list_policy(config, lists).expect("app builds"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -2,6 +2,7 @@
 
 mod cli;
 mod db_roles;
+mod deadline;
 mod digest;
 mod flow;
 mod harness;

@@ -15,7 +15,7 @@ use crate::payloads;
 use crate::process::BotProcess;
 
 /// Riders of the demo seed holding exactly one active policy (filed without a choice step).
-fn single_policy_riders(n: usize) -> Vec<(i64, i64)> {
+pub(crate) fn single_policy_riders(n: usize) -> Vec<(i64, i64)> {
     let (_, policies) = demo_data(Utc::now());
     let mut out = Vec::new();
     for i in 0..36i64 {

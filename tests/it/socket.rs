@@ -208,3 +208,48 @@ async fn socket_mode_serves_commands_submissions_and_clicks_and_reconnects() {
     assert_eq!(app.calls("views.open").await.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn socket_mode_acknowledges_in_time_while_the_group_api_is_slow() {
+    let (ws_url, mut conns) = websocket_stand_in().await;
+    let slack = slack_stand_in().await;
+    Mock::given(method("POST"))
+        .and(path("/api/apps.connections.open"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
+        .mount(&slack)
+        .await;
+    // The requesters' group answers after 6 s, from the start: nobody can be confirmed yet.
+    Mock::given(path("/api/usergroups.users.list"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(6))
+                .set_body_json(json!({"ok": true, "users": [GROUP_LEAD]})),
+        )
+        .with_priority(1)
+        .mount(&slack)
+        .await;
+    let app = spawn_app_with(Options {
+        app_token: Some(APP_TOKEN),
+        slack: Some(slack.clone()),
+        env: vec![("REQUESTER_USERGROUP_ID", "S0CXAGENTS")],
+        ..Options::default()
+    })
+    .await;
+    let mut conn = next_conn(&mut conns).await;
+    conn.send(json!({
+        "envelope_id": "env-command-slow-group",
+        "type": "slash_commands",
+        "accepts_response_payload": true,
+        "payload": fixtures::slash_command_json(GROUP_LEAD, "010-1234-5678"),
+    }));
+    let started = std::time::Instant::now();
+    let ack = conn.ack().await;
+    let took = started.elapsed();
+    println!("Socket Mode command, group API slow: acknowledged in {took:?}");
+    assert!(took < Duration::from_secs(3), "acknowledged after {took:?}");
+    assert_eq!(ack["envelope_id"], "env-command-slow-group", "{ack}");
+    let text = ack["payload"]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("couldn't check"), "{ack}");
+    assert_eq!(app.calls("views.open").await.len(), 0);
+    app.stop().await;
+}
