@@ -8,6 +8,7 @@ pub mod app;
 pub mod approval;
 pub mod check;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod digest;
 pub mod domain;
@@ -21,3 +22,5 @@ pub mod outbox;
 pub mod slack;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -6,10 +6,12 @@
 //! and the Socket Mode listener share them and behave the same.
 
 pub mod api;
+pub mod choice_state;
 pub mod commands;
 pub mod digest_actions;
 pub mod fixtures;
 pub mod interactions;
+pub mod limits;
 pub mod reports;
 pub mod socket;
 pub mod verify;

@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use crate::harness::*;
 
@@ -115,14 +114,11 @@ async fn next_conn(conns: &mut mpsc::UnboundedReceiver<Conn>) -> Conn {
 async fn socket_mode_serves_commands_submissions_and_clicks_and_reconnects() {
     let (ws_url, mut conns) = websocket_stand_in().await;
     let slack = slack_stand_in().await;
-    Mock::given(method("POST"))
-        .and(path("/api/apps.connections.open"))
-        .and(header(
-            "authorization",
-            format!("Bearer {APP_TOKEN}").as_str(),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
-        .mount(&slack)
+    slack
+        .on("apps.connections.open")
+        .post()
+        .header("authorization", &format!("Bearer {APP_TOKEN}"))
+        .answer(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
         .await;
     let app = spawn_app_with(Options {
         app_token: Some(APP_TOKEN),
