@@ -5,6 +5,7 @@ mod db_roles;
 mod digest;
 mod flow;
 mod harness;
+mod limits;
 mod metrics;
 mod payloads;
 mod process;
