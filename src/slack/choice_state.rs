@@ -53,6 +53,47 @@ fn token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Where the state goes: in the view, or on the primary under a fresh token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Encoded {
+    /// The `private_metadata` is the state itself.
+    Inline(String),
+    /// `json` must be saved under `token`; the view carries `metadata`.
+    Kept {
+        json: String,
+        token: String,
+        metadata: String,
+    },
+}
+
+impl Encoded {
+    /// What the view's `private_metadata` will be.
+    pub fn metadata(&self) -> &str {
+        match self {
+            Encoded::Inline(m) => m,
+            Encoded::Kept { metadata, .. } => metadata,
+        }
+    }
+}
+
+/// Decides where `meta` goes (no I/O): inline when it fits Slack's 3,000 characters.
+pub fn encode(meta: &ChoiceMeta) -> Encoded {
+    let json = serde_json::to_string(meta).unwrap_or_default();
+    if limits::chars(&json) <= limits::PRIVATE_METADATA.max {
+        return Encoded::Inline(json);
+    }
+    let token = token();
+    let metadata = serde_json::to_string(&Kept {
+        state: token.clone(),
+    })
+    .unwrap_or_default();
+    Encoded::Kept {
+        json,
+        token,
+        metadata,
+    }
+}
+
 /// The `private_metadata` for `meta`: the state itself when it fits, else a token for the
 /// state saved on the primary.
 pub async fn to_metadata(
@@ -60,19 +101,23 @@ pub async fn to_metadata(
     meta: &ChoiceMeta,
     now: DateTime<Utc>,
 ) -> Result<String, SaveError> {
-    let json = serde_json::to_string(meta).unwrap_or_default();
-    if limits::chars(&json) <= limits::PRIVATE_METADATA.max {
-        return Ok(json);
+    match encode(meta) {
+        Encoded::Inline(m) => Ok(m),
+        Encoded::Kept {
+            json,
+            token,
+            metadata,
+        } => {
+            let until = now + chrono::Duration::from_std(KEPT_FOR).unwrap_or_default();
+            tokio::time::timeout(
+                SAVE_BUDGET,
+                store::save_form_state(&store.primary, &token, &json, now, until),
+            )
+            .await
+            .map_err(|_| SaveError::Slow)??;
+            Ok(metadata)
+        }
     }
-    let token = token();
-    let until = now + chrono::Duration::from_std(KEPT_FOR).unwrap_or_default();
-    tokio::time::timeout(
-        SAVE_BUDGET,
-        store::save_form_state(&store.primary, &token, &json, now, until),
-    )
-    .await
-    .map_err(|_| SaveError::Slow)??;
-    Ok(serde_json::to_string(&Kept { state: token }).unwrap_or_default())
 }
 
 /// The state a choice view's `private_metadata` holds or points to; `None` when it is

@@ -336,7 +336,7 @@ pub fn filed_modal(
         name(&c.rider_name_masked),
         cut(&c.rider_phone_masked, 13),
     ))];
-    if let Some(note) = lag_note {
+    if let Some(note) = lag_note.filter(|n| !n.trim().is_empty()) {
         blocks.push(context(note));
     }
     SlackView::Modal(modal("Request filed", blocks).with_close(pt!("Done")))

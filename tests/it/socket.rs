@@ -25,21 +25,35 @@ const PATIENCE: Duration = Duration::from_secs(30);
 struct Conn {
     out: mpsc::UnboundedSender<Message>,
     inbox: mpsc::UnboundedReceiver<Value>,
+    /// The last envelope sent, to check its acknowledgement's payload against.
+    sent: Value,
 }
 
 impl Conn {
-    fn send(&self, envelope: Value) {
+    fn send(&mut self, envelope: Value) {
         self.out
             .send(Message::text(envelope.to_string()))
             .expect("connection open");
+        self.sent = envelope;
     }
 
-    /// The next frame the bot sent (an acknowledgement).
+    /// The next frame the bot sent (an acknowledgement). Its payload is what an HTTP
+    /// answer would carry, and is checked as strictly as the harness checks those.
     async fn ack(&mut self) -> Value {
-        tokio::time::timeout(PATIENCE, self.inbox.recv())
+        let ack = tokio::time::timeout(PATIENCE, self.inbox.recv())
             .await
             .expect("the bot acknowledges")
-            .expect("connection open")
+            .expect("connection open");
+        let payload = &ack["payload"];
+        let violations = match self.sent["type"].as_str() {
+            Some("slash_commands") => expire_bot::testkit::validate::command_answer(payload),
+            _ => expire_bot::testkit::validate::interaction_answer(&self.sent["payload"], payload),
+        };
+        assert!(
+            violations.is_empty(),
+            "the bot acknowledged with what Slack refuses: {violations:?}\n{ack}"
+        );
+        ack
     }
 
     fn drop_connection(&self) {
@@ -77,6 +91,7 @@ async fn websocket_stand_in() -> (String, mpsc::UnboundedReceiver<Conn>) {
                 let _ = conns_tx.send(Conn {
                     out: out_tx,
                     inbox: in_rx,
+                    sent: Value::Null,
                 });
                 loop {
                     tokio::select! {
