@@ -304,6 +304,16 @@ impl StrictSlack {
         self.recorder.all()
     }
 
+    /// Takes the recorded violations away (for tests of the stand-in itself, which cause
+    /// them on purpose).
+    pub fn take_violations(&self) -> Vec<String> {
+        self.recorder
+            .violations
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
     /// Panics with every recorded violation, if there is any.
     pub fn assert_clean(&self) {
         let v = self.violations();

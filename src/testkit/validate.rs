@@ -751,7 +751,8 @@ fn input_block_ids(view: &Value) -> HashSet<String> {
 #[must_use]
 pub fn view_submission_answer(answer: &Value, submitted: &Value) -> Vec<Violation> {
     let mut w = Walk::default();
-    if answer.is_null() {
+    // The modal just closes: an empty body, or (Socket Mode) an empty payload object.
+    if answer.is_null() || answer.as_object().is_some_and(serde_json::Map::is_empty) {
         return finish(w);
     }
     match answer["response_action"].as_str() {
@@ -808,7 +809,8 @@ pub fn view_submission_answer(answer: &Value, submitted: &Value) -> Vec<Violatio
 #[must_use]
 pub fn command_answer(answer: &Value) -> Vec<Violation> {
     let mut w = Walk::default();
-    if answer.is_null() {
+    // Nothing to show: an empty body, or (Socket Mode) an empty payload object.
+    if answer.is_null() || answer.as_object().is_some_and(serde_json::Map::is_empty) {
         return finish(w);
     }
     if !matches!(

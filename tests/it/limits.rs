@@ -487,3 +487,68 @@ async fn free_text_cannot_forge_the_message_layout_or_make_links() {
     assert_eq!(app.request_row(id).await.reason, reason);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_stand_in_refuses_what_slack_refuses_and_fails_the_test() {
+    let slack = slack_stand_in().await;
+    let http = reqwest::Client::new();
+    let post = |method: &str, body: Value| {
+        http.post(format!("{}/api/{method}", slack.uri()))
+            .json(&body)
+            .send()
+    };
+    // A button whose text is over 75 characters: Slack's invalid_blocks, with a pointer.
+    let answer: Value = post(
+        "chat.postMessage",
+        serde_json::json!({"channel": "C1", "text": "t", "blocks": [{"type": "actions", "elements": [
+            {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "x".repeat(76)}}]}]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(answer["ok"], false);
+    assert_eq!(answer["error"], "invalid_blocks");
+    assert!(
+        answer["response_metadata"]["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("[json-pointer:/blocks/0/elements/0/text/text]"),
+        "{answer}"
+    );
+    // A method nobody answers: unknown_method, not a silent 404.
+    let answer: Value = post("chat.scheduleMessage", serde_json::json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["error"], "unknown_method");
+    // A fault still checks what was sent.
+    slack
+        .on("chat.update")
+        .fault(wiremock::ResponseTemplate::new(503))
+        .await;
+    let status = post(
+        "chat.update",
+        serde_json::json!({"channel": "C1", "ts": "1.2", "blocks": [{"type": "divider"}]}),
+    )
+    .await
+    .unwrap()
+    .status();
+    assert_eq!(status, 503);
+    let recorded = slack.take_violations();
+    assert_eq!(recorded.len(), 3, "{recorded:#?}");
+    assert!(recorded[0].contains("[button.text]"), "{recorded:#?}");
+    assert!(recorded[1].contains("[method.unknown]"), "{recorded:#?}");
+    assert!(
+        recorded[2].contains("[message.text_fallback]"),
+        "{recorded:#?}"
+    );
+    // And a recorded violation fails the test that caused it.
+    let _ = post("views.open", serde_json::json!({"trigger_id": "t"})).await;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| slack.assert_clean()));
+    assert!(caught.is_err(), "assert_clean panics on a violation");
+    slack.take_violations();
+}
