@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
 use super::limits::{self, cut};
-use super::views::{context, free, policy, section, show_time};
+use super::views::{context, insurer, name, policy, section, show_time};
 use crate::digest::scan::{DigestRider, Scan};
 use crate::history::{History, HistoryEntry, PolicyState};
 use crate::store::{outcome, status};
@@ -34,9 +34,6 @@ pub const RIDERS_PER_MESSAGE: usize = 44;
 const RESERVED_BLOCKS: usize = 4;
 /// Text a page keeps free for the same (they are a few hundred characters).
 const RESERVED_TEXT: usize = 1500;
-/// Display sizes of the company's unbounded values (see `views`).
-const NAME_CHARS: usize = 16;
-const INSURER_CHARS: usize = 40;
 
 fn local_date(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d").to_string()
@@ -90,13 +87,13 @@ fn rider_blocks(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> Vec<SlackBlock>
         }
         None => "withdrawn (date unknown)".to_owned(),
     };
-    let who = cut(&r.name_masked, NAME_CHARS);
+    let who = name(&r.name_masked);
     let head = format!("*{who}* · {} · {}", cut(&r.phone_masked, 13), withdrawn);
     let mut texts = vec![head];
     for p in &r.policies {
         let line = format!(
             "{} {} · since {}",
-            free(&cut(&p.insurer, INSURER_CHARS)),
+            insurer(&p.insurer),
             policy(&p.policy_number_masked),
             local_date(p.valid_from, tz)
         );
@@ -133,20 +130,7 @@ fn rider_blocks(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> Vec<SlackBlock>
 
 /// Text characters of one block, as the per-message budget counts them.
 fn block_text(b: &SlackBlock) -> usize {
-    fn count(v: &serde_json::Value) -> usize {
-        match v {
-            serde_json::Value::Object(m) => m
-                .iter()
-                .map(|(k, v)| match (k.as_str(), v) {
-                    ("text", serde_json::Value::String(s)) => limits::chars(s),
-                    _ => count(v),
-                })
-                .sum(),
-            serde_json::Value::Array(a) => a.iter().map(count).sum(),
-            _ => 0,
-        }
-    }
-    serde_json::to_value(b).map(|v| count(&v)).unwrap_or(0)
+    super::views::text_chars(std::slice::from_ref(b))
 }
 
 /// The riders' blocks cut into pages: at most [`RIDERS_PER_MESSAGE`] riders begin on a
@@ -338,9 +322,9 @@ fn entry_text(e: &HistoryEntry, tz: Tz) -> String {
     let mut lines = vec![format!(
         "*#{}* · {} {} · rider {} (ID {}) · {}",
         e.request_id,
-        free(&cut(&e.insurer, INSURER_CHARS)),
+        insurer(&e.insurer),
         policy(&e.policy_number_masked),
-        cut(&e.rider_name_masked, NAME_CHARS),
+        name(&e.rider_name_masked),
         e.rider_id,
         e.status.to_lowercase().replace('_', " "),
     )];
@@ -412,7 +396,7 @@ pub fn history_text(h: &History, tz: Tz) -> String {
             };
             format!(
                 "{} (ID {}, {}, {member})",
-                cut(&r.name_masked, NAME_CHARS),
+                name(&r.name_masked),
                 r.rider_id,
                 cut(&r.phone_masked, 13)
             )

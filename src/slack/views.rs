@@ -84,19 +84,25 @@ pub fn free(text: &str) -> String {
     out
 }
 
-/// A masked name as shown (cut visibly past [`NAME_CHARS`]).
-fn name(masked: &str) -> String {
+/// A masked name as plain text: cut visibly past [`NAME_CHARS`].
+fn name_plain(masked: &str) -> String {
     cut(masked, NAME_CHARS)
 }
 
-/// An insurer's name as shown: escaped, cut visibly past [`INSURER_CHARS`] characters.
-fn insurer(raw: &str) -> String {
+/// A masked name in mrkdwn: cut, and escaped (its first and last characters are the
+/// company's data, and may be `<` or `&`).
+pub(crate) fn name(masked: &str) -> String {
+    free(&name_plain(masked))
+}
+
+/// An insurer's name in mrkdwn: escaped, cut visibly past [`INSURER_CHARS`] characters.
+pub(crate) fn insurer(raw: &str) -> String {
     free(&cut(raw, INSURER_CHARS))
 }
 
-/// A masked policy number as shown: a long one keeps its last characters (the 4 in the
-/// clear among them) behind a visible `…`.
-pub fn policy(masked: &str) -> String {
+/// A masked policy number as plain text: a long one keeps its last characters (the 4 in
+/// the clear among them) behind a visible `…`.
+fn policy_plain(masked: &str) -> String {
     let n = limits::chars(masked);
     if n <= POLICY_CHARS {
         masked.to_owned()
@@ -104,6 +110,12 @@ pub fn policy(masked: &str) -> String {
         let tail: String = masked.chars().skip(n - (POLICY_CHARS - 1)).collect();
         format!("…{tail}")
     }
+}
+
+/// A masked policy number in mrkdwn: shortened as [`policy_plain`], and escaped (its last
+/// four characters are the company's data).
+pub fn policy(masked: &str) -> String {
+    free(&policy_plain(masked))
 }
 
 /// mrkdwn that may hold free text: `verbatim`, so Slack links nothing it was not told to.
@@ -129,7 +141,7 @@ pub(crate) fn sections(text: &str) -> Vec<SlackBlock> {
 }
 
 /// Characters of text in `blocks`, as Slack's per-message cap counts them.
-fn text_chars(blocks: &[SlackBlock]) -> usize {
+pub(crate) fn text_chars(blocks: &[SlackBlock]) -> usize {
     serde_json::to_value(blocks)
         .ok()
         .map(|v| count_text(&v))
