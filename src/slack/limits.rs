@@ -60,8 +60,7 @@ const SELECT: &str =
 const PLAIN_INPUT: &str =
     "https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element";
 const POST_MESSAGE: &str = "https://docs.slack.dev/reference/methods/chat.postMessage";
-const VIEW_SUBMISSION: &str =
-    "https://docs.slack.dev/surfaces/modals#updating_response (response_action: errors)";
+const VIEW_SUBMISSION: &str = "https://docs.slack.dev/surfaces/modals";
 /// Slack staff on the platform's text limit (`msg_too_long` past ~4,000).
 const MSG_TOO_LONG: &str = "https://github.com/seratch/ChatGPT-in-Slack/issues/102 (Slack staff); chat.postMessage: 'limit the number of characters in the text field to 4,000'";
 /// The undocumented cumulative cap on a message's block text.
