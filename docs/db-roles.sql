@@ -51,7 +51,7 @@ ALTER ROLE expire_bot_replica SET default_transaction_read_only = on;
 -- Start from nothing, so a second run converges to exactly what is below. (Revoking a
 -- table privilege also revokes the column privileges on it.)
 REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox,
-    digest_runs, digest_items
+    digest_runs, digest_items, form_state
     FROM expire_bot_primary, expire_bot_replica;
 
 GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
@@ -80,6 +80,9 @@ GRANT SELECT, INSERT, UPDATE ON slack_outbox TO expire_bot_primary;
 --  * the withdrawn-rider digest's bookkeeping: one claimed row per schedule slot (released
 --    with DELETE when nothing could be posted) and the policies each digest listed.
 GRANT SELECT, INSERT, UPDATE, DELETE ON digest_runs, digest_items TO expire_bot_primary;
+--  * a modal step's state too big for Slack's private_metadata (migration 0090): saved,
+--    read back by its token, and swept (DELETE) once expired.
+GRANT SELECT, INSERT, DELETE ON form_state TO expire_bot_primary;
 --  * the identity sequences behind the three tables' ids.
 SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
   FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox']) AS t \gexec

@@ -10,6 +10,7 @@ pub mod audience;
 pub mod check;
 pub mod config;
 pub mod deadline;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod digest;
 pub mod domain;
@@ -24,3 +25,5 @@ pub mod outbox;
 pub mod slack;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -60,7 +60,14 @@ async fn run(mode: Mode, rest: &[String]) -> ExitCode {
     // The demo brings its own configuration (it must not pick up a real deployment's
     // DATABASE_URL), and check-config reports configuration problems as checklist lines.
     match mode {
+        #[cfg(feature = "demo")]
         Mode::Demo => return expire_bot::demo::main(rest).await,
+        #[cfg(not(feature = "demo"))]
+        Mode::Demo => {
+            let _ = rest;
+            eprintln!("expire-bot: this build has no demo (built without the `demo` feature)");
+            return ExitCode::from(2);
+        }
         Mode::CheckConfig => return expire_bot::check::main().await,
         Mode::Serve | Mode::Migrate => {}
     }

@@ -1,11 +1,16 @@
 //! Hostile input at scale: property-based fuzzing of everything that reads bytes from the
 //! outside before any business logic runs — the signature check, the form and payload
 //! parsers, query normalisation and masking. The property is always the same: no panic,
-//! and nothing is accepted that should not be.
+//! and nothing is accepted that should not be. And of everything the bot sends out
+//! ([`builders`]): every view and message builder, fed arbitrary riders, policies,
+//! candidates and hostile reasons, stays inside Slack's limits as the strict stand-in
+//! checks them.
 //!
-//! `FUZZ_CASES` sets the runs per target (default 5,000 so `cargo test` stays quick) and
+//! `FUZZ_CASES` sets the runs per target (default 5,000 so `cargo test` stays quick; the
+//! builders target runs a fiftieth, at least 100, or `FUZZ_BUILDER_CASES`) and
 //! `FUZZ_SEED` the seed (fixed by default, so CI is repeatable);
-//! `scripts/fuzz.sh` runs 1,000,000 per target, optimised (`--profile fuzz`), and is part of CI.
+//! `scripts/fuzz.sh` runs 1,000,000 per target (20,000 builder cases), optimised
+//! (`--profile fuzz`), and is part of CI.
 
 use expire_bot::domain::RiderQuery;
 use expire_bot::slack::verify::{Verifier, sign};
@@ -184,4 +189,554 @@ fn query_normalisation_and_masking_never_panic_or_leak() {
             },
         )
         .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Every builder inside Slack's limits (issue 10): arbitrary riders, policies, candidates
+// and hostile reasons, rendered through every view and message the bot sends, each checked
+// against the same limits table as the strict stand-in (`expire_bot::testkit::validate`).
+
+mod builders {
+    use chrono::{DateTime, TimeZone, Utc};
+    use expire_bot::digest::bulk::BulkReport;
+    use expire_bot::digest::scan::{DigestPolicy, DigestRider, Scan};
+    use expire_bot::history::{History, HistoryEntry, HistoryRider, PolicyState};
+    use expire_bot::lookup::Candidate;
+    use expire_bot::mask;
+    use expire_bot::slack::choice_state::{self, ChoiceMeta};
+    use expire_bot::slack::{commands, reports, views};
+    use expire_bot::store::RequestRow;
+    use expire_bot::testkit::validate::{self, Violation};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    const TZ: chrono_tz::Tz = chrono_tz::Asia::Seoul;
+
+    /// Builder cases per run: each case renders a dozen views and messages, some of them
+    /// a digest of hundreds of policies, so a fiftieth of `FUZZ_CASES` (at least 100).
+    pub fn cases() -> u32 {
+        std::env::var("FUZZ_BUILDER_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| (super::cases() / 50).max(100))
+    }
+
+    /// Characters that break naive builders: Slack's control characters and mrkdwn,
+    /// line breaks, control and bidi characters, emoji (two UTF-16 units), Hangul.
+    const SPECIAL: &[char] = &[
+        '<', '&', '>', '*', '_', '~', '`', '|', '"', '\\', '\n', '\r', '\t', ' ', '#', '@', '!',
+        ':', '\u{202e}', '\u{2066}', '\u{200f}', '\u{2028}', '\u{feff}', '\u{7f}',
+    ];
+
+    /// One hostile character from a random number.
+    fn pick(x: u64) -> char {
+        let r = (x >> 8) as u32;
+        match x % 12 {
+            0..=4 => SPECIAL[(r as usize) % SPECIAL.len()],
+            5 | 6 => char::from_u32('a' as u32 + r % 26).unwrap_or('a'),
+            7 | 8 => char::from_u32(0xAC00 + r % 11_172).unwrap_or('가'),
+            9 => char::from_u32(r % 32).unwrap_or('\0'),
+            10 => char::from_u32(0x1F600 + r % 80).unwrap_or('😀'),
+            _ => char::from_u32(r % 0x11_0000).unwrap_or('\u{fffd}'),
+        }
+    }
+
+    /// `min..=max` hostile characters. Built from a seed rather than character by
+    /// character: large inputs generate fast, and a failure prints the whole payload.
+    fn hostile(min: usize, max: usize) -> impl Strategy<Value = String> {
+        (min..=max, any::<u64>()).prop_map(|(n, mut seed)| {
+            (0..n)
+                .map(|_| {
+                    // xorshift64*
+                    seed ^= seed >> 12;
+                    seed ^= seed << 25;
+                    seed ^= seed >> 27;
+                    pick(seed.wrapping_mul(0x2545_f491_4f6c_dd1d))
+                })
+                .collect()
+        })
+    }
+
+    /// A reason as the bot stores it: trimmed, 1 to 1,000 characters.
+    fn reason() -> impl Strategy<Value = String> {
+        prop_oneof![
+            hostile(1, 60),
+            hostile(900, 1000),
+            (1usize..=333).prop_map(|n| format!("{}&", "<&>".repeat(n))),
+        ]
+        .prop_map(|r| {
+            let t: String = r.trim().chars().take(1000).collect();
+            if t.is_empty() { "x".to_owned() } else { t }
+        })
+    }
+
+    fn time() -> impl Strategy<Value = DateTime<Utc>> {
+        (946_684_800i64..4_102_444_800).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap())
+    }
+
+    fn user_id() -> impl Strategy<Value = String> {
+        "[UW][A-Z0-9]{8,10}"
+    }
+
+    fn channel_id() -> impl Strategy<Value = String> {
+        "[CGD][A-Z0-9]{8,10}"
+    }
+
+    fn id() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            1i64..10_000,
+            1_000_000_000_000i64..10_000_000_000_000,
+            any::<i64>().prop_map(|i| i.saturating_abs())
+        ]
+    }
+
+    /// A policy number up to 64 characters, masked as the bot masks it.
+    fn policy_masked() -> impl Strategy<Value = String> {
+        "[A-Z0-9-]{1,64}".prop_map(|n| mask::policy_number(&n))
+    }
+
+    fn insurer() -> impl Strategy<Value = String> {
+        prop_oneof![Just("한빛손해보험".to_owned()), hostile(1, 200)]
+    }
+
+    fn phone_masked() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "01[0-9]{9}".prop_map(|p| mask::phone(&p)),
+            hostile(0, 20).prop_map(|p| mask::phone(&p))
+        ]
+    }
+
+    fn name_masked() -> impl Strategy<Value = String> {
+        hostile(0, 40).prop_map(|n| mask::name(&n))
+    }
+
+    fn candidate() -> impl Strategy<Value = Candidate> {
+        (
+            (id(), id(), name_masked(), phone_masked()),
+            (
+                any::<bool>(),
+                proptest::option::of(time()),
+                insurer(),
+                policy_masked(),
+                time(),
+            ),
+        )
+            .prop_map(
+                |((policy_id, rider_id, name, phone), (withdrawn, at, insurer, number, from))| {
+                    Candidate {
+                        policy_id,
+                        rider_id,
+                        rider_name_masked: name,
+                        rider_phone_masked: phone,
+                        rider_birth_date_masked: "1990-**-**".into(),
+                        rider_status: if withdrawn { "WITHDRAWN" } else { "ACTIVE" }.into(),
+                        withdrawn_at: if withdrawn { at } else { None },
+                        insurer,
+                        policy_number_masked: number,
+                        policy_status: "ACTIVE".into(),
+                        valid_from: from,
+                        valid_until: None,
+                    }
+                },
+            )
+    }
+
+    /// Up to 50 candidates with distinct policy IDs (as a lookup returns them).
+    fn candidates() -> impl Strategy<Value = Vec<Candidate>> {
+        proptest::collection::vec(candidate(), 2..=50).prop_map(|mut cs| {
+            for (i, c) in cs.iter_mut().enumerate() {
+                c.policy_id = c
+                    .policy_id
+                    .wrapping_mul(64)
+                    .wrapping_add(i as i64)
+                    .saturating_abs();
+            }
+            cs.sort_by_key(|c| c.policy_id);
+            cs.dedup_by_key(|c| c.policy_id);
+            cs
+        })
+    }
+
+    fn request_row() -> impl Strategy<Value = RequestRow> {
+        let status = proptest::sample::select(vec![
+            "PENDING",
+            "APPROVED",
+            "REJECTED",
+            "TIMED_OUT",
+            "CANCELLED",
+        ]);
+        let outcome = proptest::option::of(proptest::sample::select(vec![
+            "EXPIRED",
+            "ALREADY_EXPIRED",
+            "POLICY_MISSING",
+        ]));
+        (
+            (
+                id(),
+                id(),
+                user_id(),
+                proptest::option::of(user_id()),
+                status,
+                any::<bool>(),
+            ),
+            (
+                name_masked(),
+                phone_masked(),
+                policy_masked(),
+                insurer(),
+                proptest::option::of(time()),
+            ),
+            (
+                reason(),
+                time(),
+                proptest::option::of(time()),
+                proptest::option::of(time()),
+            ),
+            (
+                proptest::option::of(prop_oneof![
+                    reason(),
+                    Just("kept_earlier_valid_until".to_owned())
+                ]),
+                outcome,
+            ),
+            proptest::option::of((channel_id(), "[0-9]{10}\\.[0-9]{6}")),
+        )
+            .prop_map(
+                |(
+                    (id, policy_id, by, decided_by, status, withdrawn),
+                    (name, phone, number, insurer, cancelled_at),
+                    (reason, requested_at, expires_at, decided_at),
+                    (note, outcome),
+                    message,
+                )| {
+                    RequestRow {
+                        id,
+                        policy_id,
+                        requested_by: by,
+                        decided_by,
+                        status: status.to_owned(),
+                        rider_id: Some(policy_id),
+                        rider_name_masked: name,
+                        rider_phone_masked: phone,
+                        rider_status: if withdrawn { "WITHDRAWN" } else { "ACTIVE" }.into(),
+                        policy_number_masked: number,
+                        insurer,
+                        cancelled_at,
+                        reason,
+                        requested_at,
+                        expires_at,
+                        decided_at,
+                        decision_note: note,
+                        outcome: outcome.map(str::to_owned),
+                        channel_id: message.as_ref().map(|(c, _)| c.clone()),
+                        message_ts: message.map(|(_, ts)| ts),
+                    }
+                },
+            )
+    }
+
+    fn digest_rider() -> impl Strategy<Value = DigestRider> {
+        let policies = prop_oneof![9 => 1usize..=5, 1 => 50usize..=120];
+        (
+            id(),
+            name_masked(),
+            phone_masked(),
+            proptest::option::of(time()),
+            policies,
+            insurer(),
+            policy_masked(),
+            time(),
+        )
+            .prop_map(|(rider_id, name, phone, at, n, insurer, number, from)| {
+                DigestRider {
+                    rider_id,
+                    name_masked: name,
+                    phone_masked: phone,
+                    withdrawn_at: at,
+                    policies: (0..n as i64)
+                        .map(|i| DigestPolicy {
+                            policy_id: rider_id.wrapping_add(i),
+                            insurer: insurer.clone(),
+                            policy_number_masked: number.clone(),
+                            valid_from: from,
+                        })
+                        .collect(),
+                }
+            })
+    }
+
+    fn scan() -> impl Strategy<Value = Scan> {
+        (
+            proptest::collection::vec(digest_rider(), 1..=60),
+            0i64..5000,
+        )
+            .prop_map(|(mut riders, extra)| {
+                // The scan lists at most 1,000 policies.
+                let mut listed = 0;
+                riders.retain_mut(|r| {
+                    let room = 1000 - listed;
+                    r.policies.truncate(room);
+                    listed += r.policies.len();
+                    !r.policies.is_empty()
+                });
+                let total_policies = listed as i64 + extra;
+                Scan {
+                    total_riders: riders.len() as i64 + extra / 3,
+                    total_policies,
+                    riders,
+                }
+            })
+    }
+
+    fn policy_state() -> impl Strategy<Value = PolicyState> {
+        (
+            proptest::sample::select(vec!["ACTIVE", "EXPIRED"]),
+            proptest::option::of(time()),
+        )
+            .prop_map(|(s, t)| PolicyState {
+                status: s.to_owned(),
+                valid_until: t,
+            })
+    }
+
+    fn history() -> impl Strategy<Value = History> {
+        let entry = (
+            (id(), id(), name_masked(), insurer(), policy_masked()),
+            (
+                proptest::sample::select(vec!["PENDING", "APPROVED", "REJECTED", "TIMED_OUT"]),
+                user_id(),
+                time(),
+                proptest::option::of(user_id()),
+                proptest::option::of(time()),
+            ),
+            (
+                proptest::option::of(proptest::sample::select(vec![
+                    "EXPIRED",
+                    "ALREADY_EXPIRED",
+                    "POLICY_MISSING",
+                ])),
+                proptest::option::of(time()),
+            ),
+            (
+                proptest::option::of(policy_state()),
+                proptest::option::of(policy_state()),
+                proptest::option::of("https://slack.com/archives/C0APPROVE/p[0-9]{16}"),
+            ),
+        )
+            .prop_map(
+                |(
+                    (request_id, rider_id, name, insurer, number),
+                    (status, by, at, decided_by, decided_at),
+                    (outcome, cancelled_at),
+                    (before, after, link),
+                )| HistoryEntry {
+                    request_id,
+                    rider_id,
+                    rider_name_masked: name,
+                    insurer,
+                    policy_number_masked: number,
+                    status: status.to_owned(),
+                    requested_by: by,
+                    requested_at: at,
+                    decided_by,
+                    decided_at,
+                    outcome: outcome.map(str::to_owned),
+                    cancelled_at,
+                    before,
+                    after,
+                    link,
+                },
+            );
+        let rider = (
+            id(),
+            name_masked(),
+            phone_masked(),
+            any::<bool>(),
+            proptest::option::of(time()),
+        )
+            .prop_map(|(rider_id, name, phone, w, at)| HistoryRider {
+                rider_id,
+                name_masked: name,
+                phone_masked: phone,
+                status: if w { "WITHDRAWN" } else { "ACTIVE" }.into(),
+                withdrawn_at: at,
+            });
+        (
+            prop_oneof!["[0-9]{1,18}", phone_masked()],
+            proptest::collection::vec(rider, 0..=20),
+            proptest::collection::vec(entry, 0..=15),
+            0i64..100,
+        )
+            .prop_map(|(query_masked, riders, entries, more)| History {
+                query_masked,
+                total: entries.len() as i64 + more,
+                riders,
+                entries,
+            })
+    }
+
+    fn check(what: &str, violations: Vec<Violation>, payload: &Value) -> Result<(), TestCaseError> {
+        prop_assert!(
+            violations.is_empty(),
+            "{what} breaks Slack's limits:\n  {}\n{}",
+            violations
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n  "),
+            payload
+        );
+        Ok(())
+    }
+
+    fn view(what: &str, v: &impl serde::Serialize) -> Result<Value, TestCaseError> {
+        let v = serde_json::to_value(v).unwrap();
+        check(what, validate::view(&v), &v)?;
+        Ok(v)
+    }
+
+    fn message(what: &str, m: &impl serde::Serialize) -> Result<Value, TestCaseError> {
+        let mut v = serde_json::to_value(m).unwrap();
+        v["channel"] = json!("C0APPROVE");
+        check(what, validate::api_call("chat.postMessage", &v), &v)?;
+        Ok(v)
+    }
+
+    fn command_reply(what: &str, text: &str) -> Result<(), TestCaseError> {
+        let v = json!({"response_type": "ephemeral", "text": text});
+        check(what, validate::command_answer(&v), &v)
+    }
+
+    /// The mrkdwn texts of a message's blocks, whitespace removed (splits trim it).
+    fn shown(v: &Value) -> String {
+        let mut out = String::new();
+        for b in v["blocks"].as_array().into_iter().flatten() {
+            if let Some(t) = b["text"]["text"].as_str() {
+                out.extend(t.chars().filter(|c| !c.is_whitespace()));
+            }
+        }
+        out
+    }
+
+    fn squeezed(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    #[test]
+    fn every_builder_stays_inside_slacks_limits_whatever_the_data() {
+        let mut runner = super::runner();
+        let mut config = runner.config().clone();
+        config.cases = cases();
+        let mut runner = proptest::test_runner::TestRunner::new_with_rng(config, runner.new_rng());
+        runner
+            .run(
+                &(
+                    (hostile(0, 200), candidates(), reason(), time()),
+                    (
+                        request_row(),
+                        channel_id(),
+                        proptest::option::of(hostile(0, 300)),
+                    ),
+                    (scan(), time(), any::<bool>()),
+                    (
+                        history(),
+                        (
+                            0usize..2000,
+                            0usize..2000,
+                            0usize..2000,
+                            0usize..2000,
+                            0usize..2000,
+                        ),
+                    ),
+                ),
+                |(
+                    (prefill, candidates, choice_reason, at),
+                    (row, channel, note),
+                    (scan, slot, retaken),
+                    (history, (filed, pending, settled, individual, failed)),
+                )| {
+                    // The request modal, prefilled with anything typed after the command.
+                    view("request modal", &views::request_modal(&prefill, Some(at)))?;
+                    // The choice step, with its metadata as the bot would send it.
+                    let meta = ChoiceMeta {
+                        at: at.timestamp(),
+                        reason: choice_reason.clone(),
+                        choices: candidates
+                            .iter()
+                            .map(|c| (c.policy_id, c.rider_id))
+                            .collect(),
+                    };
+                    let encoded = choice_state::encode(&meta);
+                    let choice = view(
+                        "choice modal",
+                        &views::choose_policy_modal(&candidates, TZ, encoded.metadata().to_owned()),
+                    )?;
+                    let options = choice["blocks"][1]["element"]["options"]
+                        .as_array()
+                        .map_or(0, Vec::len);
+                    prop_assert_eq!(options, candidates.len(), "every candidate offered");
+                    view(
+                        "filed modal",
+                        &views::filed_modal(row.id, &candidates[0], &channel, note),
+                    )?;
+                    view(
+                        "reject modal",
+                        &views::reject_modal(row.id, json!({"request_id": row.id}).to_string()),
+                    )?;
+                    // The messages about one request, in every state.
+                    let approval = message("approval message", &views::approval_message(&row, TZ))?;
+                    prop_assert!(
+                        shown(&approval).contains(&squeezed(&views::free(&row.reason))),
+                        "the approval message shows the whole reason"
+                    );
+                    message("decided message", &views::decided_message(&row, TZ))?;
+                    let reply = message("thread reply", &views::thread_reply(&row, TZ))?;
+                    if row.status == "REJECTED" {
+                        let note = views::free(row.decision_note.as_deref().unwrap_or("-"));
+                        prop_assert!(
+                            shown(&reply).contains(&squeezed(&note)),
+                            "the thread has the whole reject reason"
+                        );
+                    }
+                    message("filed notice", &views::filed_notice(&row))?;
+                    message("decided notice", &views::decided_notice(&row, TZ))?;
+                    message(
+                        "refusal",
+                        &views::text(format!(
+                            "Request #{} was already decided: {}",
+                            row.id,
+                            views::outcome_line(&row, TZ)
+                        )),
+                    )?;
+                    // The digest, the bulk answer, history and help.
+                    let pages = reports::digest_messages(&scan, slot, TZ, &channel, retaken);
+                    let mut listed = 0;
+                    for page in &pages {
+                        let v = message("digest page", page)?;
+                        listed += v.to_string().matches("digest_file_one").count();
+                    }
+                    prop_assert_eq!(
+                        listed,
+                        scan.riders.len(),
+                        "every rider listed, each once with its button"
+                    );
+                    message("all clear", &reports::all_clear(slot, TZ))?;
+                    let bulk = BulkReport {
+                        filed,
+                        already_pending: pending,
+                        settled,
+                        needs_individual: individual,
+                        failed,
+                    };
+                    message(
+                        "bulk answer",
+                        &views::text(reports::bulk_answer(&bulk, &channel)),
+                    )?;
+                    command_reply("history", &reports::history_text(&history, TZ))?;
+                    command_reply("help", commands::HELP)?;
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
 }

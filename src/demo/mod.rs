@@ -315,6 +315,8 @@ struct Demo {
     checks: Checks,
     /// Every HTTP answer the bot gave, for the personal-data check.
     answers: Vec<Value>,
+    /// Every way an HTTP answer broke Slack's limits (checked as Slack would).
+    answer_violations: Vec<String>,
     cancelled_at: DateTime<Utc>,
     withdrawn_policy: i64,
     new_policy: i64,
@@ -495,6 +497,7 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         carried: Vec::new(),
         checks: Checks::default(),
         answers: Vec::new(),
+        answer_violations: Vec::new(),
         cancelled_at,
         withdrawn_policy,
         new_policy,
@@ -612,6 +615,7 @@ impl Demo {
     async fn post_signed(&mut self, route: &str, body: String) -> anyhow::Result<(u16, Value)> {
         let ts = Utc::now().timestamp();
         let signature = sign(&self.secret, ts, body.as_bytes());
+        let sent = body.clone().into_bytes();
         let req = axum::http::Request::post(format!("{}{route}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .header(TIMESTAMP_HEADER, ts.to_string())
@@ -624,6 +628,11 @@ impl Demo {
             .with_context(|| format!("POST {route} did not reach the bot"))?;
         let status = resp.status().as_u16();
         let bytes = resp.into_body().collect().await?.to_bytes();
+        self.answer_violations.extend(
+            crate::testkit::validate::http_answer(route, &sent, status, &bytes)
+                .iter()
+                .map(|v| format!("answer to {route}: {v}")),
+        );
         let answer = if bytes.is_empty() {
             Value::Null
         } else {
@@ -926,11 +935,13 @@ impl Demo {
                     .cloned()
                     .unwrap_or_default()
             })
+            // What a person sees of an option: its text and the description below it.
             .map(|o| {
                 format!(
-                    "{}={}",
+                    "{}={} / {}",
                     o["value"].as_str().unwrap_or_default(),
-                    o["text"]["text"].as_str().unwrap_or_default()
+                    o["text"]["text"].as_str().unwrap_or_default(),
+                    o["description"]["text"].as_str().unwrap_or_default()
                 )
             })
             .collect();
@@ -1341,6 +1352,13 @@ impl Demo {
             leaks.is_empty(),
             "no raw name, phone number or birth date in anything sent to Slack or answered to it (only Jiwoo's own typed query, in her private modal)",
             || format!("found {leaks:?}"),
+        );
+        let mut refused = self.slack.violations();
+        refused.extend(self.answer_violations.iter().cloned());
+        self.checks.check(
+            refused.is_empty(),
+            "everything sent to Slack and answered to it is inside Slack's limits (the stand-in checks each call as strictly as Slack)",
+            || format!("Slack would refuse: {}", refused.join("; ")),
         );
     }
 }

@@ -147,6 +147,12 @@ fn element(names: &Names, e: &Value, out: &mut Vec<String>) {
         "radio_buttons" | "static_select" => {
             for o in e["options"].as_array().into_iter().flatten() {
                 out.push(format!("    ( ) {}", names.text(&text_of(&o["text"]))));
+                if o["description"].is_object() {
+                    out.push(format!(
+                        "        {}",
+                        names.text(&text_of(&o["description"]))
+                    ));
+                }
             }
         }
         other => out.push(format!("    ({other})")),

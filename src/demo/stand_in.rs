@@ -5,6 +5,10 @@
 //! fresh `ts` per posted message, a view for `views.open`, the members of the demo's user
 //! group. The demo points `SLACK_API_URL` at it, so the bot's real Web API client, outbox
 //! and retry code run unchanged; the transcript is then rendered from what was recorded.
+//!
+//! It is as strict as Slack, with the tests' validator ([`crate::testkit::validate`]): a
+//! call that breaks one of Slack's limits, or names a method Slack does not have, is
+//! refused the way Slack refuses it and recorded, and the demo fails on it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +34,8 @@ pub struct Call {
 #[derive(Default)]
 struct Shared {
     calls: Mutex<Vec<Call>>,
+    /// Every way a call broke Slack's limits, one line each.
+    violations: Mutex<Vec<String>>,
     /// User group ID → member IDs, answered by `usergroups.users.list`.
     groups: HashMap<String, Vec<String>>,
     /// Channel ID → name, answered by `conversations.info` (the bot is a member).
@@ -86,6 +92,15 @@ impl SlackStandIn {
             .unwrap_or_default()
     }
 
+    /// Every call so far that Slack would have refused, one line each.
+    pub fn violations(&self) -> Vec<String> {
+        self.shared
+            .violations
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
+
     pub fn stop(&self) {
         self.shutdown.cancel();
     }
@@ -121,7 +136,15 @@ async fn api(
     body: Bytes,
 ) -> axum::Json<Value> {
     let args = args_of(&headers, &body, query);
-    let answer = answer(&shared, &method, &args);
+    let problems = crate::testkit::validate::api_call(&method, &args);
+    let answer = if problems.is_empty() {
+        answer(&shared, &method, &args)
+    } else {
+        if let Ok(mut v) = shared.violations.lock() {
+            v.extend(problems.iter().map(|p| format!("{method}: {p}")));
+        }
+        crate::testkit::validate::slack_error(&method, &problems)
+    };
     if let Ok(mut calls) = shared.calls.lock() {
         calls.push(Call { method, args });
     }

@@ -20,7 +20,8 @@ use crate::history::{self, HistoryError};
 /// The contract's command.
 pub const COMMAND: &str = "/expire-insurance";
 
-const HELP: &str = "*/expire-insurance [rider ID or phone]* — file a request to expire a rider's hourly insurance after the insurer cancelled it; a lead approves it in the approvals channel.\n\
+/// The answer to `/expire-insurance help` (public for the builders' property test).
+pub const HELP: &str = "*/expire-insurance [rider ID or phone]* — file a request to expire a rider's hourly insurance after the insurer cancelled it; a lead approves it in the approvals channel.\n\
 */expire-insurance history <rider ID or phone>* — every expiry request for that rider's policies (who filed, who decided, what changed), shown only to you.\n\
 */expire-insurance help* — this help. Phones may be typed in any common form (010-1234-5678, +82 10-1234-5678); withdrawn riders are found too.";
 

@@ -18,11 +18,12 @@ use slack_morphism::prelude::*;
 use tokio::time::error::Elapsed;
 
 use super::Reply;
+use super::choice_state::{self, ChoiceMeta};
 use super::views::{self, action, callback};
 use crate::app::App;
 use crate::approval::{self, DecideError, Decision, Filing, Verdict};
 use crate::deadline::{self, Deadline, Finished};
-use crate::domain::{Reason, RiderQuery};
+use crate::domain::{Reason, ReasonError, RiderQuery};
 use crate::lookup::{self, Candidate, LookupError, TimeProblem};
 use crate::store::{FileOutcome, StoreError, status};
 use crate::telemetry::record_expiry_request;
@@ -43,16 +44,6 @@ pub async fn handle(
         SlackInteractionEvent::BlockActions(act) => block_actions(app, act, retry, &deadline).await,
         _ => Reply::Empty,
     }
-}
-
-/// Round-trips the first step's answers through the choice modal.
-#[derive(Debug, Serialize, Deserialize)]
-struct ChoiceMeta {
-    /// Unix seconds.
-    at: i64,
-    reason: String,
-    /// `(policy_id, rider_id)` offered.
-    choices: Vec<(i64, i64)>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -149,10 +140,17 @@ fn lag_note(found: &lookup::Found, warn_after: std::time::Duration) -> Option<St
         })
 }
 
-/// The reason with the riders' personal data masked. Masking keeps the text non-empty,
-/// so it stays a valid [`Reason`]; should it not, the original is kept rather than lost.
-fn scrubbed(found: &lookup::Found, reason: &Reason) -> Reason {
-    Reason::parse(&found.scrub(reason.as_str())).unwrap_or_else(|_| reason.clone())
+/// The reason with the riders' personal data masked: what is stored and shown, always.
+/// Masking can lengthen it (`19900102` → `1990-**-**`); if it then no longer fits, the
+/// agent is asked to shorten it. The unmasked text is never used instead.
+fn masked_reason(found: &lookup::Found, reason: &Reason) -> Result<Reason, &'static str> {
+    match Reason::parse(&found.scrub(reason.as_str())) {
+        Ok(r) => Ok(r),
+        Err(ReasonError::TooLong) => Err(
+            "With the personal data in it masked, the reason is over 1,000 characters. Please shorten it.",
+        ),
+        Err(ReasonError::Empty) => Err("Say why, and give the CX ticket."),
+    }
 }
 
 async fn submit_request(
@@ -232,12 +230,16 @@ async fn submit_request(
             if let Err(p) = lookup::check_cancelled_at(cancelled_at, now, Some(&candidate)) {
                 return errors(action::CANCELLED_AT, time_problem(&p, app));
             }
+            let reason = match masked_reason(&found, &reason) {
+                Ok(r) => r,
+                Err(why) => return errors(action::REASON, why),
+            };
             file_and_confirm(
                 app,
                 user,
                 candidate,
                 cancelled_at,
-                scrubbed(&found, &reason),
+                reason,
                 action::RIDER_QUERY,
                 lag_note(&found, app.config.replica_lag_warn),
                 deadline,
@@ -245,17 +247,30 @@ async fn submit_request(
             .await
         }
         _ => {
+            let reason = match masked_reason(&found, &reason) {
+                Ok(r) => r,
+                Err(why) => return errors(action::REASON, why),
+            };
             let meta = ChoiceMeta {
                 at: cancelled_at.timestamp(),
-                reason: found.scrub(reason.as_str()),
+                reason: reason.as_str().to_owned(),
                 choices: found
                     .candidates
                     .iter()
                     .map(|c| (c.policy_id, c.rider_id))
                     .collect(),
             };
-            let Ok(meta) = serde_json::to_string(&meta) else {
-                return errors(action::RIDER_QUERY, something_went_wrong());
+            let meta = match choice_state::to_metadata(&app.store, &meta, now, deadline.remaining())
+                .await
+            {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not keep the choice step's state");
+                    return errors(
+                        action::RIDER_QUERY,
+                        "The database isn't answering, so nothing was filed. Please try again in a minute.",
+                    );
+                }
             };
             update(views::choose_policy_modal(
                 &found.candidates,
@@ -272,9 +287,25 @@ async fn submit_choice(
     view: &SlackStatefulView,
     deadline: &Deadline,
 ) -> Reply {
-    let Some(meta) =
-        private_metadata(view).and_then(|m| serde_json::from_str::<ChoiceMeta>(m).ok())
-    else {
+    let meta = match private_metadata(view) {
+        // Kept state is one primary read by its token; like every step it gets only what
+        // is left of the request's deadline.
+        Some(m) => {
+            choice_state::from_metadata(&app.store, m, Utc::now(), deadline.remaining()).await
+        }
+        None => Ok(None),
+    };
+    let meta = match meta {
+        Ok(meta) => meta,
+        Err(e) => {
+            tracing::error!(
+                error = crate::telemetry::chain(&e),
+                "could not read the choice step's state"
+            );
+            return errors(action::POLICY, something_went_wrong());
+        }
+    };
+    let Some(meta) = meta else {
         return errors(
             action::POLICY,
             "This form has expired. Close it and run /expire-insurance again.",
@@ -331,12 +362,22 @@ async fn submit_choice(
     if let Err(p) = lookup::check_cancelled_at(cancelled_at, Utc::now(), Some(&candidate)) {
         return errors(action::POLICY, time_problem(&p, app));
     }
+    let reason = match masked_reason(&found, &reason) {
+        Ok(r) => r,
+        // The choice view has no reason input; the agent starts again.
+        Err(why) => {
+            return errors(
+                action::POLICY,
+                format!("{why} Close this form and run /expire-insurance again."),
+            );
+        }
+    };
     file_and_confirm(
         app,
         user,
         candidate,
         cancelled_at,
-        scrubbed(&found, &reason),
+        reason,
         action::POLICY,
         lag_note(&found, app.config.replica_lag_warn),
         deadline,
@@ -502,7 +543,15 @@ async fn submit_reject(
         .unwrap_or_default();
     let reason = match Reason::parse(&crate::mask::scrub_phones(&raw)) {
         Ok(r) => r,
-        Err(_) => return errors(action::REJECT_REASON, "Say why the request is rejected."),
+        Err(ReasonError::TooLong) => {
+            return errors(
+                action::REJECT_REASON,
+                "Keep the reason under 1,000 characters (phone numbers in it are masked, which lengthens them).",
+            );
+        }
+        Err(ReasonError::Empty) => {
+            return errors(action::REJECT_REASON, "Say why the request is rejected.");
+        }
     };
     record_expiry_request(meta.request_id);
     let work = {

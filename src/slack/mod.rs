@@ -7,10 +7,12 @@
 //! [`Deadline`] its transport created when the request arrived, and answers by it.
 
 pub mod api;
+pub mod choice_state;
 pub mod commands;
 pub mod digest_actions;
 pub mod fixtures;
 pub mod interactions;
+pub mod limits;
 pub mod reports;
 pub mod socket;
 pub mod verify;

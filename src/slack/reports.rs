@@ -2,14 +2,19 @@
 //!
 //! Like [`super::views`], these builders take already-masked values (a [`Scan`], a
 //! [`History`]) and never see raw personal data. The digest is cut into messages of at
-//! most [`RIDERS_PER_MESSAGE`] riders so that no message exceeds Slack's 50 blocks, and a
-//! list longer than the digest shows says so in words: nothing is dropped silently.
+//! most [`RIDERS_PER_MESSAGE`] riders, each message inside Slack's 50 blocks and its
+//! per-message text budget ([`limits::MESSAGE_BLOCKS_TEXT`]); a rider whose policies do
+//! not fit one section's 3,000 characters continues in the next blocks (and messages),
+//! and a list longer than the digest shows says so in words: nothing is dropped
+//! silently. The history answer is one message text, kept under Slack's 4,000 characters
+//! by showing fewer requests (and saying so).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
-use super::views::{context, escape, section, show_time};
+use super::limits::{self, cut};
+use super::views::{context, insurer, name, policy, section, show_time};
 use crate::digest::scan::{DigestRider, Scan};
 use crate::history::{History, HistoryEntry, PolicyState};
 use crate::store::{outcome, status};
@@ -22,10 +27,13 @@ pub mod action {
     pub const DIGEST_FILE_ALL: &str = "digest_file_all";
 }
 
-/// Slack allows 50 blocks per message; a page holds a heading, a summary, up to three
-/// footer blocks and this many riders (one section block each).
+/// A page holds a heading, a summary, two footer blocks and at most this many riders
+/// (one section block each, more for a rider with many policies).
 pub const RIDERS_PER_MESSAGE: usize = 44;
-const MAX_BLOCKS_PER_MESSAGE: usize = 50;
+/// Blocks a page keeps free for its heading, summary and footer.
+const RESERVED_BLOCKS: usize = 4;
+/// Text a page keeps free for the same (they are a few hundred characters).
+const RESERVED_TEXT: usize = 1500;
 
 fn local_date(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d").to_string()
@@ -61,7 +69,9 @@ pub fn parse_file_one_value(v: &str) -> Option<(i64, Option<DateTime<Utc>>)> {
     Some((id, at))
 }
 
-fn rider_block(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> SlackBlock {
+/// One rider as section blocks: the first carries the rider's line and the per-rider
+/// button; policies that do not fit its 3,000 characters continue in more blocks.
+fn rider_blocks(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> Vec<SlackBlock> {
     let withdrawn = match r.withdrawn_at {
         Some(at) => {
             let days = days_between(at, slot, tz);
@@ -77,33 +87,84 @@ fn rider_block(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> SlackBlock {
         }
         None => "withdrawn (date unknown)".to_owned(),
     };
-    let policies: Vec<String> = r
-        .policies
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {} · since {}",
-                escape(&p.insurer),
-                p.policy_number_masked,
-                local_date(p.valid_from, tz)
-            )
+    let who = name(&r.name_masked);
+    let head = format!("*{who}* · {} · {}", cut(&r.phone_masked, 13), withdrawn);
+    let mut texts = vec![head];
+    for p in &r.policies {
+        let line = format!(
+            "{} {} · since {}",
+            insurer(&p.insurer),
+            policy(&p.policy_number_masked),
+            local_date(p.valid_from, tz)
+        );
+        let last = texts.last_mut().map(|t| (limits::chars(t), t));
+        match last {
+            Some((n, t)) if n + 1 + limits::chars(&line) <= limits::SECTION_TEXT.max => {
+                t.push('\n');
+                t.push_str(&line);
+            }
+            _ => texts.push(format!("*{who}* (continued)\n{line}")),
+        }
+    }
+    texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let block = SlackSectionBlock::new().with_text(SlackBlockText::MarkDown(
+                SlackBlockMarkDownText::new(text).with_verbatim(true),
+            ));
+            if i == 0 {
+                block
+                    .with_accessory(SlackSectionBlockElement::Button(
+                        SlackBlockButtonElement::new(pt!("File request…"))
+                            .with_action_id(action::DIGEST_FILE_ONE.into())
+                            .with_value(file_one_value(r.rider_id, r.withdrawn_at)),
+                    ))
+                    .into()
+            } else {
+                block.into()
+            }
         })
-        .collect();
-    let text = format!(
-        "*{}* · {} · {}\n{}",
-        r.name_masked,
-        r.phone_masked,
-        withdrawn,
-        policies.join("\n")
-    );
-    SlackSectionBlock::new()
-        .with_text(md!(text))
-        .with_accessory(SlackSectionBlockElement::Button(
-            SlackBlockButtonElement::new(pt!("File request…"))
-                .with_action_id(action::DIGEST_FILE_ONE.into())
-                .with_value(file_one_value(r.rider_id, r.withdrawn_at)),
-        ))
-        .into()
+        .collect()
+}
+
+/// Text characters of one block, as the per-message budget counts them.
+fn block_text(b: &SlackBlock) -> usize {
+    super::views::text_chars(std::slice::from_ref(b))
+}
+
+/// The riders' blocks cut into pages: at most [`RIDERS_PER_MESSAGE`] riders begin on a
+/// page, and each page's blocks and text stay inside Slack's per-message limits with
+/// room left for the heading, summary and footer.
+fn paginate(scan: &Scan, slot: DateTime<Utc>, tz: Tz) -> Vec<Vec<SlackBlock>> {
+    let max_blocks = limits::MESSAGE_BLOCKS.max - RESERVED_BLOCKS;
+    let max_text = limits::MESSAGE_BLOCKS_TEXT.max - RESERVED_TEXT;
+    let mut pages: Vec<Vec<SlackBlock>> = vec![Vec::new()];
+    let (mut riders, mut text) = (0, 0);
+    for r in &scan.riders {
+        for (i, b) in rider_blocks(r, slot, tz).into_iter().enumerate() {
+            let n = block_text(&b);
+            let page_full = pages.last().is_some_and(|p| {
+                !p.is_empty()
+                    && (p.len() + 1 > max_blocks
+                        || text + n > max_text
+                        || (i == 0 && riders + 1 > RIDERS_PER_MESSAGE))
+            });
+            if page_full {
+                pages.push(Vec::new());
+                riders = 0;
+                text = 0;
+            }
+            if i == 0 {
+                riders += 1;
+            }
+            text += n;
+            if let Some(p) = pages.last_mut() {
+                p.push(b);
+            }
+        }
+    }
+    pages
 }
 
 /// The digest for `slot`, as one or more messages. `scan` must have found someone.
@@ -114,13 +175,12 @@ pub fn digest_messages(
     approval_channel: &str,
     retaken: bool,
 ) -> Vec<SlackMessageContent> {
-    let chunks: Vec<&[DigestRider]> = scan.riders.chunks(RIDERS_PER_MESSAGE).collect();
+    let chunks = paginate(scan, slot, tz);
     let pages = chunks.len().max(1);
     let date = local_date(slot, tz);
     let listed_policies = scan.listed_policies();
     let mut out = Vec::with_capacity(pages);
-    for page in 0..pages {
-        let riders = chunks.get(page).copied().unwrap_or(&[]);
+    for (page, riders) in chunks.into_iter().enumerate() {
         let mut blocks = Vec::new();
         let part = if pages > 1 {
             format!(" — message {} of {pages}", page + 1)
@@ -160,7 +220,7 @@ pub fn digest_messages(
             }
             blocks.push(section(summary));
         }
-        blocks.extend(riders.iter().map(|r| rider_block(r, slot, tz)));
+        blocks.extend(riders);
         if page + 1 == pages {
             blocks.push(
                 SlackActionsBlock::new(vec![
@@ -189,7 +249,7 @@ pub fn digest_messages(
                 "Use *File request…* on a rider to check the cancellation time first. Policies that already have a pending request are not filed twice.".to_owned(),
             ));
         }
-        debug_assert!(blocks.len() <= MAX_BLOCKS_PER_MESSAGE);
+        debug_assert!(blocks.len() <= limits::MESSAGE_BLOCKS.max);
         out.push(
             SlackMessageContent::new()
                 .with_text(format!(
@@ -262,9 +322,9 @@ fn entry_text(e: &HistoryEntry, tz: Tz) -> String {
     let mut lines = vec![format!(
         "*#{}* · {} {} · rider {} (ID {}) · {}",
         e.request_id,
-        escape(&e.insurer),
-        e.policy_number_masked,
-        e.rider_name_masked,
+        insurer(&e.insurer),
+        policy(&e.policy_number_masked),
+        name(&e.rider_name_masked),
         e.rider_id,
         e.status.to_lowercase().replace('_', " "),
     )];
@@ -312,7 +372,11 @@ fn entry_text(e: &HistoryEntry, tz: Tz) -> String {
     lines.join("\n")
 }
 
-/// The history answer, as mrkdwn text for an ephemeral reply.
+/// Riders a history answer names; more are counted.
+const HISTORY_RIDERS_SHOWN: usize = 10;
+
+/// The history answer, as mrkdwn text for an ephemeral reply: inside Slack's message text
+/// limit, showing fewer requests (newest first, and saying how many) when all would not fit.
 pub fn history_text(h: &History, tz: Tz) -> String {
     if h.riders.is_empty() {
         return format!(
@@ -320,9 +384,10 @@ pub fn history_text(h: &History, tz: Tz) -> String {
             h.query_masked
         );
     }
-    let riders: Vec<String> = h
+    let mut riders: Vec<String> = h
         .riders
         .iter()
+        .take(HISTORY_RIDERS_SHOWN)
         .map(|r| {
             let member = match (r.status.as_str(), r.withdrawn_at) {
                 ("WITHDRAWN", Some(at)) => format!("withdrawn {}", local_date(at, tz)),
@@ -331,10 +396,18 @@ pub fn history_text(h: &History, tz: Tz) -> String {
             };
             format!(
                 "{} (ID {}, {}, {member})",
-                r.name_masked, r.rider_id, r.phone_masked
+                name(&r.name_masked),
+                r.rider_id,
+                cut(&r.phone_masked, 13)
             )
         })
         .collect();
+    if h.riders.len() > HISTORY_RIDERS_SHOWN {
+        riders.push(format!(
+            "and {} more",
+            h.riders.len() - HISTORY_RIDERS_SHOWN
+        ));
+    }
     let mut out = format!(
         "*Expiry requests for {}* — {}: {}\n",
         h.query_masked,
@@ -345,14 +418,28 @@ pub fn history_text(h: &History, tz: Tz) -> String {
         out.push_str("No expiry request was ever filed for their policies.");
         return out;
     }
-    if (h.entries.len() as i64) < h.total {
+    // Room for the "Showing the latest …" line.
+    let budget = limits::MESSAGE_TEXT
+        .max
+        .saturating_sub(limits::chars(&out) + 80);
+    let mut entries: Vec<String> = Vec::new();
+    let mut used = 0;
+    for e in &h.entries {
+        let t = entry_text(e, tz);
+        let n = limits::chars(&t) + 2;
+        if used + n > budget {
+            break;
+        }
+        used += n;
+        entries.push(t);
+    }
+    if (entries.len() as i64) < h.total {
         out.push_str(&format!(
             "Showing the latest {} of {} requests.\n",
-            h.entries.len(),
+            entries.len(),
             h.total
         ));
     }
-    let entries: Vec<String> = h.entries.iter().map(|e| entry_text(e, tz)).collect();
     out.push('\n');
     out.push_str(&entries.join("\n\n"));
     out
@@ -393,7 +480,7 @@ mod tests {
         let mut listed = 0;
         for m in &msgs {
             let blocks = m.blocks.as_ref().unwrap();
-            assert!(blocks.len() <= MAX_BLOCKS_PER_MESSAGE);
+            assert!(blocks.len() <= limits::MESSAGE_BLOCKS.max);
             listed += serde_json::to_string(m)
                 .unwrap()
                 .matches(action::DIGEST_FILE_ONE)

@@ -12,6 +12,7 @@
 //! where the load goes.
 
 mod digest;
+mod forms;
 mod probe;
 mod requests;
 mod riders;
@@ -26,6 +27,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use digest::*;
+pub use forms::*;
 pub use probe::*;
 pub use requests::*;
 pub use riders::*;

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use expire_bot::check::{self, Status};
 use expire_bot::store::{self, Db, Role, Store, StoreConfig, WriteProbe};
 use serde_json::json;
-use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use crate::harness::*;
 
@@ -257,22 +256,22 @@ async fn a_write_through_the_postgres_replica_handle_fails() {
     replica_refuses_writes(Backend::Postgres).await;
 }
 
-async fn mount_channel(slack: &MockServer, is_member: bool) {
-    Mock::given(method("GET"))
-        .and(path("/api/conversations.info"))
-        .and(query_param("channel", APPROVAL_CHANNEL))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+async fn mount_channel(slack: &StrictSlack, is_member: bool) {
+    slack
+        .on("conversations.info")
+        .get()
+        .query("channel", APPROVAL_CHANNEL)
+        .answer(ResponseTemplate::new(200).set_body_json(json!({
             "ok": true,
             "channel": {
                 "id": APPROVAL_CHANNEL, "created": 1_700_000_000, "name": "approvals",
                 "is_channel": true, "is_private": false, "is_archived": false, "is_member": is_member
             }
         })))
-        .mount(slack)
         .await;
 }
 
-fn env_for(primary: &str, replica: &str, slack: &MockServer) -> HashMap<&'static str, String> {
+fn env_for(primary: &str, replica: &str, slack: &StrictSlack) -> HashMap<&'static str, String> {
     let mut vars = HashMap::new();
     vars.insert("SLACK_SIGNING_SECRET", SECRET.to_owned());
     vars.insert("SLACK_BOT_TOKEN", "xoxb-test-token".to_owned());
@@ -334,19 +333,10 @@ async fn check_config_passes_on_a_good_deployment() {
 #[tokio::test]
 async fn check_config_says_what_to_fix() {
     let db = fresh_db(Backend::Postgres).await;
-    let slack = Arc::new(MockServer::start().await);
+    // A healthy token, but an approver group with no members.
+    let slack = Arc::new(StrictSlack::bare(&[]).await);
+    slack.mount_healthy().await;
     mount_channel(&slack, false).await;
-    Mock::given(path("/api/auth.test"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "expire-bot",
-            "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"
-        })))
-        .mount(&slack)
-        .await;
-    Mock::given(path("/api/usergroups.users.list"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "users": []})))
-        .mount(&slack)
-        .await;
     // A replica nobody listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
@@ -393,12 +383,12 @@ async fn check_config_says_what_to_fix() {
 #[tokio::test]
 async fn check_config_reports_a_token_slack_refuses_and_a_missing_schema() {
     let (primary, replica) = empty_pg_database().await;
-    let slack = Arc::new(MockServer::start().await);
-    Mock::given(path("/api/auth.test"))
-        .respond_with(
+    let slack = Arc::new(StrictSlack::bare(&[]).await);
+    slack
+        .on("auth.test")
+        .answer(
             ResponseTemplate::new(200).set_body_json(json!({"ok": false, "error": "invalid_auth"})),
         )
-        .mount(&slack)
         .await;
     let vars = env_for(&primary, &replica, &slack);
     let items = check::run(|k| vars.get(k).cloned()).await;
@@ -417,12 +407,12 @@ async fn check_config_tries_the_app_token_in_socket_mode() {
     let db = fresh_db(Backend::Sqlite).await;
     let slack = slack_stand_in().await;
     mount_channel(&slack, true).await;
-    Mock::given(method("POST"))
-        .and(path("/api/apps.connections.open"))
-        .respond_with(
+    slack
+        .on("apps.connections.open")
+        .post()
+        .answer(
             ResponseTemplate::new(200).set_body_json(json!({"ok": false, "error": "invalid_auth"})),
         )
-        .mount(&slack)
         .await;
     let mut vars = env_for(&db.primary_url, &db.replica_url, &slack);
     vars.remove("SLACK_SIGNING_SECRET");

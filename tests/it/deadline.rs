@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use expire_bot::audience::ListPolicy;
+use expire_bot::testkit::stand_in::StrictSlack;
 
 use crate::harness::*;
 
@@ -68,29 +68,27 @@ where
 }
 
 /// `usergroups.users.list` answering after [`SLOW`], ahead of the stand-in's quick answer.
-async fn slow_group_api(slack: &MockServer) {
-    Mock::given(path("/api/usergroups.users.list"))
-        .respond_with(
+async fn slow_group_api(slack: &StrictSlack) {
+    slack
+        .on("usergroups.users.list")
+        .answer(
             ResponseTemplate::new(200)
                 .set_delay(SLOW)
                 .set_body_json(json!({"ok": true, "users": [GROUP_LEAD]})),
         )
-        .with_priority(1)
-        .mount(slack)
         .await;
 }
 
 /// One Web API method answering `ok` after [`SLOW`].
-async fn slow_method(slack: &MockServer, name: &str, body: Value) {
-    Mock::given(method("POST"))
-        .and(path(format!("/api/{name}")))
-        .respond_with(
+async fn slow_method(slack: &StrictSlack, name: &str, body: Value) {
+    slack
+        .on(name)
+        .post()
+        .answer(
             ResponseTemplate::new(200)
                 .set_delay(SLOW)
                 .set_body_json(body),
         )
-        .with_priority(1)
-        .mount(slack)
         .await;
 }
 
@@ -738,13 +736,12 @@ async fn a_permanent_group_error_refuses_the_group_at_once_and_is_counted() {
     // The group is deleted in Slack (or the token loses its scope): every read now fails
     // permanently. The last list is not used, however fresh.
     let calls = app.calls("usergroups.users.list").await.len();
-    Mock::given(path("/api/usergroups.users.list"))
-        .respond_with(
+    app.slack
+        .on("usergroups.users.list")
+        .fault(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"ok": false, "error": "no_such_subteam"})),
         )
-        .with_priority(1)
-        .mount(&app.slack)
         .await;
     one_more_group_call(&app, calls).await;
     let refused = ["audience=\"approvers\"", "why=\"group_unreadable\""];
@@ -787,10 +784,9 @@ async fn after_retryable_group_errors_the_last_list_serves_until_max_stale_then_
 
     // Slack fails in a way that may pass (HTTP 503): the last list is still trusted…
     let calls = app.calls("usergroups.users.list").await.len();
-    Mock::given(path("/api/usergroups.users.list"))
-        .respond_with(ResponseTemplate::new(503))
-        .with_priority(1)
-        .mount(&app.slack)
+    app.slack
+        .on("usergroups.users.list")
+        .fault(ResponseTemplate::new(503))
         .await;
     one_more_group_call(&app, calls).await;
     app.click(GROUP_LEAD, "approve_expiry", ids[1], &[]).await;
@@ -838,14 +834,13 @@ async fn retry_after_from_the_group_api_is_honoured() {
     let app = spawn_app_with_lists(Options::default(), quick_lists(Duration::from_secs(300))).await;
     approvers_list_read(&app).await;
     let calls = app.calls("usergroups.users.list").await.len();
-    Mock::given(path("/api/usergroups.users.list"))
-        .respond_with(
+    app.slack
+        .on("usergroups.users.list")
+        .fault(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "3")
                 .set_body_json(json!({"ok": false, "error": "ratelimited"})),
         )
-        .with_priority(1)
-        .mount(&app.slack)
         .await;
     one_more_group_call(&app, calls).await;
     let limited_at = app.calls("usergroups.users.list").await.len();

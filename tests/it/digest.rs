@@ -124,7 +124,7 @@ async fn second_instance(a: &TestApp) -> TestApp {
 }
 
 /// The digest messages Slack received (approval requests go to the same channel).
-async fn digest_posts(slack: &wiremock::MockServer) -> Vec<Value> {
+async fn digest_posts(slack: &StrictSlack) -> Vec<Value> {
     slack_calls(slack, "chat.postMessage")
         .await
         .into_iter()
@@ -136,7 +136,7 @@ async fn digest_posts(slack: &wiremock::MockServer) -> Vec<Value> {
         .collect()
 }
 
-async fn approval_posts(slack: &wiremock::MockServer) -> Vec<Value> {
+async fn approval_posts(slack: &StrictSlack) -> Vec<Value> {
     slack_calls(slack, "chat.postMessage")
         .await
         .into_iter()
@@ -572,7 +572,7 @@ async fn nobody_found_posts_one_all_clear_line_or_nothing_when_silent() {
 /// An instance built from the harness's configuration, adjusted by `adjust`, not started.
 async fn spawn_configured(
     db: &TestDb,
-    slack: &wiremock::MockServer,
+    slack: &StrictSlack,
     adjust: impl FnOnce(&mut expire_bot::config::Config),
 ) -> Arc<App> {
     let mut config = config_for(db, &slack.uri(), &Options::default());

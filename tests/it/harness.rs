@@ -13,13 +13,11 @@ use expire_bot::app::{self, App, Running};
 use expire_bot::config::{Config, Mode};
 use expire_bot::slack::verify::sign;
 use expire_bot::store::{Db, Role, Store, StoreConfig, seed};
-use serde_json::{Value, json};
+pub use expire_bot::testkit::stand_in::StrictSlack;
+use serde_json::Value;
 use sqlx::{PgPool, postgres::PgPoolOptions};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-pub const TEAM: &str = expire_bot::slack::fixtures::TEAM;
 pub const APPROVAL_CHANNEL: &str = "C0APPROVE";
 pub const AGENT: &str = "U0AGENT";
 pub const LEAD: &str = "U0LEAD1";
@@ -43,7 +41,7 @@ pub struct Options {
     /// Share this database instead of creating one (a second instance).
     pub database: Option<TestDb>,
     /// Share this Slack stand-in instead of creating one.
-    pub slack: Option<Arc<MockServer>>,
+    pub slack: Option<Arc<StrictSlack>>,
     /// More environment variables for the bot.
     pub env: Vec<(&'static str, &'static str)>,
     /// Grant the primary role what `READ_FALLBACK=primary` needs to read there.
@@ -88,7 +86,7 @@ pub struct TestApp {
     pub app: Arc<App>,
     /// The owner's handle on the primary, for assertions the bot's role may not make.
     pub admin: Db,
-    pub slack: Arc<MockServer>,
+    pub slack: Arc<StrictSlack>,
     pub db: TestDb,
     pub http: reqwest::Client,
     running: Option<Running>,
@@ -101,8 +99,6 @@ fn env_or_panic(k: &str) -> String {
 }
 
 static DB_COUNTER: AtomicU64 = AtomicU64::new(0);
-/// Keeps `ts` values unique across remounts of the stand-in.
-static TS_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn with_db(url: &str, db: &str) -> String {
     match url.rfind('/') {
@@ -260,92 +256,15 @@ pub async fn fresh_db_with(backend: Backend, fallback: bool) -> TestDb {
     }
 }
 
-/// Answers `chat.postMessage` like Slack: a fresh `ts` per message.
-struct PostMessage {
-    counter: AtomicU64,
-}
-
-impl Respond for PostMessage {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        let channel = body["channel"].as_str().unwrap_or("C0").to_owned();
-        let channel = match channel.strip_prefix('U') {
-            Some(rest) => format!("D{rest}"),
-            None => channel,
-        };
-        let ts = format!("1700000000.{n:06}");
-        ResponseTemplate::new(200).set_body_json(json!({
-            "ok": true,
-            "channel": channel,
-            "ts": ts,
-            "message": {"type": "message", "text": body["text"], "ts": ts, "bot_id": "B0BOT", "user": "U0BOT"}
-        }))
-    }
-}
-
-/// A Slack Web API stand-in that answers every method the bot uses with `ok: true`.
-pub async fn slack_stand_in() -> Arc<MockServer> {
-    let server = MockServer::start().await;
-    mount_slack_ok(&server).await;
-    Arc::new(server)
+/// The strict Slack stand-in (see `expire_bot::testkit::stand_in`): refuses what Slack
+/// refuses, records it, and fails the test. The approver group has one member.
+pub async fn slack_stand_in() -> Arc<StrictSlack> {
+    Arc::new(StrictSlack::start(&[GROUP_LEAD]).await)
 }
 
 /// Mounts the healthy answers (again after a `reset()`, when Slack "comes back").
-pub async fn mount_slack_ok(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path("/api/chat.postMessage"))
-        .respond_with(PostMessage {
-            counter: AtomicU64::new(TS_COUNTER.fetch_add(1000, Ordering::SeqCst)),
-        })
-        .with_priority(5)
-        .mount(server)
-        .await;
-    // Answers as Slack documents them, so the client's response parsing is exercised too.
-    let view = json!({
-        "id": "V0MODAL1", "team_id": TEAM, "type": "modal", "blocks": [],
-        "private_metadata": "", "callback_id": "expiry_request", "state": {"values": {}},
-        "hash": "1700000000.AbCdEfGh", "title": {"type": "plain_text", "text": "Expire insurance"},
-        "clear_on_close": false, "notify_on_close": false, "close": null, "submit": null,
-        "previous_view_id": null, "root_view_id": "V0MODAL1", "app_id": "A0APP",
-        "external_id": "", "app_installed_team_id": TEAM, "bot_id": "B0BOT"
-    });
-    for (m, body) in [
-        ("views.open", json!({"ok": true, "view": view})),
-        (
-            "chat.update",
-            json!({
-                "ok": true, "channel": APPROVAL_CHANNEL, "ts": "1700000000.000001", "text": "updated",
-                "message": {"text": "updated", "user": "U0BOT", "bot_id": "B0BOT", "type": "message"}
-            }),
-        ),
-        (
-            "chat.postEphemeral",
-            json!({"ok": true, "message_ts": "1700000000.000002"}),
-        ),
-    ] {
-        Mock::given(method("POST"))
-            .and(path(format!("/api/{m}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(body))
-            .with_priority(5)
-            .mount(server)
-            .await;
-    }
-    Mock::given(path("/api/usergroups.users.list"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"ok": true, "users": [GROUP_LEAD]})),
-        )
-        .with_priority(5)
-        .mount(server)
-        .await;
-    Mock::given(path("/api/auth.test"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "expire-bot",
-            "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"
-        })))
-        .with_priority(5)
-        .mount(server)
-        .await;
+pub async fn mount_slack_ok(server: &StrictSlack) {
+    server.mount_healthy().await;
 }
 
 pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
@@ -442,17 +361,10 @@ pub async fn spawn_app_with_lists(
 }
 
 /// What the bot sent to one Slack method, as JSON bodies (or query strings for GETs).
-pub async fn slack_calls(slack: &MockServer, method_name: &str) -> Vec<Value> {
-    slack
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() == format!("/api/{method_name}"))
-        .map(|r| {
-            serde_json::from_slice(&r.body).unwrap_or_else(|_| json!({"query": r.url.query()}))
-        })
-        .collect()
+/// Fails the test first if anything the bot sent broke Slack's limits.
+pub async fn slack_calls(slack: &StrictSlack, method_name: &str) -> Vec<Value> {
+    slack.assert_clean();
+    slack.calls(method_name).await
 }
 
 impl TestApp {
@@ -460,6 +372,7 @@ impl TestApp {
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
+        self.slack.assert_clean();
     }
 
     /// The owner's handle on the primary (the bot's own role may not read everything).
@@ -562,7 +475,14 @@ impl TestApp {
     }
 
     /// Runs the outbox until nothing is due (deterministic instead of waiting for the worker).
+    /// Fails the test if any call it made broke Slack's limits (the stand-in refused it).
     pub async fn drain_outbox(&self) {
+        self.drain_outbox_unchecked().await;
+        self.slack.assert_clean();
+    }
+
+    /// [`Self::drain_outbox`] without the check, for tests that look at a refusal first.
+    pub async fn drain_outbox_unchecked(&self) {
         for _ in 0..50 {
             let _ = expire_bot::outbox::deliver_due(&self.app).await;
             let pending: i64 = self
@@ -622,7 +542,10 @@ impl TestApp {
     }
 }
 
-/// Posts `body` to `addr` + `route`, signed as Slack signs it.
+/// Posts `body` to `addr` + `route`, signed as Slack signs it. The bot's answer is checked
+/// as Slack would check it (a `response_action` view inside the limits, `errors` naming
+/// input blocks of the submitted view, a command reply inside a message's limits): an
+/// answer Slack would refuse fails the test here, where it was caused.
 pub async fn send_signed(
     http: &reqwest::Client,
     addr: &str,
@@ -632,6 +555,7 @@ pub async fn send_signed(
 ) -> reqwest::Response {
     let ts = Utc::now().timestamp();
     let sig = sign(SECRET, ts, body.as_bytes());
+    let request_body = body.clone().into_bytes();
     let mut req = http
         .post(format!("{addr}{route}"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -641,7 +565,37 @@ pub async fn send_signed(
     for (k, v) in extra {
         req = req.header(*k, *v);
     }
-    req.send().await.expect("request reaches the bot")
+    let resp = req.send().await.expect("request reaches the bot");
+    checked_answer(route, &request_body, resp).await
+}
+
+/// Reads the bot's answer, checks it against Slack's limits (panicking on a violation), and
+/// hands it back unchanged.
+pub async fn checked_answer(
+    route: &str,
+    request_body: &[u8],
+    resp: reqwest::Response,
+) -> reqwest::Response {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("the bot's answer arrives whole");
+    let violations =
+        expire_bot::testkit::validate::http_answer(route, request_body, status.as_u16(), &bytes);
+    assert!(
+        violations.is_empty(),
+        "the bot answered Slack with what Slack refuses ({route}):\n  {}\nanswer: {}",
+        violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n  "),
+        String::from_utf8_lossy(&bytes)
+    );
+    let mut rebuilt = axum::http::Response::builder().status(status);
+    for (k, v) in &headers {
+        rebuilt = rebuilt.header(k, v);
+    }
+    reqwest::Response::from(rebuilt.body(bytes).expect("same answer"))
 }
 
 pub async fn expire_bot_scalar(db: &Db, sql: &str) -> i64 {

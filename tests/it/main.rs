@@ -6,6 +6,7 @@ mod deadline;
 mod digest;
 mod flow;
 mod harness;
+mod limits;
 mod metrics;
 mod payloads;
 mod process;

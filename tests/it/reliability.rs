@@ -7,8 +7,7 @@ use chrono::Utc;
 use expire_bot::store::seed::{cases, demo_data};
 use futures::StreamExt;
 use serde_json::Value;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use crate::harness::*;
 use crate::payloads;
@@ -182,10 +181,7 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
     let slack = slack_stand_in().await;
     // Slack is down when the request is filed: the approval post stays owed.
     slack.reset().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&slack)
-        .await;
+    slack.on_any().fault(ResponseTemplate::new(503)).await;
     let mut first = BotProcess::start(&db, &slack.uri(), &[]).await;
     let http = reqwest::Client::new();
     let riders = single_policy_riders(9);
@@ -367,29 +363,18 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
 async fn slack_failures_are_retried_and_never_corrupt_state() {
     let app = spawn_app().await;
     // Slack fails every way it can before it recovers: 500, 429 + Retry-After, ok:false.
-    Mock::given(method("POST"))
-        .and(path("/api/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.slack)
+    let post = || app.slack.on("chat.postMessage").post().times(1);
+    post().priority(1).fault(ResponseTemplate::new(500)).await;
+    post()
+        .priority(2)
+        .fault(ResponseTemplate::new(429).insert_header("retry-after", "1"))
         .await;
-    Mock::given(method("POST"))
-        .and(path("/api/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .with_priority(2)
-        .mount(&app.slack)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/chat.postMessage"))
-        .respond_with(
+    post()
+        .priority(3)
+        .fault(
             ResponseTemplate::new(200)
                 .set_body_json(serde_json::json!({"ok": false, "error": "internal_error"})),
         )
-        .up_to_n_times(1)
-        .with_priority(3)
-        .mount(&app.slack)
         .await;
     let (_, a) = app
         .submit_request(
@@ -422,10 +407,11 @@ async fn slack_failures_are_retried_and_never_corrupt_state() {
     );
 
     // A decision stands while Slack is down, and its messages follow when it returns.
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
-        .with_priority(1)
-        .mount(&app.slack)
+    app.slack
+        .on_any()
+        .post()
+        .priority(1)
+        .fault(ResponseTemplate::new(503))
         .await;
     app.click(LEAD, "approve_expiry", id, &[]).await;
     assert_eq!(app.request_row(id).await.status, "APPROVED");
@@ -564,15 +550,14 @@ async fn sigterm_finishes_in_flight_requests_and_exits_0() {
     let db = fresh_db(Backend::Postgres).await;
     let slack = slack_stand_in().await;
     // views.open takes a second: slash commands are in flight when SIGTERM arrives.
-    Mock::given(method("POST"))
-        .and(path("/api/views.open"))
-        .respond_with(
+    slack
+        .on("views.open")
+        .post()
+        .fault(
             ResponseTemplate::new(200)
                 .set_delay(Duration::from_millis(1000))
                 .set_body_json(serde_json::json!({"ok": false, "error": "expired_trigger_id"})),
         )
-        .with_priority(1)
-        .mount(&slack)
         .await;
     let mut bot = BotProcess::start(&db, &slack.uri(), &[]).await;
     let http = reqwest::Client::new();

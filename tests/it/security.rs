@@ -24,7 +24,6 @@ async fn unchanged(app: &TestApp) {
         app.slack
             .received_requests()
             .await
-            .unwrap_or_default()
             .iter()
             .all(|r| r.url.path() == "/api/usergroups.users.list"),
         "nothing reached Slack"

@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use crate::harness::*;
 
@@ -26,21 +25,35 @@ const PATIENCE: Duration = Duration::from_secs(30);
 struct Conn {
     out: mpsc::UnboundedSender<Message>,
     inbox: mpsc::UnboundedReceiver<Value>,
+    /// The last envelope sent, to check its acknowledgement's payload against.
+    sent: Value,
 }
 
 impl Conn {
-    fn send(&self, envelope: Value) {
+    fn send(&mut self, envelope: Value) {
         self.out
             .send(Message::text(envelope.to_string()))
             .expect("connection open");
+        self.sent = envelope;
     }
 
-    /// The next frame the bot sent (an acknowledgement).
+    /// The next frame the bot sent (an acknowledgement). Its payload is what an HTTP
+    /// answer would carry, and is checked as strictly as the harness checks those.
     async fn ack(&mut self) -> Value {
-        tokio::time::timeout(PATIENCE, self.inbox.recv())
+        let ack = tokio::time::timeout(PATIENCE, self.inbox.recv())
             .await
             .expect("the bot acknowledges")
-            .expect("connection open")
+            .expect("connection open");
+        let payload = &ack["payload"];
+        let violations = match self.sent["type"].as_str() {
+            Some("slash_commands") => expire_bot::testkit::validate::command_answer(payload),
+            _ => expire_bot::testkit::validate::interaction_answer(&self.sent["payload"], payload),
+        };
+        assert!(
+            violations.is_empty(),
+            "the bot acknowledged with what Slack refuses: {violations:?}\n{ack}"
+        );
+        ack
     }
 
     fn drop_connection(&self) {
@@ -78,6 +91,7 @@ async fn websocket_stand_in() -> (String, mpsc::UnboundedReceiver<Conn>) {
                 let _ = conns_tx.send(Conn {
                     out: out_tx,
                     inbox: in_rx,
+                    sent: Value::Null,
                 });
                 loop {
                     tokio::select! {
@@ -115,14 +129,11 @@ async fn next_conn(conns: &mut mpsc::UnboundedReceiver<Conn>) -> Conn {
 async fn socket_mode_serves_commands_submissions_and_clicks_and_reconnects() {
     let (ws_url, mut conns) = websocket_stand_in().await;
     let slack = slack_stand_in().await;
-    Mock::given(method("POST"))
-        .and(path("/api/apps.connections.open"))
-        .and(header(
-            "authorization",
-            format!("Bearer {APP_TOKEN}").as_str(),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
-        .mount(&slack)
+    slack
+        .on("apps.connections.open")
+        .post()
+        .header("authorization", &format!("Bearer {APP_TOKEN}"))
+        .answer(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
         .await;
     let app = spawn_app_with(Options {
         app_token: Some(APP_TOKEN),
@@ -213,20 +224,19 @@ async fn socket_mode_serves_commands_submissions_and_clicks_and_reconnects() {
 async fn socket_mode_acknowledges_in_time_while_the_group_api_is_slow() {
     let (ws_url, mut conns) = websocket_stand_in().await;
     let slack = slack_stand_in().await;
-    Mock::given(method("POST"))
-        .and(path("/api/apps.connections.open"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
-        .mount(&slack)
+    slack
+        .on("apps.connections.open")
+        .post()
+        .answer(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
         .await;
     // The requesters' group answers after 6 s, from the start: nobody can be confirmed yet.
-    Mock::given(path("/api/usergroups.users.list"))
-        .respond_with(
+    slack
+        .on("usergroups.users.list")
+        .answer(
             ResponseTemplate::new(200)
                 .set_delay(Duration::from_secs(6))
                 .set_body_json(json!({"ok": true, "users": [GROUP_LEAD]})),
         )
-        .with_priority(1)
-        .mount(&slack)
         .await;
     let app = spawn_app_with(Options {
         app_token: Some(APP_TOKEN),

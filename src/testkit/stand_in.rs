@@ -1,0 +1,451 @@
+//! The strict Slack Web API stand-in for the integration tests (wiremock).
+//!
+//! Every answer it mounts — the healthy ones and the faults a test injects — first checks
+//! the call against [`super::validate`]: a call that breaks one of Slack's limits is
+//! recorded, and the healthy answers then refuse it the way Slack does (`invalid_blocks`,
+//! `invalid_arguments`, …), so the bot's error paths see what they would see in
+//! production. A call no mock answers (an unknown method, or one the test forgot) gets
+//! Slack's `unknown_method` and is recorded too, instead of a silent 404.
+//!
+//! Recorded violations fail the test: [`StrictSlack::assert_clean`] panics with the list,
+//! and so does dropping the stand-in (unless the test is already failing). Tests cannot
+//! mount a raw wiremock `Mock` on it: every answer goes through [`StrictSlack::on`], so
+//! nothing the bot sends escapes the check, faults included.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path, path_regex, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use super::validate;
+
+/// The workspace the healthy answers speak for.
+const TEAM: &str = crate::slack::fixtures::TEAM;
+
+#[derive(Default)]
+struct Recorder {
+    violations: Mutex<Vec<String>>,
+}
+
+impl Recorder {
+    fn record(&self, line: String) {
+        if let Ok(mut v) = self.violations.lock() {
+            v.push(line);
+        }
+    }
+
+    fn all(&self) -> Vec<String> {
+        self.violations
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The Web API method a request calls (`chat.postMessage`), if it is under `/api/`.
+fn method_of(req: &Request) -> Option<String> {
+    req.url
+        .path()
+        .strip_prefix("/api/")
+        .map(str::to_owned)
+        .filter(|m| !m.is_empty())
+}
+
+/// A call's arguments: its JSON body, else its form body, else its query string.
+pub fn args_of(req: &Request) -> Value {
+    if let Ok(v) = serde_json::from_slice::<Value>(&req.body)
+        && v.is_object()
+    {
+        return v;
+    }
+    let form = if req.body.is_empty() {
+        req.url.query().unwrap_or_default().as_bytes().to_vec()
+    } else {
+        req.body.clone()
+    };
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&form).unwrap_or_default();
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
+}
+
+/// Checks a call before answering it with `inner` (or, when `refuse`, with Slack's error).
+struct Checked<R> {
+    inner: R,
+    recorder: Arc<Recorder>,
+    refuse: bool,
+}
+
+impl<R: Respond> Respond for Checked<R> {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let Some(m) = method_of(req) else {
+            self.recorder.record(format!(
+                "{} {}: not a Web API path",
+                req.method,
+                req.url.path()
+            ));
+            return ResponseTemplate::new(404);
+        };
+        let violations = validate::api_call(&m, &args_of(req));
+        if violations.is_empty() {
+            return self.inner.respond(req);
+        }
+        for v in &violations {
+            self.recorder.record(format!("{m}: {v}"));
+        }
+        if self.refuse {
+            ResponseTemplate::new(200).set_body_json(validate::slack_error(&m, &violations))
+        } else {
+            self.inner.respond(req)
+        }
+    }
+}
+
+/// The lowest-priority answer: nothing else matched.
+struct Unanswered {
+    recorder: Arc<Recorder>,
+}
+
+impl Respond for Unanswered {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let m = method_of(req).unwrap_or_else(|| req.url.path().to_owned());
+        self.recorder.record(format!(
+            "{m}: [method.unknown] no stand-in answer is mounted for {} {m} (Slack would answer unknown_method, or the test forgot a mock)",
+            req.method
+        ));
+        ResponseTemplate::new(200).set_body_json(json!({
+            "ok": false, "error": "unknown_method", "req_method": m
+        }))
+    }
+}
+
+/// `chat.postMessage` answered like Slack: a fresh `ts` per message; a message to a user
+/// ID lands in the bot's DM channel with them.
+struct PostMessage {
+    ts: Arc<AtomicU64>,
+}
+
+impl Respond for PostMessage {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let n = self.ts.fetch_add(1, Ordering::SeqCst) + 1;
+        let args = args_of(req);
+        let channel = args["channel"].as_str().unwrap_or("C0").to_owned();
+        let channel = match channel.strip_prefix('U') {
+            Some(rest) => format!("D{rest}"),
+            None => channel,
+        };
+        let ts = format!("1700000000.{n:06}");
+        ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true,
+            "channel": channel,
+            "ts": ts,
+            "message": {"type": "message", "text": args["text"], "ts": ts, "bot_id": "B0BOT", "user": "U0BOT"}
+        }))
+    }
+}
+
+/// `views.open`/`update`/`push`/`publish` answered with the view as Slack stores it.
+struct ViewAnswer;
+
+impl Respond for ViewAnswer {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let args = args_of(req);
+        let view = match &args["view"] {
+            Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+            v => v.clone(),
+        };
+        ResponseTemplate::new(200).set_body_json(json!({"ok": true, "view": {
+            "id": "V0MODAL1", "team_id": TEAM, "type": view["type"].as_str().unwrap_or("modal"),
+            "blocks": view["blocks"], "private_metadata": view["private_metadata"].as_str().unwrap_or(""),
+            "callback_id": view["callback_id"].as_str().unwrap_or(""), "state": {"values": {}},
+            "hash": "1700000000.AbCdEfGh", "title": view["title"],
+            "clear_on_close": false, "notify_on_close": false, "close": view["close"], "submit": view["submit"],
+            "previous_view_id": null, "root_view_id": "V0MODAL1", "app_id": "A0APP",
+            "external_id": "", "app_installed_team_id": TEAM, "bot_id": "B0BOT"
+        }}))
+    }
+}
+
+/// `chat.update` answered with the channel and `ts` it was given.
+struct UpdateAnswer;
+
+impl Respond for UpdateAnswer {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let args = args_of(req);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "channel": args["channel"], "ts": args["ts"], "text": args["text"],
+            "message": {"text": args["text"], "user": "U0BOT", "bot_id": "B0BOT", "type": "message"}
+        }))
+    }
+}
+
+/// A Slack Web API stand-in as strict as Slack. See the module docs.
+pub struct StrictSlack {
+    server: MockServer,
+    recorder: Arc<Recorder>,
+    /// Keeps `ts` values unique across remounts of the healthy answers.
+    ts: Arc<AtomicU64>,
+    /// Members `usergroups.users.list` reports for any group.
+    group_members: Vec<String>,
+}
+
+impl StrictSlack {
+    /// A stand-in answering nothing but the catch-all; mount answers with [`Self::on`].
+    pub async fn bare(group_members: &[&str]) -> StrictSlack {
+        let slack = StrictSlack {
+            server: MockServer::start().await,
+            recorder: Arc::new(Recorder::default()),
+            ts: Arc::new(AtomicU64::new(0)),
+            group_members: group_members.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        slack.mount_catch_all().await;
+        slack
+    }
+
+    /// A stand-in answering every method the bot uses as healthy Slack does.
+    pub async fn start(group_members: &[&str]) -> StrictSlack {
+        let slack = StrictSlack::bare(group_members).await;
+        slack.mount_healthy().await;
+        slack
+    }
+
+    /// The base URL; the bot's `SLACK_API_URL` is this plus `/api`.
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    async fn mount_catch_all(&self) {
+        Mock::given(path_regex(".*"))
+            .respond_with(Unanswered {
+                recorder: self.recorder.clone(),
+            })
+            .with_priority(u8::MAX)
+            .named("unanswered")
+            .mount(&self.server)
+            .await;
+    }
+
+    /// (Re)mounts the healthy answers, e.g. after [`Self::reset`] when Slack "comes back".
+    pub async fn mount_healthy(&self) {
+        self.on("chat.postMessage")
+            .post()
+            .priority(5)
+            .answer(PostMessage {
+                ts: self.ts.clone(),
+            })
+            .await;
+        for m in ["views.open", "views.update", "views.push", "views.publish"] {
+            self.on(m).post().priority(5).answer(ViewAnswer).await;
+        }
+        self.on("chat.update")
+            .post()
+            .priority(5)
+            .answer(UpdateAnswer)
+            .await;
+        self.on("chat.postEphemeral")
+            .post()
+            .priority(5)
+            .answer(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"ok": true, "message_ts": "1700000000.000002"})),
+            )
+            .await;
+        self.on("usergroups.users.list")
+            .priority(5)
+            .answer(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"ok": true, "users": self.group_members})),
+            )
+            .await;
+        self.on("auth.test")
+            .priority(5)
+            .answer(ResponseTemplate::new(200).set_body_json(json!({
+                "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "expire-bot",
+                "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"
+            })))
+            .await;
+    }
+
+    /// Forgets every answer and every received request, keeping the catch-all. Recorded
+    /// violations are kept: a reset never hides one.
+    pub async fn reset(&self) {
+        self.server.reset().await;
+        self.mount_catch_all().await;
+    }
+
+    /// An answer (or a fault) for one method; see [`On`].
+    pub fn on(&self, method_name: &str) -> On<'_> {
+        On {
+            slack: self,
+            method: Some(method_name.to_owned()),
+            verb: None,
+            query: Vec::new(),
+            headers: Vec::new(),
+            priority: 1,
+            times: None,
+        }
+    }
+
+    /// An answer (or a fault) for every method: "Slack is down".
+    pub fn on_any(&self) -> On<'_> {
+        On {
+            method: None,
+            ..self.on("")
+        }
+    }
+
+    /// Every violation recorded so far, one line each.
+    pub fn violations(&self) -> Vec<String> {
+        self.recorder.all()
+    }
+
+    /// Takes the recorded violations away (for tests of the stand-in itself, which cause
+    /// them on purpose).
+    pub fn take_violations(&self) -> Vec<String> {
+        self.recorder
+            .violations
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    /// Panics with every recorded violation, if there is any.
+    pub fn assert_clean(&self) {
+        let v = self.violations();
+        assert!(
+            v.is_empty(),
+            "the bot sent Slack what Slack refuses ({} problem(s)):\n  {}",
+            v.len(),
+            v.join("\n  ")
+        );
+    }
+
+    /// The arguments of every call to `method_name`, in order (JSON bodies, or the query
+    /// fields of GETs as `{"query": "…"}`).
+    pub async fn calls(&self, method_name: &str) -> Vec<Value> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path() == format!("/api/{method_name}"))
+            .map(|r| {
+                serde_json::from_slice(&r.body).unwrap_or_else(|_| json!({"query": r.url.query()}))
+            })
+            .collect()
+    }
+
+    /// Every request received (since the last reset).
+    pub async fn received_requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for StrictSlack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StrictSlack")
+            .field("uri", &self.uri())
+            .field("violations", &self.violations().len())
+            .finish()
+    }
+}
+
+impl Drop for StrictSlack {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_clean();
+        }
+    }
+}
+
+/// What [`StrictSlack::on`] mounts: which calls it matches and how often.
+pub struct On<'a> {
+    slack: &'a StrictSlack,
+    method: Option<String>,
+    verb: Option<&'static str>,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    priority: u8,
+    times: Option<u64>,
+}
+
+impl On<'_> {
+    pub fn get(mut self) -> Self {
+        self.verb = Some("GET");
+        self
+    }
+
+    pub fn post(mut self) -> Self {
+        self.verb = Some("POST");
+        self
+    }
+
+    /// Only calls with this query parameter.
+    pub fn query(mut self, k: &str, v: &str) -> Self {
+        self.query.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    /// Only calls with this header.
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    /// wiremock priority: 1 (the default here) wins over the healthy answers' 5.
+    pub fn priority(mut self, p: u8) -> Self {
+        self.priority = p;
+        self
+    }
+
+    /// Answer only the first `n` matching calls.
+    pub fn times(mut self, n: u64) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    fn mock<R: Respond + 'static>(self, inner: R, refuse: bool) -> Mock {
+        let mut mock = match &self.method {
+            Some(m) => Mock::given(path(format!("/api/{m}"))),
+            None => Mock::given(path_regex("^/api/")),
+        };
+        if let Some(v) = self.verb {
+            mock = mock.and(method(v));
+        }
+        for (k, v) in &self.query {
+            mock = mock.and(query_param(k.as_str(), v.as_str()));
+        }
+        for (k, v) in &self.headers {
+            mock = mock.and(header(k.as_str(), v.as_str()));
+        }
+        let mut mounted = mock
+            .respond_with(Checked {
+                inner,
+                recorder: self.slack.recorder.clone(),
+                refuse,
+            })
+            .with_priority(self.priority);
+        if let Some(n) = self.times {
+            mounted = mounted.up_to_n_times(n);
+        }
+        mounted
+    }
+
+    /// A healthy answer: a call that breaks a limit gets Slack's refusal instead.
+    pub async fn answer<R: Respond + 'static>(self, r: R) {
+        let slack = self.slack;
+        self.mock(r, true).mount(&slack.server).await;
+    }
+
+    /// A fault (500, 429, `ok: false`, a delay…): answered as given whatever the call,
+    /// while a call that breaks a limit is still recorded.
+    pub async fn fault<R: Respond + 'static>(self, r: R) {
+        let slack = self.slack;
+        self.mock(r, false).mount(&slack.server).await;
+    }
+}
