@@ -22,7 +22,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use super::validate;
 
 /// The workspace the healthy answers speak for.
-const TEAM: &str = crate::slack::fixtures::TEAM;
+const TEAM: &str = super::fixtures::TEAM;
 
 #[derive(Default)]
 struct Recorder {

@@ -21,10 +21,10 @@ pub(crate) fn single_policy_riders(n: usize) -> Vec<(i64, i64)> {
         let rider = 2000 + i;
         let active: Vec<_> = policies
             .iter()
-            .filter(|p| p.rider_id == rider && p.status == "ACTIVE")
+            .filter(|p| p.rider_id.0 == rider && p.status == "ACTIVE")
             .collect();
         if active.len() == 1 {
-            out.push((rider, active[0].id));
+            out.push((rider, active[0].id.0));
         }
     }
     out.truncate(n);
@@ -59,7 +59,7 @@ async fn click_via(http: &reqwest::Client, addr: &str, user: &str, id: i64, retr
         .as_u16()
 }
 
-async fn wait_outbox_empty(db: &expire_bot::store::Db) {
+async fn wait_outbox_empty(db: &AdminDb) {
     for _ in 0..300 {
         if expire_bot_scalar(
             db,
@@ -75,13 +75,8 @@ async fn wait_outbox_empty(db: &expire_bot::store::Db) {
     panic!("outbox did not drain in 30 s");
 }
 
-async fn db_handle(db: &TestDb) -> expire_bot::store::Store {
-    expire_bot::store::Store::open(&expire_bot::store::StoreConfig {
-        primary_url: Some(db.admin_url.clone().into()),
-        replica_url: None,
-        max_connections: 4,
-    })
-    .expect("store")
+async fn db_handle(db: &TestDb) -> AdminDb {
+    AdminDb::open(&db.admin_url)
 }
 
 #[tokio::test]
@@ -104,13 +99,13 @@ async fn two_instances_two_hundred_clicks_one_truth() {
     }
     assert_eq!(
         expire_bot_scalar(
-            &store.primary,
+            &store,
             "SELECT COUNT(*) FROM expiry_requests WHERE status = 'PENDING'"
         )
         .await,
         10
     );
-    wait_outbox_empty(&store.primary).await;
+    wait_outbox_empty(&store).await;
 
     // 200 clicks: 20 per request, over both instances, two leads, a third of them Slack retries.
     let mut clicks = Vec::new();
@@ -136,9 +131,9 @@ async fn two_instances_two_hundred_clicks_one_truth() {
         statuses.iter().all(|s| *s == 200),
         "every click acknowledged: {statuses:?}"
     );
-    wait_outbox_empty(&store.primary).await;
+    wait_outbox_empty(&store).await;
 
-    let p = &store.primary;
+    let p = &store;
     assert_eq!(
         expire_bot_scalar(
             p,
@@ -188,7 +183,7 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
     let answer = file_via(&http, &first.addr, riders[0].0).await;
     assert_eq!(answer["response_action"], "update", "{answer}");
     let store = db_handle(&db).await;
-    let p = &store.primary;
+    let p = &store;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         expire_bot_scalar(
@@ -278,14 +273,14 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
     // Whatever state each request is in, it is whole.
     for id in 1..=9i64 {
         let status: String = match p {
-            expire_bot::store::Db::Pg(pool) => {
+            AdminDb::Pg(pool) => {
                 sqlx::query_scalar("SELECT status FROM expiry_requests WHERE id = $1")
                     .bind(id)
                     .fetch_one(pool)
                     .await
                     .unwrap()
             }
-            expire_bot::store::Db::Sqlite(_) => unreachable!(),
+            AdminDb::Sqlite(_) => unreachable!(),
         };
         let audits = expire_bot_scalar(
             p,
@@ -416,7 +411,7 @@ async fn slack_failures_are_retried_and_never_corrupt_state() {
     app.click(LEAD, "approve_expiry", id, &[]).await;
     assert_eq!(app.request_row(id).await.status, "APPROVED");
     for _ in 0..3 {
-        let _ = expire_bot::outbox::deliver_due(&app.app).await;
+        let _ = app.app.outbox.deliver_due().await;
     }
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL")
@@ -466,7 +461,7 @@ async fn requests_time_out_after_the_ttl() {
     app.drain_outbox().await;
     let mut status = String::new();
     for _ in 0..100 {
-        status = app.request_row(id).await.status;
+        status = app.request_row(id).await.status.to_string();
         if status == "TIMED_OUT" {
             break;
         }
@@ -666,7 +661,7 @@ async fn no_personal_data_in_any_log_line_even_at_trace() {
     post(payloads::choice_submission(
         AGENT,
         &choice["view"],
-        withdrawn_policy,
+        withdrawn_policy.0,
     ))
     .await;
     post(payloads::request_submission(

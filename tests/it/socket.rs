@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use expire_bot::slack::fixtures;
+use expire_bot::testkit::fixtures;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
