@@ -9,13 +9,18 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::submissions::RejectMeta;
 use super::{Ctx, Reply, cannot_confirm};
 use crate::deadline::Deadline;
 use crate::domain::{RequestId, RequestStatus};
 use crate::service::deciding::{DecideError, Decision, Verdict};
 use crate::slack::payload::{Click, ClickAction};
 use crate::slack::{budget, render};
+
+/// What the reject modal carries from the click to its submission.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct RejectMeta {
+    pub request_id: RequestId,
+}
 
 /// The verbs a timed-out request "can no longer be".
 pub(super) const APPROVED: &str = "approved";

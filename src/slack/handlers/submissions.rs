@@ -10,10 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
 use slack_morphism::prelude::*;
 
-use super::clicks::{REJECTED, decide_error_text, refusal_text};
+use super::clicks::{REJECTED, RejectMeta, decide_error_text, refusal_text};
 use super::{Ctx, Reply, not_allowed, something_went_wrong};
 use crate::deadline::{self, Deadline, Finished};
 use crate::domain::{ReasonError, RequestId, SlackUserId};
@@ -24,12 +23,6 @@ use crate::slack::choice_state;
 use crate::slack::ids::ActionId;
 use crate::slack::payload::Submission;
 use crate::slack::{budget, render};
-
-/// What the reject modal carries from the click to the submission.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct RejectMeta {
-    pub request_id: RequestId,
-}
 
 pub async fn handle(ctx: &Arc<Ctx>, sub: Submission, deadline: &Deadline) -> Reply {
     match sub {
