@@ -243,6 +243,7 @@ async fn mount_channel(slack: &StrictSlack, is_member: bool) {
     slack
         .on("conversations.info")
         .get()
+        .expect(1..)
         .query("channel", APPROVAL_CHANNEL)
         .answer(ResponseTemplate::new(200).set_body_json(json!({
             "ok": true,
@@ -369,6 +370,7 @@ async fn check_config_reports_a_token_slack_refuses_and_a_missing_schema() {
     let slack = Arc::new(StrictSlack::bare(&[]).await);
     slack
         .on("auth.test")
+        .expect(1..)
         .answer(
             ResponseTemplate::new(200).set_body_json(json!({"ok": false, "error": "invalid_auth"})),
         )
@@ -393,6 +395,7 @@ async fn check_config_tries_the_app_token_in_socket_mode() {
     slack
         .on("apps.connections.open")
         .post()
+        .expect(1)
         .answer(
             ResponseTemplate::new(200).set_body_json(json!({"ok": false, "error": "invalid_auth"})),
         )

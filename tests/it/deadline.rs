@@ -71,6 +71,7 @@ where
 async fn slow_group_api(slack: &StrictSlack) {
     slack
         .on("usergroups.users.list")
+        .expect(1..)
         .answer(
             ResponseTemplate::new(200)
                 .set_delay(SLOW)
@@ -84,6 +85,7 @@ async fn slow_method(slack: &StrictSlack, name: &str, body: Value) {
     slack
         .on(name)
         .post()
+        .expect(1..)
         .answer(
             ResponseTemplate::new(200)
                 .set_delay(SLOW)
@@ -751,6 +753,7 @@ async fn a_permanent_group_error_refuses_the_group_at_once_and_is_counted() {
     let calls = app.calls("usergroups.users.list").await.len();
     app.slack
         .on("usergroups.users.list")
+        .expect(1..)
         .fault(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"ok": false, "error": "no_such_subteam"})),
@@ -799,6 +802,7 @@ async fn after_retryable_group_errors_the_last_list_serves_until_max_stale_then_
     let calls = app.calls("usergroups.users.list").await.len();
     app.slack
         .on("usergroups.users.list")
+        .expect(1..)
         .fault(ResponseTemplate::new(503))
         .await;
     one_more_group_call(&app, calls).await;
@@ -855,6 +859,7 @@ async fn retry_after_from_the_group_api_is_honoured() {
     let calls = app.calls("usergroups.users.list").await.len();
     app.slack
         .on("usergroups.users.list")
+        .expect(1..)
         .fault(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "3")

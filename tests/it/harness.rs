@@ -426,6 +426,7 @@ impl TestApp {
             r.stop().await;
         }
         self.slack.assert_clean();
+        self.slack.verify().await;
     }
 
     /// The owner's connection to the primary (the bot's own role may not read everything).

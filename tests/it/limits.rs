@@ -526,6 +526,7 @@ async fn the_stand_in_refuses_what_slack_refuses_and_fails_the_test() {
     // A fault still checks what was sent.
     slack
         .on("chat.update")
+        .expect(1)
         .fault(wiremock::ResponseTemplate::new(503))
         .await;
     let status = post(

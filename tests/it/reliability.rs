@@ -176,7 +176,11 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
     let slack = slack_stand_in().await;
     // Slack is down when the request is filed: the approval post stays owed.
     slack.reset().await;
-    slack.on_any().fault(ResponseTemplate::new(503)).await;
+    slack
+        .on_any()
+        .expect(1..)
+        .fault(ResponseTemplate::new(503))
+        .await;
     let mut first = BotProcess::start(&db, &slack.uri(), &[]).await;
     let http = reqwest::Client::new();
     let riders = single_policy_riders(9);
@@ -358,7 +362,8 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
 async fn slack_failures_are_retried_and_never_corrupt_state() {
     let app = spawn_app().await;
     // Slack fails every way it can before it recovers: 500, 429 + Retry-After, ok:false.
-    let post = || app.slack.on("chat.postMessage").post().times(1);
+    // Each fault answers one call, and each is relied on: it must be used exactly once.
+    let post = || app.slack.on("chat.postMessage").post().times(1).expect(1);
     post().priority(1).fault(ResponseTemplate::new(500)).await;
     post()
         .priority(2)
@@ -406,6 +411,7 @@ async fn slack_failures_are_retried_and_never_corrupt_state() {
         .on_any()
         .post()
         .priority(1)
+        .expect(1..)
         .fault(ResponseTemplate::new(503))
         .await;
     app.click(LEAD, "approve_expiry", id, &[]).await;
@@ -481,10 +487,16 @@ async fn requests_time_out_after_the_ttl() {
     assert!(!updates[0].to_string().contains("approve_expiry"));
     assert!(updates[0].to_string().contains("Timed out"));
     app.click(LEAD, "approve_expiry", id, &[]).await;
+    // The request timed out (the loop above waited for it), so the click is told exactly
+    // that — not "already decided", which is the answer for a request someone decided.
     let eph = app.calls("chat.postEphemeral").await;
-    assert!(
-        eph[0]["text"].as_str().unwrap().contains("already decided")
-            || eph[0]["text"].as_str().unwrap().contains("timed out"),
+    assert_eq!(eph.len(), 1, "{eph:?}");
+    assert_eq!(eph[0]["user"], LEAD, "{eph:?}");
+    assert_eq!(
+        eph[0]["text"].as_str().unwrap(),
+        format!(
+            "Request #{id} timed out before anyone decided it, so it can no longer be approved. File a new request if the policy still needs expiring."
+        ),
         "{eph:?}"
     );
     assert_eq!(
@@ -548,6 +560,7 @@ async fn sigterm_finishes_in_flight_requests_and_exits_0() {
     slack
         .on("views.open")
         .post()
+        .expect(10)
         .fault(
             ResponseTemplate::new(200)
                 .set_delay(Duration::from_millis(1000))
@@ -712,12 +725,54 @@ async fn no_personal_data_in_any_log_line_even_at_trace() {
         .await;
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The paths whose logs are scanned really ran: both requests were filed (the choice
+    // step's and the simple rider's; the others found no policy to file), the requester's
+    // own approvals were refused, and the lead's approved both.
+    let admin = AdminDb::open(&db.admin_url);
+    let mut approved = 0;
+    for _ in 0..100 {
+        approved = expire_bot_scalar(
+            &admin,
+            &format!(
+                "SELECT COUNT(*) FROM expiry_requests WHERE status = 'APPROVED' AND decided_by = '{LEAD}' AND requested_by = '{AGENT}'"
+            ),
+        )
+        .await;
+        if approved == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        expire_bot_scalar(&admin, "SELECT COUNT(*) FROM expiry_requests").await,
+        2,
+        "two requests filed"
+    );
+    assert_eq!(
+        approved, 2,
+        "both approved by the lead, not by their requester"
+    );
+    assert_eq!(
+        expire_bot_scalar(
+            &admin,
+            "SELECT COUNT(*) FROM expiry_audit WHERE event IN ('FILED', 'APPROVED')"
+        )
+        .await,
+        4
+    );
+    admin.close().await;
     let log = bot.log_text();
     assert!(
         log.lines().count() > 50,
         "trace logging was on ({} lines)",
         log.lines().count()
     );
+    for event in ["expiry request filed", "request decided", "rider lookup"] {
+        assert!(
+            log.lines().filter(|l| l.contains(event)).count() >= 2,
+            "the log has {event:?} for both requests"
+        );
+    }
     let (riders, _) = demo_data(Utc::now());
     let mut raw: Vec<String> = Vec::new();
     for r in &riders {
