@@ -138,11 +138,13 @@ impl Primary {
     }
 }
 
-#[cfg(feature = "testkit")]
+// Only with `stand-in`, the feature the integration tests (and nothing shipped) turn on.
+#[cfg(feature = "stand-in")]
 impl Replica {
-    /// Runs `sql` on the replica as given. Test kit only: it exists for the tests that
+    /// Runs `sql` on the replica as given. For the integration tests only: it exists to
     /// prove the connection itself refuses a write (`default_transaction_read_only`,
-    /// `SQLITE_OPEN_READONLY`), whatever the SQL; the bot has no such path.
+    /// `SQLITE_OPEN_READONLY`), whatever the SQL; the bot has no such path, and the shipped
+    /// binary (features `demo`/`testkit`) does not contain it.
     pub async fn execute_unchecked(&self, sql: &str) -> Result<(), StoreError> {
         self.h
             .observe("test_statement", async {
