@@ -2,7 +2,7 @@
 # Approval transaction: CONC concurrent approvals of distinct requests on the primary,
 # ROUNDS rounds per run; p50/p99, commits/s, and the statements the primary executed per
 # case (pg_stat_statements, preloaded in the bench cluster). Measured twice: the
-# transaction alone (store::approve_request) and the whole click (approval::decide: the
+# transaction alone (Primary::approve_request) and the whole click (Deciding::decide: the
 # authorisation read + the transaction).
 #
 # Usage: bench/approve.sh          (CONC=50 ROUNDS=20 BENCH_RUNS=3; policies from the

@@ -11,11 +11,12 @@ use std::hint::black_box;
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use expire_bot::domain::RiderQuery;
-use expire_bot::lookup::Candidate;
+use expire_bot::domain::{
+    Candidate, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, RiderId, SlackUserId,
+};
 use expire_bot::mask;
+use expire_bot::slack::render as views;
 use expire_bot::slack::verify::{Verifier, sign};
-use expire_bot::slack::views;
-use expire_bot::store::RequestRow;
 use secrecy::SecretString;
 
 const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -101,8 +102,8 @@ fn candidate(i: i64) -> Candidate {
         .single()
         .unwrap_or_else(Utc::now);
     Candidate {
-        policy_id: 1000 + i,
-        rider_id: 500 + i,
+        policy_id: PolicyId(1000 + i),
+        rider_id: RiderId(500 + i),
         rider_name_masked: "홍*동".into(),
         rider_phone_masked: "010-****-5678".into(),
         rider_birth_date_masked: "1990-**-**".into(),
@@ -116,18 +117,18 @@ fn candidate(i: i64) -> Candidate {
     }
 }
 
-fn request_row() -> RequestRow {
+fn request_row() -> Request {
     let at = Utc
         .with_ymd_and_hms(2026, 11, 28, 12, 0, 0)
         .single()
         .unwrap_or_else(Utc::now);
-    RequestRow {
-        id: 4242,
-        policy_id: 1001,
-        requested_by: "U0AGENT".into(),
-        decided_by: Some("U0LEAD1".into()),
-        status: "APPROVED".into(),
-        rider_id: Some(501),
+    Request {
+        id: RequestId(4242),
+        policy_id: PolicyId(1001),
+        requested_by: SlackUserId::new("U0AGENT"),
+        decided_by: Some(SlackUserId::new("U0LEAD1")),
+        status: RequestStatus::Approved,
+        rider_id: Some(RiderId(501)),
         rider_name_masked: "홍*동".into(),
         rider_phone_masked: "010-****-5678".into(),
         rider_status: "ACTIVE".into(),
@@ -139,7 +140,7 @@ fn request_row() -> RequestRow {
         expires_at: Some(at + chrono::Duration::hours(24)),
         decided_at: Some(at + chrono::Duration::minutes(5)),
         decision_note: None,
-        outcome: Some("EXPIRED".into()),
+        outcome: Some(PolicyOutcome::Expired),
         channel_id: Some("C0APPROVE".into()),
         message_ts: Some("1700000000.000001".into()),
     }

@@ -12,6 +12,9 @@ use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::i18n::Language;
+use crate::service::lookup::ReadFallback;
+use crate::telemetry::LogFormat;
+use crate::workers::digest::schedule::{self, DigestConfig};
 
 /// What the process was asked to do; it decides which variables are required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,21 +23,6 @@ pub enum Mode {
     Migrate,
     Demo,
     CheckConfig,
-}
-
-/// Where lookups go when the replica does not answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadFallback {
-    /// Fall back to the primary, with a warning log and a metric.
-    Primary,
-    /// Tell the agent the lookup is unavailable and to try again.
-    Off,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Json,
-    Pretty,
 }
 
 /// The validated configuration of one process.
@@ -63,11 +51,9 @@ pub struct Config {
     /// reports the replica as lagging (`REPLICA_LAG_WARN`, default 30s; not in the contract).
     pub replica_lag_warn: Duration,
     /// The withdrawn-rider digest (`DIGEST_*`, beyond the contract's variables).
-    pub digest: crate::digest::schedule::DigestConfig,
+    pub digest: DigestConfig,
 }
 
-/// The file the embedded default database lives in.
-pub const DEFAULT_SQLITE_FILE: &str = "expire-bot.db";
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 
 /// All the problems found in the environment, one sentence each.
@@ -137,7 +123,7 @@ impl Config {
             }
         }
 
-        let digest = crate::digest::schedule::from_vars(
+        let digest = schedule::from_vars(
             var,
             &approval_channel_id,
             |c| looks_like_slack_id(c, &['C', 'G']),

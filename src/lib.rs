@@ -2,28 +2,26 @@
 //! policy, with masked personal data, a lead's approval, and an exactly-once transaction
 //! on the primary database. Lookups run on the read replica.
 //!
-//! See `docs/ARCHITECTURE.md` for the map of modules.
+//! The modules form layers, and imports only point down (`scripts/check-layers.sh` checks
+//! it in CI): [`startup`] (the composition root), [`ops`] and `demo` at the top;
+//! [`http`] and [`workers`]; [`slack`]; [`service`] (the rules); [`store`] (all SQL);
+//! [`domain`], [`deadline`], [`mask`], [`i18n`] and [`telemetry`] at the bottom.
+//! [`config`] is read only by the top layer. See `docs/ARCHITECTURE.md`.
 
-pub mod app;
-pub mod approval;
-pub mod audience;
-pub mod check;
 pub mod config;
 pub mod deadline;
 #[cfg(feature = "demo")]
 pub mod demo;
-pub mod digest;
 pub mod domain;
-pub mod error;
-pub mod healthcheck;
-pub mod history;
 pub mod http;
 pub mod i18n;
-pub mod lookup;
 pub mod mask;
-pub mod outbox;
+pub mod ops;
+pub mod service;
 pub mod slack;
+pub mod startup;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod workers;

@@ -1,11 +1,13 @@
 //! The `expire-bot` binary: parses the subcommand, reads the environment, and hands over
-//! to the library. Bad configuration ends here with one plain line on stderr.
+//! to the library (`serve` to [`expire_bot::startup`], `check-config` and `healthcheck` to
+//! [`expire_bot::ops`], `demo` to the demo). Bad configuration ends here with one plain
+//! line on stderr.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use expire_bot::config::{Config, Mode};
-use expire_bot::{app, telemetry};
+use expire_bot::{startup, telemetry};
 
 const USAGE: &str = "usage: expire-bot <serve | migrate | demo [--database-url URL [--replica-url URL]] | check-config | healthcheck>";
 
@@ -47,7 +49,7 @@ fn healthcheck() -> ExitCode {
         eprintln!("expire-bot: BIND_ADDR \"{bind}\" is not an address");
         return ExitCode::from(2);
     };
-    match expire_bot::healthcheck::check(expire_bot::healthcheck::target(bind)) {
+    match expire_bot::ops::healthcheck::check(expire_bot::ops::healthcheck::target(bind)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(why) => {
             eprintln!("expire-bot: unhealthy: {why}");
@@ -68,7 +70,7 @@ async fn run(mode: Mode, rest: &[String]) -> ExitCode {
             eprintln!("expire-bot: this build has no demo (built without the `demo` feature)");
             return ExitCode::from(2);
         }
-        Mode::CheckConfig => return expire_bot::check::main().await,
+        Mode::CheckConfig => return expire_bot::ops::check::main().await,
         Mode::Serve | Mode::Migrate => {}
     }
     let config = match Config::from_env(mode) {
@@ -116,17 +118,21 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let embedded = config.database_url.is_none();
-    let app = Arc::new(app::App::new(config)?);
+    let bind_addr = config.bind_addr;
+    let bot = Arc::new(startup::Bot::new(config)?);
     if embedded {
-        app.store.migrate().await?;
-        expire_bot::store::seed::seed_demo_if_empty(&app.store.primary, chrono::Utc::now()).await?;
+        bot.store.migrate().await?;
+        bot.store
+            .primary
+            .seed_demo_if_empty(chrono::Utc::now())
+            .await?;
     }
-    let listener = tokio::net::TcpListener::bind(app.config.bind_addr).await?;
-    let running = app::start(app.clone(), listener).await?;
+    let listener = tokio::net::TcpListener::bind(bind_addr).await?;
+    let running = startup::start(bot.clone(), listener).await?;
     shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");
     running.stop().await;
-    app.store.close().await;
+    bot.store.close().await;
     Ok(())
 }
 

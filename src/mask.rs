@@ -112,6 +112,22 @@ pub fn policy_number(raw: &str) -> String {
     out
 }
 
+/// Masks personal data inside free text (a reason): each raw value of `redactions` (the
+/// names and birth dates of the riders a lookup found, longest first, with what to show
+/// instead) wherever it appears, then every phone number ([`scrub_phones`]). The text is
+/// shown in a channel, and agents paste what is on their screen. The caller supplies the
+/// raw values (`service::lookup` has them); the rule is this module's.
+#[must_use]
+pub fn scrub(text: &str, redactions: &[(String, String)]) -> String {
+    let mut out = text.to_owned();
+    for (raw, masked) in redactions {
+        if out.contains(raw.as_str()) {
+            out = out.replace(raw.as_str(), masked);
+        }
+    }
+    scrub_phones(&out)
+}
+
 /// Masks every phone number written inside free text (a reason, a note), in any of the
 /// forms [`phone`] accepts, leaving the rest of the text as typed. People paste phone
 /// numbers into reasons; the reason is shown in a channel, so the number must not be.

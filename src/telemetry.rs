@@ -1,9 +1,11 @@
 //! Logs and metrics: one place that sets up `tracing` and the Prometheus recorder.
 //!
 //! Logs are JSON in production and readable on a terminal (`LOG_FORMAT`, `RUST_LOG`).
-//! Nothing here masks: personal data is masked where it is read (the `lookup` module), so
-//! no log call ever receives it raw. Metric labels are fixed vocabularies (roles, methods,
-//! outcomes), never free text.
+//! Nothing here masks: personal data is masked where it is read (`service::lookup`,
+//! `service::history`, `service::digest::scan`), so no log call ever receives it raw.
+//! Metric labels are fixed vocabularies (roles, methods, outcomes), never free text.
+//!
+//! A leaf module: it imports nothing of the crate, so every layer may log and count.
 //!
 //! Every Slack request is handled inside one `slack_request` span carrying its kind, the
 //! transport, the team and user IDs, a `slack_request_id` and — once known — the
@@ -29,8 +31,12 @@ use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::config::LogFormat;
-use crate::store::{self, Role, Store};
+/// `LOG_FORMAT`: one JSON object per line, or readable text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
 
 /// Installs the global subscriber. `RUST_LOG` wins over the default `info`.
 pub fn init_logging(format: Option<LogFormat>) {
@@ -220,55 +226,6 @@ fn describe_metrics() {
             metrics::counter!("expire_bot_membership_unverified_total", "audience" => audience, "why" => why).increment(0);
         }
     }
-}
-
-/// How long a health probe may wait for one database.
-const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Refreshes the gauges that describe the shared state rather than this instance's traffic:
-/// database reachability, replica lag, pending requests and the Slack outbox. Called by the
-/// background sweeper, so the gauges move even when nobody uses the bot.
-pub async fn refresh_gauges(store: &Store) {
-    let (primary, replica) = tokio::join!(
-        tokio::time::timeout(PROBE_TIMEOUT, store.ping(Role::Primary)),
-        tokio::time::timeout(PROBE_TIMEOUT, store.ping(Role::Replica)),
-    );
-    let primary_up = matches!(primary, Ok(Ok(())));
-    let replica_up = matches!(replica, Ok(Ok(())));
-    set_database_up(Role::Primary, primary_up);
-    set_database_up(Role::Replica, replica_up);
-    if replica_up
-        && let Ok(Ok(Some(lag))) =
-            tokio::time::timeout(PROBE_TIMEOUT, store::replica_lag_seconds(&store.replica)).await
-    {
-        metrics::gauge!("expire_bot_replica_lag_seconds").set(lag);
-    }
-    if !primary_up {
-        return;
-    }
-    let now = chrono::Utc::now();
-    let age = |oldest: Option<chrono::DateTime<chrono::Utc>>| {
-        oldest
-            .map(|t| ((now - t).num_milliseconds() as f64 / 1000.0).max(0.0))
-            .unwrap_or(0.0)
-    };
-    if let Ok((count, oldest)) = store::pending_summary(&store.primary).await {
-        metrics::gauge!("expire_bot_pending_requests").set(count as f64);
-        metrics::gauge!("expire_bot_oldest_pending_request_age_seconds").set(age(oldest));
-    }
-    if let Ok((count, oldest)) = store::outbox_summary(&store.primary).await {
-        metrics::gauge!("expire_bot_outbox_backlog").set(count as f64);
-        metrics::gauge!("expire_bot_outbox_oldest_age_seconds").set(age(oldest));
-    }
-}
-
-/// Records whether one database answered a probe (`/readyz` or the sweeper).
-pub fn set_database_up(role: Role, up: bool) {
-    metrics::gauge!("expire_bot_database_up", "role" => role.as_str()).set(if up {
-        1.0
-    } else {
-        0.0
-    });
 }
 
 /// The request ID for one Slack request: the proxy's `X-Request-Id` if it is a sane token

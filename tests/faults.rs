@@ -52,7 +52,7 @@ async fn replica_admin() -> sqlx::PgPool {
 }
 
 async fn insert_rider(app: &TestApp, id: i64, phone: &str) {
-    let expire_bot::store::Db::Pg(p) = app.primary() else {
+    let AdminDb::Pg(p) = app.primary() else {
         unreachable!()
     };
     sqlx::query("INSERT INTO riders (id, name, phone, status) VALUES ($1, '정새봄', $2, 'ACTIVE')")

@@ -125,7 +125,7 @@ fn signature_check_never_panics_and_accepts_only_genuine_requests() {
 fn form_and_payload_parsers_never_panic() {
     let seed = seed_payload();
     assert!(
-        slack::parse_interaction(&seed).is_ok(),
+        slack::payload::parse_interaction(&seed).is_ok(),
         "the seed itself parses"
     );
     runner()
@@ -136,10 +136,15 @@ fn form_and_payload_parsers_never_panic() {
             ),
             |(edits, noise)| {
                 let mutated = mutate(seed.clone(), &edits);
-                let _ = slack::parse_interaction(&mutated);
-                let _ = slack::parse_command(&mutated);
-                let _ = slack::parse_interaction(&noise);
-                let _ = slack::parse_command(&noise);
+                // Whatever parses is read into the typed inputs too, which must not panic.
+                if let Ok(event) = slack::payload::parse_interaction(&mutated) {
+                    let _ = slack::payload::Inbound::interaction(event, false);
+                }
+                if let Ok(cmd) = slack::payload::parse_command(&mutated) {
+                    let _ = slack::payload::Inbound::command(cmd);
+                }
+                let _ = slack::payload::parse_interaction(&noise);
+                let _ = slack::payload::parse_command(&noise);
                 Ok(())
             },
         )
@@ -198,14 +203,17 @@ fn query_normalisation_and_masking_never_panic_or_leak() {
 
 mod builders {
     use chrono::{DateTime, TimeZone, Utc};
-    use expire_bot::digest::bulk::BulkReport;
-    use expire_bot::digest::scan::{DigestPolicy, DigestRider, Scan};
-    use expire_bot::history::{History, HistoryEntry, HistoryRider, PolicyState};
-    use expire_bot::lookup::Candidate;
+    use expire_bot::domain::digest::{BulkReport, DigestPolicy, DigestRider, Scan};
+    use expire_bot::domain::history::{History, HistoryEntry, HistoryRider, PolicyState};
+    use expire_bot::domain::{
+        Candidate, PolicyId, PolicyOutcome, PolicyRef, Request, RequestId, RequestStatus, RiderId,
+        SlackUserId,
+    };
     use expire_bot::mask;
-    use expire_bot::slack::choice_state::{self, ChoiceMeta};
-    use expire_bot::slack::{commands, reports, views};
-    use expire_bot::store::RequestRow;
+    use expire_bot::service::filing::Choice;
+    use expire_bot::slack::choice_state;
+    use expire_bot::slack::handlers::commands;
+    use expire_bot::slack::render as views;
     use expire_bot::testkit::validate::{self, Violation};
     use proptest::prelude::*;
     use serde_json::{Value, json};
@@ -324,8 +332,8 @@ mod builders {
             .prop_map(
                 |((policy_id, rider_id, name, phone), (withdrawn, at, insurer, number, from))| {
                     Candidate {
-                        policy_id,
-                        rider_id,
+                        policy_id: PolicyId(policy_id),
+                        rider_id: RiderId(rider_id),
                         rider_name_masked: name,
                         rider_phone_masked: phone,
                         rider_birth_date_masked: "1990-**-**".into(),
@@ -345,11 +353,13 @@ mod builders {
     fn candidates() -> impl Strategy<Value = Vec<Candidate>> {
         proptest::collection::vec(candidate(), 2..=50).prop_map(|mut cs| {
             for (i, c) in cs.iter_mut().enumerate() {
-                c.policy_id = c
-                    .policy_id
-                    .wrapping_mul(64)
-                    .wrapping_add(i as i64)
-                    .saturating_abs();
+                c.policy_id = PolicyId(
+                    c.policy_id
+                        .0
+                        .wrapping_mul(64)
+                        .wrapping_add(i as i64)
+                        .saturating_abs(),
+                );
             }
             cs.sort_by_key(|c| c.policy_id);
             cs.dedup_by_key(|c| c.policy_id);
@@ -357,19 +367,9 @@ mod builders {
         })
     }
 
-    fn request_row() -> impl Strategy<Value = RequestRow> {
-        let status = proptest::sample::select(vec![
-            "PENDING",
-            "APPROVED",
-            "REJECTED",
-            "TIMED_OUT",
-            "CANCELLED",
-        ]);
-        let outcome = proptest::option::of(proptest::sample::select(vec![
-            "EXPIRED",
-            "ALREADY_EXPIRED",
-            "POLICY_MISSING",
-        ]));
+    fn request_row() -> impl Strategy<Value = Request> {
+        let status = proptest::sample::select(RequestStatus::ALL.to_vec());
+        let outcome = proptest::option::of(proptest::sample::select(PolicyOutcome::ALL.to_vec()));
         (
             (
                 id(),
@@ -409,13 +409,13 @@ mod builders {
                     (note, outcome),
                     message,
                 )| {
-                    RequestRow {
-                        id,
-                        policy_id,
-                        requested_by: by,
-                        decided_by,
-                        status: status.to_owned(),
-                        rider_id: Some(policy_id),
+                    Request {
+                        id: RequestId(id),
+                        policy_id: PolicyId(policy_id),
+                        requested_by: SlackUserId::new(by),
+                        decided_by: decided_by.map(SlackUserId::new),
+                        status,
+                        rider_id: Some(RiderId(policy_id)),
                         rider_name_masked: name,
                         rider_phone_masked: phone,
                         rider_status: if withdrawn { "WITHDRAWN" } else { "ACTIVE" }.into(),
@@ -427,7 +427,7 @@ mod builders {
                         expires_at,
                         decided_at,
                         decision_note: note,
-                        outcome: outcome.map(str::to_owned),
+                        outcome,
                         channel_id: message.as_ref().map(|(c, _)| c.clone()),
                         message_ts: message.map(|(_, ts)| ts),
                     }
@@ -449,13 +449,13 @@ mod builders {
         )
             .prop_map(|(rider_id, name, phone, at, n, insurer, number, from)| {
                 DigestRider {
-                    rider_id,
+                    rider_id: RiderId(rider_id),
                     name_masked: name,
                     phone_masked: phone,
                     withdrawn_at: at,
                     policies: (0..n as i64)
                         .map(|i| DigestPolicy {
-                            policy_id: rider_id.wrapping_add(i),
+                            policy_id: PolicyId(rider_id.wrapping_add(i)),
                             insurer: insurer.clone(),
                             policy_number_masked: number.clone(),
                             valid_from: from,
@@ -503,24 +503,25 @@ mod builders {
         let entry = (
             (id(), id(), name_masked(), insurer(), policy_masked()),
             (
-                proptest::sample::select(vec!["PENDING", "APPROVED", "REJECTED", "TIMED_OUT"]),
+                proptest::sample::select(vec![
+                    RequestStatus::Pending,
+                    RequestStatus::Approved,
+                    RequestStatus::Rejected,
+                    RequestStatus::TimedOut,
+                ]),
                 user_id(),
                 time(),
                 proptest::option::of(user_id()),
                 proptest::option::of(time()),
             ),
             (
-                proptest::option::of(proptest::sample::select(vec![
-                    "EXPIRED",
-                    "ALREADY_EXPIRED",
-                    "POLICY_MISSING",
-                ])),
+                proptest::option::of(proptest::sample::select(PolicyOutcome::ALL.to_vec())),
                 proptest::option::of(time()),
             ),
             (
                 proptest::option::of(policy_state()),
                 proptest::option::of(policy_state()),
-                proptest::option::of("https://slack.com/archives/C0APPROVE/p[0-9]{16}"),
+                proptest::option::of(("C0APPROVE", "[0-9]{10}\\.[0-9]{6}")),
             ),
         )
             .prop_map(
@@ -528,23 +529,24 @@ mod builders {
                     (request_id, rider_id, name, insurer, number),
                     (status, by, at, decided_by, decided_at),
                     (outcome, cancelled_at),
-                    (before, after, link),
+                    (before, after, message),
                 )| HistoryEntry {
-                    request_id,
-                    rider_id,
+                    request_id: RequestId(request_id),
+                    rider_id: RiderId(rider_id),
                     rider_name_masked: name,
                     insurer,
                     policy_number_masked: number,
-                    status: status.to_owned(),
-                    requested_by: by,
+                    status,
+                    requested_by: SlackUserId::new(by),
                     requested_at: at,
-                    decided_by,
+                    decided_by: decided_by.map(SlackUserId::new),
                     decided_at,
-                    outcome: outcome.map(str::to_owned),
+                    outcome,
                     cancelled_at,
                     before,
                     after,
-                    link,
+                    channel_id: message.as_ref().map(|(c, _)| (*c).to_owned()),
+                    message_ts: message.map(|(_, ts)| ts),
                 },
             );
         let rider = (
@@ -555,7 +557,7 @@ mod builders {
             proptest::option::of(time()),
         )
             .prop_map(|(rider_id, name, phone, w, at)| HistoryRider {
-                rider_id,
+                rider_id: RiderId(rider_id),
                 name_masked: name,
                 phone_masked: phone,
                 status: if w { "WITHDRAWN" } else { "ACTIVE" }.into(),
@@ -658,13 +660,13 @@ mod builders {
                     // The request modal, prefilled with anything typed after the command.
                     view("request modal", &views::request_modal(&prefill, Some(at)))?;
                     // The choice step, with its metadata as the bot would send it.
-                    let meta = ChoiceMeta {
+                    let meta = Choice {
                         at: at.timestamp(),
                         reason: choice_reason.clone(),
                         choices: candidates
                             .iter()
-                            .map(|c| (c.policy_id, c.rider_id))
-                            .collect(),
+                            .map(Candidate::policy_ref)
+                            .collect::<Vec<PolicyRef>>(),
                     };
                     let encoded = choice_state::encode(&meta);
                     let choice = view(
@@ -691,7 +693,7 @@ mod builders {
                     );
                     message("decided message", &views::decided_message(&row, TZ))?;
                     let reply = message("thread reply", &views::thread_reply(&row, TZ))?;
-                    if row.status == "REJECTED" {
+                    if row.status == RequestStatus::Rejected {
                         let note = views::free(row.decision_note.as_deref().unwrap_or("-"));
                         prop_assert!(
                             shown(&reply).contains(&squeezed(&note)),
@@ -709,7 +711,7 @@ mod builders {
                         )),
                     )?;
                     // The digest, the bulk answer, history and help.
-                    let pages = reports::digest_messages(&scan, slot, TZ, &channel, retaken);
+                    let pages = views::digest_messages(&scan, slot, TZ, &channel, retaken);
                     let mut listed = 0;
                     for page in &pages {
                         let v = message("digest page", page)?;
@@ -720,7 +722,7 @@ mod builders {
                         scan.riders.len(),
                         "every rider listed, each once with its button"
                     );
-                    message("all clear", &reports::all_clear(slot, TZ))?;
+                    message("all clear", &views::all_clear(slot, TZ))?;
                     let bulk = BulkReport {
                         filed,
                         already_pending: pending,
@@ -730,9 +732,9 @@ mod builders {
                     };
                     message(
                         "bulk answer",
-                        &views::text(reports::bulk_answer(&bulk, &channel)),
+                        &views::text(views::bulk_answer(&bulk, &channel)),
                     )?;
-                    command_reply("history", &reports::history_text(&history, TZ))?;
+                    command_reply("history", &views::history_text(&history, TZ))?;
                     command_reply("help", commands::HELP)?;
                     Ok(())
                 },

@@ -327,7 +327,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// approves it, so clicks on it are clicks on a stale (already decided) request. Prints
 /// the request's id.
 pub fn prepare_stale(args: &Args) -> anyhow::Result<()> {
-    use expire_bot::store::{self, DecideOutcome, FileOutcome, NewRequest, Role, seed};
+    use expire_bot::domain::SlackUserId;
+    use expire_bot::store::{self, DecideOutcome, FileOutcome, NewRequest, seed};
     let primary = args.req("primary")?.to_owned();
     crate::runtime(1)?.block_on(async move {
         let store = store::Store::open(&store::StoreConfig {
@@ -338,9 +339,19 @@ pub fn prepare_stale(args: &Args) -> anyhow::Result<()> {
         store.migrate().await?;
         // Idempotent: a request an earlier run decided is just as stale.
         let sql = "SELECT id FROM expiry_requests WHERE status = 'APPROVED' ORDER BY id LIMIT 1";
-        let decided: Option<i64> = match &store.primary {
-            store::Db::Pg(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
-            store::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_optional(p).await?,
+        let decided: Option<i64> = match store.backend() {
+            store::Backend::Postgres => {
+                let p = sqlx::PgPool::connect(&primary).await?;
+                let id = sqlx::query_scalar(sql).fetch_optional(&p).await?;
+                p.close().await;
+                id
+            }
+            store::Backend::Sqlite => {
+                let p = sqlx::SqlitePool::connect(&primary).await?;
+                let id = sqlx::query_scalar(sql).fetch_optional(&p).await?;
+                p.close().await;
+                id
+            }
         };
         if let Some(id) = decided {
             store.close().await;
@@ -348,26 +359,29 @@ pub fn prepare_stale(args: &Args) -> anyhow::Result<()> {
             return Ok(());
         }
         let now = Utc::now();
-        seed::seed_demo_if_empty(&store.primary, now).await?;
+        store.primary.seed_demo_if_empty(now).await?;
         let query = expire_bot::domain::RiderQuery::RiderId(seed::cases::SIMPLE_RIDER);
-        let rows = store::find_rider_policies(&store.primary, Role::Primary, &query).await?;
+        let rows = store.primary.find_rider_policies(&query).await?;
         let policy_id = rows
             .iter()
             .find_map(|r| r.policy_id)
             .ok_or_else(|| anyhow::anyhow!("the demo rider has no active policy"))?;
-        let filed = store::file_request(
-            &store.primary,
-            &NewRequest {
+        let filed = store
+            .primary
+            .file_request(&NewRequest {
                 rider_id: seed::cases::SIMPLE_RIDER,
                 reason: "bench: stale click target".into(),
                 ..crate::approve::request_for(policy_id)
-            },
-        )
-        .await?;
+            })
+            .await?;
         let id = match filed {
             FileOutcome::Filed(id) | FileOutcome::AlreadyPending(id) => id,
         };
-        match store::approve_request(&store.primary, id, "U0LEAD1", now).await? {
+        match store
+            .primary
+            .approve_request(id, &SlackUserId::new("U0LEAD1"), now)
+            .await?
+        {
             DecideOutcome::Decided(_) | DecideOutcome::AlreadyDecided(_) => {}
             _ => anyhow::bail!("could not approve the stale-click target"),
         }

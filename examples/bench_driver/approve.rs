@@ -19,9 +19,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
-use expire_bot::approval::{self, Audience, Decision, Deps, Verdict};
 use expire_bot::deadline::Deadline;
-use expire_bot::store::{self, DecideOutcome, FileOutcome, NewRequest, Store, StoreConfig};
+use expire_bot::domain::{PolicyId, RiderId, SlackUserId};
+use expire_bot::service::deciding::{Deciding, Decision, Verdict};
+use expire_bot::slack::audience::{Audience, SlackDirectory};
+use expire_bot::store::{DecideOutcome, FileOutcome, NewRequest, Store, StoreConfig};
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use sqlx::Connection;
@@ -34,12 +36,12 @@ const AGENT: &str = "U0AGENT";
 
 /// A request as a CX agent files it for `policy_id`, due in 24 h; also the ack benchmark's
 /// stale-click target.
-pub fn request_for(policy_id: i64) -> NewRequest {
+pub fn request_for(policy_id: PolicyId) -> NewRequest {
     let now = Utc::now();
     NewRequest {
         policy_id,
-        requested_by: AGENT.into(),
-        rider_id: policy_id,
+        requested_by: SlackUserId::new(AGENT),
+        rider_id: RiderId(policy_id.0),
         rider_name_masked: "김*준".into(),
         rider_phone_masked: "010-****-5678".into(),
         rider_status: "ACTIVE".into(),
@@ -94,7 +96,18 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
             max_connections: pool,
         })?);
         // Approvers are listed by ID: no user group, so no Slack at all.
-        let approvers = Arc::new(Audience::new("approvers", &[LEAD.to_owned()], None, false));
+        // The service as the bot runs it: the approver listed by ID, the outbox's bell
+        // rung and never listened to.
+        let directory = Arc::new(SlackDirectory {
+            approvers: Audience::new("approvers", &[LEAD.to_owned()], None, false),
+            requesters: Audience::new("requesters", &[], None, true),
+        });
+        let deciding = Arc::new(Deciding::new(
+            store.primary.clone(),
+            directory,
+            Arc::new(tokio::sync::Notify::new()),
+        ));
+        let lead = SlackUserId::new(LEAD);
         let mut admin = sqlx::PgConnection::connect(&primary).await?;
         let has_pgss = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             .execute(&mut admin)
@@ -136,7 +149,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                 let store = store.clone();
                 set.spawn(async move {
                     let t = Instant::now();
-                    let r = store::file_request(&store.primary, &request_for(pid)).await;
+                    let r = store.primary.file_request(&request_for(PolicyId(pid))).await;
                     (t.elapsed(), r)
                 });
             }
@@ -158,26 +171,27 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
             let gate = Arc::new(tokio::sync::Barrier::new(concurrency + 1));
             let mut set = tokio::task::JoinSet::new();
             for &rid in &request_ids {
-                let (store, approvers, gate) = (store.clone(), approvers.clone(), gate.clone());
+                let (store, deciding, gate, lead) =
+                    (store.clone(), deciding.clone(), gate.clone(), lead.clone());
                 set.spawn(async move {
                     gate.wait().await;
                     let t = Instant::now();
                     let now = Utc::now();
                     let outcome = if via_decide {
-                        let deps = Deps { store: &store, approvers: &approvers, deadline: Deadline::starting_now() };
-                        match approval::decide(deps, rid, LEAD, Decision::Approve, None, now).await {
-                            Ok(Verdict::Decided(r)) => Ok(r.outcome.unwrap_or_default()),
+                        let deadline = Deadline::starting_now();
+                        match deciding.decide(rid, &lead, &Decision::Approve, &deadline, now).await {
+                            Ok(Verdict::Decided(r)) => Ok(r.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default()),
                             Ok(_) => Ok("NOT_DECIDED".to_owned()),
                             Err(e) => Err(anyhow::anyhow!("{e}")),
                         }
                     } else {
                         let decided = if via_statements {
-                            store::approve_request_in_statements(&store.primary, rid, LEAD, now).await
+                            store.primary.approve_request_in_statements(rid, &lead, now).await
                         } else {
-                            store::approve_request(&store.primary, rid, LEAD, now).await
+                            store.primary.approve_request(rid, &lead, now).await
                         };
                         match decided {
-                            Ok(DecideOutcome::Decided(r)) => Ok(r.outcome.unwrap_or_default()),
+                            Ok(DecideOutcome::Decided(r)) => Ok(r.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default()),
                             Ok(_) => Ok("NOT_DECIDED".to_owned()),
                             Err(e) => Err(anyhow::anyhow!("{e}")),
                         }

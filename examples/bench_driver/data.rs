@@ -18,7 +18,7 @@
 
 use std::time::Instant;
 
-use expire_bot::store::{Db, Store, StoreConfig};
+use expire_bot::store::{Backend, Store, StoreConfig};
 
 use crate::args::Args;
 
@@ -97,11 +97,17 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         })?;
         store.migrate().await?;
         let started = Instant::now();
-        match &store.primary {
-            Db::Pg(_) => load_pg(&url, riders, policies).await?,
-            Db::Sqlite(p) => load_sqlite(p, riders, policies).await?,
-        }
+        let backend = store.backend();
         store.close().await;
+        match backend {
+            Backend::Postgres => load_pg(&url, riders, policies).await?,
+            Backend::Sqlite => {
+                // A plain pool of its own, like `load_pg`'s plain connection.
+                let p = sqlx::SqlitePool::connect(&url).await?;
+                load_sqlite(&p, riders, policies).await?;
+                p.close().await;
+            }
+        }
         eprintln!(
             "load: {riders} riders, {policies} policies ready in {:.1}s",
             started.elapsed().as_secs_f64()

@@ -10,8 +10,8 @@
 
 use std::time::Instant;
 
-use expire_bot::config::ReadFallback;
 use expire_bot::domain::RiderQuery;
+use expire_bot::service::lookup::{Lookup, ReadFallback, Source};
 use expire_bot::store::{Store, StoreConfig};
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -42,6 +42,11 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
             replica_url: replica.map(Into::into),
             max_connections: 10,
         })?;
+        let lookup = Lookup::new(
+            store.primary.clone(),
+            store.replica.clone(),
+            ReadFallback::Off,
+        );
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let mut by_phone = stats::histogram()?;
         let mut by_id = stats::histogram()?;
@@ -57,29 +62,20 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                 // (riders matched, candidate policies)
                 let (matched, candidates) = if statement_only {
                     // The statement alone, without the replica-lag query beside it.
-                    let rows = expire_bot::store::find_rider_policies(
-                        &store.replica,
-                        expire_bot::store::Role::Replica,
-                        &query,
-                    )
-                    .await?;
+                    let rows = store.replica.find_rider_policies(&query).await?;
                     let riders: std::collections::BTreeSet<i64> =
-                        rows.iter().map(|r| r.rider_id).collect();
+                        rows.iter().map(|r| r.rider_id.0).collect();
                     (
                         riders.len(),
                         rows.iter().filter(|r| r.policy_id.is_some()).count(),
                     )
                 } else {
-                    let found = expire_bot::lookup::find(
-                        &store,
-                        ReadFallback::Off,
-                        &query,
-                        &expire_bot::deadline::Deadline::starting_now(),
-                    )
-                    .await
-                    .map_err(|e| anyhow::anyhow!("lookup failed: {e}"))?;
+                    let found = lookup
+                        .find(&query, &expire_bot::deadline::Deadline::starting_now())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("lookup failed: {e}"))?;
                     anyhow::ensure!(
-                        found.source == expire_bot::store::Role::Replica,
+                        found.freshness.source == Source::Replica,
                         "lookup was not answered by the replica"
                     );
                     (found.riders_matched(), found.candidates.len())
@@ -130,19 +126,19 @@ pub fn explain(args: &Args) -> anyhow::Result<()> {
         let cases = [
             (
                 "by phone (shared with a withdrawn rider)",
-                expire_bot::store::BY_PHONE,
+                expire_bot::store::riders::BY_PHONE,
                 phone_of(shared),
                 0i64,
             ),
             (
                 "by phone",
-                expire_bot::store::BY_PHONE,
+                expire_bot::store::riders::BY_PHONE,
                 phone_of(ordinary),
                 0,
             ),
             (
                 "by rider id",
-                expire_bot::store::BY_ID,
+                expire_bot::store::riders::BY_ID,
                 String::new(),
                 ordinary,
             ),

@@ -844,7 +844,7 @@ fn english_keeps_todays_wording() {
             tr!(t, "help-help-line")
         ]
         .join("\n"),
-        // src/slack/commands.rs's HELP, as it is today.
+        // src/slack/handlers/commands.rs's HELP, as it is today.
         "*/expire-insurance [rider ID or phone]* — file a request to expire a rider's hourly insurance after the insurer cancelled it; a lead approves it in the approvals channel.\n\
 */expire-insurance history <rider ID or phone>* — every expiry request for that rider's policies (who filed, who decided, what changed), shown only to you.\n\
 */expire-insurance help* — this help. Phones may be typed in any common form (010-1234-5678, +82 10-1234-5678); withdrawn riders are found too."

@@ -1,12 +1,14 @@
 //! The choice step's state between the two submissions of the request modal: when, why,
-//! and which `(policy, rider)` pairs were offered (no raw personal data).
+//! and which policies (with their riders) were offered — a [`Choice`], no raw personal
+//! data.
 //!
 //! It travels in the view's `private_metadata` when it fits Slack's 3,000 characters
 //! (the usual case: no database write on the way). It does not always fit: 50 candidates
 //! with 13-digit IDs take ~1,500 characters, and a 1,000-character reason of quotes or
 //! control characters becomes up to 6,000 once JSON-escaped. Then the state is kept on
-//! the primary (`form_state`, with an expiry) and the view carries only an unguessable
-//! token, so instances stay stateless and nothing the agent typed is lost or cut.
+//! the primary (`form_state`, with an expiry, through [`Forms`]) and the view carries only
+//! an unguessable token, so instances stay stateless and nothing the agent typed is lost
+//! or cut.
 
 use std::time::Duration;
 
@@ -14,18 +16,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::limits;
-use crate::store::{self, Store, StoreError};
-
-/// What the choice step needs from the first step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChoiceMeta {
-    /// Unix seconds.
-    pub at: i64,
-    /// Already masked.
-    pub reason: String,
-    /// `(policy_id, rider_id)` offered.
-    pub choices: Vec<(i64, i64)>,
-}
+use crate::service::filing::Choice;
+use crate::service::forms::{FormError, Forms};
 
 /// `private_metadata` when the state is kept on the primary.
 #[derive(Serialize, Deserialize)]
@@ -37,15 +29,6 @@ struct Kept {
 const KEPT_FOR: Duration = Duration::from_secs(6 * 3600);
 /// The write must leave the submission its answer inside Slack's 3 seconds.
 const SAVE_BUDGET: Duration = Duration::from_millis(700);
-
-/// Why the state could not be saved or read back.
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    #[error("the primary did not answer in time")]
-    Slow,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// 32 random bytes, hex: not guessable, so a view cannot be pointed at another's state.
 fn token() -> String {
@@ -77,7 +60,7 @@ impl Encoded {
 }
 
 /// Decides where `meta` goes (no I/O): inline when it fits Slack's 3,000 characters.
-pub fn encode(meta: &ChoiceMeta) -> Encoded {
+pub fn encode(meta: &Choice) -> Encoded {
     let json = serde_json::to_string(meta).unwrap_or_default();
     if limits::chars(&json) <= limits::PRIVATE_METADATA.max {
         return Encoded::Inline(json);
@@ -97,11 +80,11 @@ pub fn encode(meta: &ChoiceMeta) -> Encoded {
 /// The `private_metadata` for `meta`: the state itself when it fits, else a token for the
 /// state saved on the primary.
 pub async fn to_metadata(
-    store: &Store,
-    meta: &ChoiceMeta,
+    forms: &Forms,
+    meta: &Choice,
     now: DateTime<Utc>,
     remaining: Duration,
-) -> Result<String, StateError> {
+) -> Result<String, FormError> {
     match encode(meta) {
         Encoded::Inline(m) => Ok(m),
         Encoded::Kept {
@@ -112,12 +95,9 @@ pub async fn to_metadata(
             let until = now + chrono::Duration::from_std(KEPT_FOR).unwrap_or_default();
             // Never past the request's deadline: a save cut short leaves a row under a
             // token nobody was given, which expires like any other.
-            tokio::time::timeout(
-                SAVE_BUDGET.min(remaining),
-                store::save_form_state(&store.primary, &token, &json, now, until),
-            )
-            .await
-            .map_err(|_| StateError::Slow)??;
+            forms
+                .keep(&token, &json, now, until, SAVE_BUDGET.min(remaining))
+                .await?;
             Ok(metadata)
         }
     }
@@ -126,23 +106,18 @@ pub async fn to_metadata(
 /// The state a choice view's `private_metadata` holds or points to; `None` when it is
 /// unreadable, unknown or expired (the agent is told the form expired).
 pub async fn from_metadata(
-    store: &Store,
+    forms: &Forms,
     metadata: &str,
     now: DateTime<Utc>,
     remaining: Duration,
-) -> Result<Option<ChoiceMeta>, StateError> {
-    if let Ok(meta) = serde_json::from_str::<ChoiceMeta>(metadata) {
+) -> Result<Option<Choice>, FormError> {
+    if let Ok(meta) = serde_json::from_str::<Choice>(metadata) {
         return Ok(Some(meta));
     }
     let Ok(kept) = serde_json::from_str::<Kept>(metadata) else {
         return Ok(None);
     };
-    let payload = tokio::time::timeout(
-        remaining,
-        store::load_form_state(&store.primary, &kept.state, now),
-    )
-    .await
-    .map_err(|_| StateError::Slow)??;
+    let payload = forms.load(&kept.state, now, remaining).await?;
     Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
 }
 

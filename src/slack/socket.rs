@@ -4,35 +4,42 @@
 //! `apps.connections.open` (through `SLACK_API_URL`), reconnects when it drops, and
 //! acknowledges each envelope with whatever the handler returns — so a view submission's
 //! `response_action` travels in the ack exactly as it would in an HTTP answer. Its callbacks
-//! are plain function pointers; the [`App`] reaches them through the listener's user state.
-//! Each envelope's [`Deadline`] starts when its callback is called, so the acknowledgement
-//! leaves within the same 2.5 s as an HTTP answer.
+//! are plain function pointers; the handlers' [`Ctx`] reaches them through the listener's
+//! user state. Each envelope is read into the same typed [`Inbound`] as an HTTP request and
+//! goes through the same [`serve`] path (span, deadline, metrics, access log); its deadline
+//! starts when its callback is called, so the acknowledgement leaves within the same 2.5 s.
+//!
+//! Slack puts retry information only on Events API envelopes (`retry_attempt`), not on
+//! interactive or slash-command ones, and slack-morphism hands callbacks the payload alone:
+//! a Socket Mode click is therefore never known to be a redelivery (`retry = false`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::prelude::*;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
-use super::{Reply, commands, interactions};
-use crate::app::App;
-use crate::deadline::Deadline;
+use super::api::SlackApi;
+use super::handlers::{Ctx, Reply, Transport, serve};
+use super::payload::Inbound;
 
 type Client = SlackHyperClient;
 
-/// Connects and serves until `shutdown` is cancelled.
-pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
-    let Some(app_token) = app.config.app_token.clone() else {
-        return;
-    };
+/// Connects with `app_token` and serves until `shutdown` is cancelled.
+pub async fn run(
+    ctx: Arc<Ctx>,
+    slack: SlackApi,
+    app_token: SecretString,
+    shutdown: CancellationToken,
+) {
     let callbacks = SlackSocketModeListenerCallbacks::new()
         .with_command_events(on_command)
         .with_interaction_events(on_interaction);
     let env = Arc::new(
-        SlackClientEventsListenerEnvironment::new(app.slack.client())
+        SlackClientEventsListenerEnvironment::new(slack.client())
             .with_error_handler(on_error)
-            .with_user_state(app.clone()),
+            .with_user_state(ctx),
     );
     let listener =
         SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), env, callbacks);
@@ -47,8 +54,14 @@ pub async fn run(app: Arc<App>, shutdown: CancellationToken) {
     listener.shutdown().await;
 }
 
-async fn app_of(states: &SlackClientEventsUserState) -> Option<Arc<App>> {
-    states.read().await.get_user_state::<Arc<App>>().cloned()
+async fn ctx_of(states: &SlackClientEventsUserState) -> Option<Arc<Ctx>> {
+    states.read().await.get_user_state::<Arc<Ctx>>().cloned()
+}
+
+/// A fresh request ID: Socket Mode envelopes carry an ID, but slack-morphism does not hand
+/// it to callbacks; the request gets one like an HTTP request without `X-Request-Id`.
+fn request_id() -> String {
+    crate::telemetry::request_id(None)
 }
 
 async fn on_command(
@@ -56,23 +69,18 @@ async fn on_command(
     _client: Arc<Client>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
-    let deadline = Deadline::starting_now();
-    let Some(app) = app_of(&states).await else {
+    let arrived = Instant::now();
+    let Some(ctx) = ctx_of(&states).await else {
         return Ok(SlackCommandEventResponse::new(SlackMessageContent::new()));
     };
-    // Socket Mode envelopes carry an ID, but slack-morphism does not hand it to callbacks;
-    // the request gets a fresh one like an HTTP request without `X-Request-Id`.
-    let span = crate::telemetry::slack_request_span(
-        "command",
-        "socket",
-        event.team_id.as_ref(),
-        event.user_id.as_ref(),
-        &crate::telemetry::request_id(None),
-    );
-    let reply = commands::handle(&app, event, deadline)
-        .instrument(span)
-        .await;
-    metrics::counter!("expire_bot_slack_requests_total", "kind" => "command", "transport" => "socket", "outcome" => "ok").increment(1);
+    let reply = serve(
+        &ctx,
+        Inbound::command(event),
+        Transport::Socket,
+        &request_id(),
+        arrived,
+    )
+    .await;
     Ok(match reply {
         Reply::Ephemeral(text) => {
             SlackCommandEventResponse::new(SlackMessageContent::new().with_text(text))
@@ -87,22 +95,18 @@ async fn on_interaction(
     _client: Arc<Client>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
-    let deadline = Deadline::starting_now();
-    let Some(app) = app_of(&states).await else {
+    let arrived = Instant::now();
+    let Some(ctx) = ctx_of(&states).await else {
         return Ok(SlackInteractionResponse::Empty);
     };
-    let (kind, team, user) = super::interaction_identity(&event);
-    let span = crate::telemetry::slack_request_span(
-        kind,
-        "socket",
-        &team,
-        &user,
-        &crate::telemetry::request_id(None),
-    );
-    let reply = interactions::handle(&app, event, false, deadline)
-        .instrument(span)
-        .await;
-    metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => "socket", "outcome" => "ok").increment(1);
+    let reply = serve(
+        &ctx,
+        Inbound::interaction(event, false),
+        Transport::Socket,
+        &request_id(),
+        arrived,
+    )
+    .await;
     Ok(match reply {
         Reply::View(v) => SlackInteractionResponse::ViewSubmission(*v),
         _ => SlackInteractionResponse::Empty,

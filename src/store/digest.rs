@@ -1,10 +1,10 @@
-//! SQL of the withdrawn-rider digest and of `/expire-insurance history`.
+//! SQL of the withdrawn-rider digest.
 //!
 //! Two kinds of statement live here. Reads of the company's tables (the digest's scan of
-//! withdrawn riders, the history of a rider's requests) run on the **replica** and return
-//! raw rows that only the masking modules ([`crate::digest::scan`], [`crate::history`])
-//! consume. The `digest_runs` / `digest_items` bookkeeping is the bot's own and is written
-//! on the primary: claiming a schedule slot is an `INSERT … ON CONFLICT DO NOTHING`, so the
+//! withdrawn riders, and what one digest listed, as it stands now) run on the **replica**
+//! and return raw rows that only `service::digest::scan` consumes, masking them. The
+//! `digest_runs` / `digest_items` bookkeeping is the bot's own and is written on the
+//! primary: claiming a schedule slot is an `INSERT … ON CONFLICT DO NOTHING`, so the
 //! database, not any process, decides which instance posts a digest.
 
 use std::time::Duration;
@@ -12,18 +12,18 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
-use super::{Db, Role, StoreError, observe, on_db};
-use crate::domain::RiderQuery;
+use super::{Pool, Primary, Replica, StoreError, on_pool};
+use crate::domain::{PolicyId, PolicyRef, RiderId};
 
 /// One policy of a withdrawn rider, raw. Never leaves the digest's masking module.
 #[derive(Debug, Clone, FromRow)]
 pub struct WithdrawnPolicyRow {
-    pub rider_id: i64,
+    pub rider_id: RiderId,
     pub name: String,
     pub phone: String,
     pub rider_status: String,
     pub withdrawn_at: Option<DateTime<Utc>>,
-    pub policy_id: i64,
+    pub policy_id: PolicyId,
     pub insurer: String,
     pub policy_number: String,
     pub policy_status: String,
@@ -81,112 +81,94 @@ const COUNT_SQL_SQLITE: &str = "SELECT COUNT(DISTINCT r.id), COUNT(*) \
 /// table); still bounded, so a bad plan cannot hold a replica snapshot for long.
 pub const DIGEST_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Withdrawn riders' active policies, oldest withdrawal first, at most `limit` rows.
-pub async fn withdrawn_with_active_policy(
-    db: &Db,
-    role: Role,
-    limit: i64,
-) -> Result<Vec<WithdrawnPolicyRow>, StoreError> {
-    let sql = digest_scan_sql();
-    observe(role, "digest_scan", async {
-        match db {
-            Db::Pg(p) => {
-                let mut tx = p.begin().await?;
-                set_digest_timeout(&mut tx).await?;
-                let rows = sqlx::query_as::<_, WithdrawnPolicyRow>(&sql)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(rows)
-            }
-            Db::Sqlite(p) => {
-                sqlx::query_as::<_, WithdrawnPolicyRow>(&sql)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await
-            }
-        }
-    })
-    .await
-}
-
-/// How many withdrawn riders hold an active policy, and how many such policies there are.
-pub async fn count_withdrawn_with_active_policy(
-    db: &Db,
-    role: Role,
-) -> Result<(i64, i64), StoreError> {
-    observe(role, "digest_count", async {
-        match db {
-            Db::Pg(p) => {
-                let mut tx = p.begin().await?;
-                set_digest_timeout(&mut tx).await?;
-                let counts = sqlx::query_as::<_, (i64, i64)>(COUNT_SQL_PG)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(counts)
-            }
-            Db::Sqlite(p) => {
-                sqlx::query_as::<_, (i64, i64)>(COUNT_SQL_SQLITE)
-                    .fetch_one(p)
-                    .await
-            }
-        }
-    })
-    .await
-}
-
-async fn set_digest_timeout(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-) -> Result<(), sqlx::Error> {
-    // SET takes no bind parameters; the value is a constant.
-    sqlx::query(&format!(
-        "SET LOCAL statement_timeout = {}",
-        DIGEST_STATEMENT_TIMEOUT.as_millis()
-    ))
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
-}
-
-/// The policies one digest listed, as the tables show them now (a policy may have been
-/// expired since, a rider reinstated). Joined through `digest_items`, so it is one
-/// statement on the replica whatever the number of policies, and works on both dialects.
-pub async fn digest_items_now(
-    db: &Db,
-    role: Role,
-    slot: DateTime<Utc>,
-) -> Result<Vec<WithdrawnPolicyRow>, StoreError> {
-    let sql = format!(
-        "SELECT {ROW_COLUMNS} \
-           FROM digest_items i \
-           JOIN riders r ON r.id = i.rider_id \
-           JOIN hourly_insurance_policies p ON p.id = i.policy_id \
-          WHERE i.slot = $1 \
-          ORDER BY i.position"
-    );
-    observe(role, "digest_items", async {
-        on_db!(db, p => sqlx::query_as::<_, WithdrawnPolicyRow>(&sql).bind(slot).fetch_all(p).await)
-    })
-    .await
-}
-
-/// Whether a digest for `slot` is known to `db` at all (to tell "not replicated yet" from
-/// "nothing listed").
-pub async fn digest_run_exists(
-    db: &Db,
-    role: Role,
-    slot: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    observe(role, "digest_run_exists", async {
-        on_db!(db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM digest_runs WHERE slot = $1")
-            .bind(slot)
-            .fetch_one(p)
+impl Replica {
+    /// Withdrawn riders' active policies, oldest withdrawal first, at most `limit` rows.
+    pub async fn withdrawn_with_active_policy(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<WithdrawnPolicyRow>, StoreError> {
+        let sql = digest_scan_sql();
+        self.h
+            .observe("digest_scan", async {
+                match &self.h.pool {
+                    Pool::Pg(p) => {
+                        let mut tx = p.begin().await?;
+                        set_digest_timeout(&mut tx).await?;
+                        let rows = sqlx::query_as::<_, WithdrawnPolicyRow>(&sql)
+                            .bind(limit)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(rows)
+                    }
+                    Pool::Sqlite(p) => {
+                        sqlx::query_as::<_, WithdrawnPolicyRow>(&sql)
+                            .bind(limit)
+                            .fetch_all(p)
+                            .await
+                    }
+                }
+            })
             .await
-            .map(|n| n > 0))
-    })
-    .await
+    }
+
+    /// How many withdrawn riders hold an active policy, and how many such policies there are.
+    pub async fn count_withdrawn_with_active_policy(&self) -> Result<(i64, i64), StoreError> {
+        self.h
+            .observe("digest_count", async {
+                match &self.h.pool {
+                    Pool::Pg(p) => {
+                        let mut tx = p.begin().await?;
+                        set_digest_timeout(&mut tx).await?;
+                        let counts = sqlx::query_as::<_, (i64, i64)>(COUNT_SQL_PG)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(counts)
+                    }
+                    Pool::Sqlite(p) => {
+                        sqlx::query_as::<_, (i64, i64)>(COUNT_SQL_SQLITE)
+                            .fetch_one(p)
+                            .await
+                    }
+                }
+            })
+            .await
+    }
+
+    /// The policies one digest listed, as the tables show them now (a policy may have been
+    /// expired since, a rider reinstated). Joined through `digest_items`, so it is one
+    /// statement on the replica whatever the number of policies, and works on both dialects.
+    pub async fn digest_items_now(
+        &self,
+        slot: DateTime<Utc>,
+    ) -> Result<Vec<WithdrawnPolicyRow>, StoreError> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} \
+               FROM digest_items i \
+               JOIN riders r ON r.id = i.rider_id \
+               JOIN hourly_insurance_policies p ON p.id = i.policy_id \
+              WHERE i.slot = $1 \
+              ORDER BY i.position"
+        );
+        self.h.observe("digest_items", async {
+            on_pool!(self.h, p => sqlx::query_as::<_, WithdrawnPolicyRow>(&sql).bind(slot).fetch_all(p).await)
+        })
+        .await
+    }
+
+    /// Whether a digest for `slot` is known to `db` at all (to tell "not replicated yet" from
+    /// "nothing listed").
+    pub async fn digest_run_exists(&self, slot: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.h.observe("digest_run_exists", async {
+            on_pool!(self.h, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM digest_runs WHERE slot = $1")
+                .bind(slot)
+                .fetch_one(p)
+                .await
+                .map(|n| n > 0))
+        })
+        .await
+    }
 }
 
 /// What claiming a slot came to.
@@ -203,272 +185,167 @@ pub enum SlotClaim {
     InProgress,
 }
 
-/// Claims `slot` for `instance`. Exactly one caller gets [`SlotClaim::Claimed`] (the
-/// primary key decides); a claim whose heartbeat is older than `stale_before` and never
-/// finished can be taken over, again by exactly one caller (the `UPDATE … WHERE` decides).
-pub async fn claim_digest_slot(
-    db: &Db,
-    slot: DateTime<Utc>,
-    instance: &str,
-    now: DateTime<Utc>,
-    stale_before: DateTime<Utc>,
-) -> Result<SlotClaim, StoreError> {
-    observe(Role::Primary, "digest_claim", async {
-        on_db!(db, p => {
-            let inserted = sqlx::query(
-                "INSERT INTO digest_runs (slot, claimed_by, claimed_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (slot) DO NOTHING",
-            )
-            .bind(slot)
-            .bind(instance)
-            .bind(now)
-            .execute(p)
-            .await?;
-            if inserted.rows_affected() == 1 {
-                return Ok(SlotClaim::Claimed);
-            }
-            let taken = sqlx::query(
-                "UPDATE digest_runs SET claimed_by = $1, claimed_at = $2, pages_posted = 0 \
-                 WHERE slot = $3 AND posted_at IS NULL AND claimed_at < $4",
-            )
-            .bind(instance)
-            .bind(now)
-            .bind(slot)
-            .bind(stale_before)
-            .execute(p)
-            .await?;
-            if taken.rows_affected() == 1 {
-                return Ok(SlotClaim::TakenOver);
-            }
-            let posted: Option<Option<DateTime<Utc>>> =
-                sqlx::query_scalar("SELECT posted_at FROM digest_runs WHERE slot = $1")
-                    .bind(slot)
-                    .fetch_optional(p)
-                    .await?;
-            Ok(match posted {
-                Some(Some(_)) => SlotClaim::Done,
-                _ => SlotClaim::InProgress,
-            })
-        })
-    })
-    .await
-}
-
-/// Gives a claim back (nothing reached Slack), so the slot can be retried, by any instance.
-pub async fn release_digest_slot(
-    db: &Db,
-    slot: DateTime<Utc>,
-    instance: &str,
-) -> Result<(), StoreError> {
-    observe(Role::Primary, "digest_release", async {
-        on_db!(db, p => sqlx::query(
-            "DELETE FROM digest_runs WHERE slot = $1 AND claimed_by = $2 AND posted_at IS NULL",
-        )
-        .bind(slot)
-        .bind(instance)
-        .execute(p)
-        .await
-        .map(|_| ()))
-    })
-    .await
-}
-
-/// Records what the digest lists (`(rider_id, policy_id)` in display order), replacing
-/// whatever a taken-over attempt had recorded.
-pub async fn save_digest_items(
-    db: &Db,
-    slot: DateTime<Utc>,
-    items: &[(i64, i64)],
-) -> Result<(), StoreError> {
-    observe(Role::Primary, "digest_save_items", async {
-        on_db!(db, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("DELETE FROM digest_items WHERE slot = $1")
-                .bind(slot)
-                .execute(&mut *tx)
-                .await?;
-            for (position, (rider_id, policy_id)) in items.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO digest_items (slot, position, rider_id, policy_id) VALUES ($1, $2, $3, $4)",
+impl Primary {
+    /// Claims `slot` for `instance`. Exactly one caller gets [`SlotClaim::Claimed`] (the
+    /// primary key decides); a claim whose heartbeat is older than `stale_before` and never
+    /// finished can be taken over, again by exactly one caller (the `UPDATE … WHERE` decides).
+    pub async fn claim_digest_slot(
+        &self,
+        slot: DateTime<Utc>,
+        instance: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<SlotClaim, StoreError> {
+        self.h.observe("digest_claim", async {
+            on_pool!(self.h, p => {
+                let inserted = sqlx::query(
+                    "INSERT INTO digest_runs (slot, claimed_by, claimed_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (slot) DO NOTHING",
                 )
                 .bind(slot)
-                .bind(i32::try_from(position).unwrap_or(i32::MAX))
-                .bind(*rider_id)
-                .bind(*policy_id)
-                .execute(&mut *tx)
+                .bind(instance)
+                .bind(now)
+                .execute(p)
                 .await?;
-            }
-            tx.commit().await
+                if inserted.rows_affected() == 1 {
+                    return Ok(SlotClaim::Claimed);
+                }
+                let taken = sqlx::query(
+                    "UPDATE digest_runs SET claimed_by = $1, claimed_at = $2, pages_posted = 0 \
+                     WHERE slot = $3 AND posted_at IS NULL AND claimed_at < $4",
+                )
+                .bind(instance)
+                .bind(now)
+                .bind(slot)
+                .bind(stale_before)
+                .execute(p)
+                .await?;
+                if taken.rows_affected() == 1 {
+                    return Ok(SlotClaim::TakenOver);
+                }
+                let posted: Option<Option<DateTime<Utc>>> =
+                    sqlx::query_scalar("SELECT posted_at FROM digest_runs WHERE slot = $1")
+                        .bind(slot)
+                        .fetch_optional(p)
+                        .await?;
+                Ok(match posted {
+                    Some(Some(_)) => SlotClaim::Done,
+                    _ => SlotClaim::InProgress,
+                })
+            })
         })
-    })
-    .await
-}
-
-/// Heartbeat after each posted message: how many are out, and "still alive".
-pub async fn mark_digest_progress(
-    db: &Db,
-    slot: DateTime<Utc>,
-    instance: &str,
-    pages_posted: i32,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    observe(Role::Primary, "digest_progress", async {
-        on_db!(db, p => sqlx::query(
-            "UPDATE digest_runs SET pages_posted = $1, claimed_at = $2 WHERE slot = $3 AND claimed_by = $4",
-        )
-        .bind(pages_posted)
-        .bind(now)
-        .bind(slot)
-        .bind(instance)
-        .execute(p)
         .await
-        .map(|_| ()))
-    })
-    .await
-}
+    }
 
-/// Marks the slot done.
-pub async fn finish_digest(
-    db: &Db,
-    slot: DateTime<Utc>,
-    instance: &str,
-    riders: i64,
-    policies: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    observe(Role::Primary, "digest_finish", async {
-        on_db!(db, p => sqlx::query(
-            "UPDATE digest_runs SET posted_at = $1, riders = $2, policies = $3 WHERE slot = $4 AND claimed_by = $5",
-        )
-        .bind(now)
-        .bind(riders)
-        .bind(policies)
-        .bind(slot)
-        .bind(instance)
-        .execute(p)
+    /// Gives a claim back (nothing reached Slack), so the slot can be retried, by any instance.
+    pub async fn release_digest_slot(
+        &self,
+        slot: DateTime<Utc>,
+        instance: &str,
+    ) -> Result<(), StoreError> {
+        self.h
+            .observe("digest_release", async {
+                on_pool!(self.h, p => sqlx::query(
+                "DELETE FROM digest_runs WHERE slot = $1 AND claimed_by = $2 AND posted_at IS NULL",
+            )
+            .bind(slot)
+            .bind(instance)
+            .execute(p)
+            .await
+            .map(|_| ()))
+            })
+            .await
+    }
+
+    /// Records what the digest lists (in display order), replacing
+    /// whatever a taken-over attempt had recorded.
+    pub async fn save_digest_items(
+        &self,
+        slot: DateTime<Utc>,
+        items: &[PolicyRef],
+    ) -> Result<(), StoreError> {
+        self.h.observe("digest_save_items", async {
+            on_pool!(self.h, p => {
+                let mut tx = p.begin().await?;
+                sqlx::query("DELETE FROM digest_items WHERE slot = $1")
+                    .bind(slot)
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, item) in items.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO digest_items (slot, position, rider_id, policy_id) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(slot)
+                    .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                    .bind(item.rider)
+                    .bind(item.policy)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await
+            })
+        })
         .await
-        .map(|_| ()))
-    })
-    .await
-}
+    }
 
-/// A rider matching a history query, raw.
-#[derive(Debug, Clone, FromRow)]
-pub struct HistoryRiderRow {
-    pub rider_id: i64,
-    pub name: String,
-    pub phone: String,
-    pub rider_status: String,
-    pub withdrawn_at: Option<DateTime<Utc>>,
-}
+    /// Heartbeat after each posted message: how many are out, and "still alive".
+    pub async fn mark_digest_progress(
+        &self,
+        slot: DateTime<Utc>,
+        instance: &str,
+        pages_posted: i32,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.h.observe("digest_progress", async {
+            on_pool!(self.h, p => sqlx::query(
+                "UPDATE digest_runs SET pages_posted = $1, claimed_at = $2 WHERE slot = $3 AND claimed_by = $4",
+            )
+            .bind(pages_posted)
+            .bind(now)
+            .bind(slot)
+            .bind(instance)
+            .execute(p)
+            .await
+            .map(|_| ()))
+        })
+        .await
+    }
 
-/// One request on one of those riders' policies, with the policy's state before and after
-/// as the audit trail recorded it. Carries no raw personal data of its own (the request's
-/// rider fields were masked when it was filed) and is joined to the riders by `rider_id`.
-#[derive(Debug, Clone, FromRow)]
-pub struct HistoryRequestRow {
-    pub rider_id: i64,
-    pub policy_id: i64,
-    pub insurer: String,
-    pub policy_number: String,
-    pub request_id: i64,
-    pub status: String,
-    pub requested_by: String,
-    pub requested_at: DateTime<Utc>,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub outcome: Option<String>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub channel_id: Option<String>,
-    pub message_ts: Option<String>,
-    /// From the FILED audit record: the policy as the requester saw it.
-    pub filed_status: Option<String>,
-    pub filed_valid_until: Option<DateTime<Utc>>,
-    /// From the APPROVED audit record, when there is one: what the approval changed.
-    pub approved_status_before: Option<String>,
-    pub approved_status_after: Option<String>,
-    pub approved_valid_until_before: Option<DateTime<Utc>>,
-    pub approved_valid_until_after: Option<DateTime<Utc>>,
-}
-
-/// Bounded so a phone shared by many accounts cannot make an unbounded answer.
-pub const MAX_HISTORY_RIDERS: i64 = 20;
-
-fn rider_predicate(query: &RiderQuery) -> &'static str {
-    match query {
-        RiderQuery::Phone(_) => "r.phone = $1",
-        RiderQuery::RiderId(_) => "r.id = $1",
+    /// Marks the slot done.
+    pub async fn finish_digest(
+        &self,
+        slot: DateTime<Utc>,
+        instance: &str,
+        riders: i64,
+        policies: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.h.observe("digest_finish", async {
+            on_pool!(self.h, p => sqlx::query(
+                "UPDATE digest_runs SET posted_at = $1, riders = $2, policies = $3 WHERE slot = $4 AND claimed_by = $5",
+            )
+            .bind(now)
+            .bind(riders)
+            .bind(policies)
+            .bind(slot)
+            .bind(instance)
+            .execute(p)
+            .await
+            .map(|_| ()))
+        })
+        .await
     }
 }
 
-/// Riders matching `query` (any status), read on `db`.
-pub async fn history_riders(
-    db: &Db,
-    role: Role,
-    query: &RiderQuery,
-) -> Result<Vec<HistoryRiderRow>, StoreError> {
-    let sql = format!(
-        "SELECT r.id AS rider_id, r.name, r.phone, r.status AS rider_status, r.withdrawn_at \
-           FROM riders r WHERE {} ORDER BY r.id DESC LIMIT $2",
-        rider_predicate(query)
-    );
-    observe(role, "history_riders", async {
-        on_db!(db, p => match query {
-            RiderQuery::Phone(phone) => sqlx::query_as::<_, HistoryRiderRow>(&sql)
-                .bind(phone.digits()).bind(MAX_HISTORY_RIDERS).fetch_all(p).await,
-            RiderQuery::RiderId(id) => sqlx::query_as::<_, HistoryRiderRow>(&sql)
-                .bind(*id).bind(MAX_HISTORY_RIDERS).fetch_all(p).await,
-        })
-    })
+async fn set_digest_timeout(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+) -> Result<(), sqlx::Error> {
+    // SET takes no bind parameters; the value is a constant.
+    sqlx::query(&format!(
+        "SET LOCAL statement_timeout = {}",
+        DIGEST_STATEMENT_TIMEOUT.as_millis()
+    ))
+    .execute(&mut **tx)
     .await
-}
-
-/// Every request on the policies of the riders matching `query`, newest first, at most
-/// `limit`; plus the total count, so a cut list says so.
-pub async fn history_requests(
-    db: &Db,
-    role: Role,
-    query: &RiderQuery,
-    limit: i64,
-) -> Result<(Vec<HistoryRequestRow>, i64), StoreError> {
-    let pred = rider_predicate(query);
-    let list_sql = format!(
-        "SELECT r.id AS rider_id, p.id AS policy_id, p.insurer, p.policy_number, \
-                q.id AS request_id, q.status, q.requested_by, q.requested_at, q.decided_by, q.decided_at, \
-                q.outcome, q.cancelled_at, q.channel_id, q.message_ts, \
-                f.status_before AS filed_status, f.valid_until_before AS filed_valid_until, \
-                a.status_before AS approved_status_before, a.status_after AS approved_status_after, \
-                a.valid_until_before AS approved_valid_until_before, a.valid_until_after AS approved_valid_until_after \
-           FROM riders r \
-           JOIN hourly_insurance_policies p ON p.rider_id = r.id \
-           JOIN expiry_requests q ON q.policy_id = p.id \
-           LEFT JOIN expiry_audit f ON f.request_id = q.id AND f.event = 'FILED' \
-           LEFT JOIN expiry_audit a ON a.request_id = q.id AND a.event = 'APPROVED' \
-          WHERE {pred} \
-          ORDER BY q.requested_at DESC, q.id DESC LIMIT $2"
-    );
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM riders r \
-           JOIN hourly_insurance_policies p ON p.rider_id = r.id \
-           JOIN expiry_requests q ON q.policy_id = p.id \
-          WHERE {pred}"
-    );
-    observe(role, "history_requests", async {
-        on_db!(db, p => {
-            let (rows, total) = match query {
-                RiderQuery::Phone(phone) => (
-                    sqlx::query_as::<_, HistoryRequestRow>(&list_sql)
-                        .bind(phone.digits()).bind(limit).fetch_all(p).await?,
-                    sqlx::query_scalar::<_, i64>(&count_sql).bind(phone.digits()).fetch_one(p).await?,
-                ),
-                RiderQuery::RiderId(id) => (
-                    sqlx::query_as::<_, HistoryRequestRow>(&list_sql)
-                        .bind(*id).bind(limit).fetch_all(p).await?,
-                    sqlx::query_scalar::<_, i64>(&count_sql).bind(*id).fetch_one(p).await?,
-                ),
-            };
-            Ok((rows, total))
-        })
-    })
-    .await
+    .map(|_| ())
 }

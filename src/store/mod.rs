@@ -1,21 +1,43 @@
-//! Database pools and every SQL statement the bot runs.
+//! Database pools and every SQL statement the bot runs: the only SQL in `src/`.
 //!
-//! There are always two handles: the **primary** (writes, and only the rows the approval
-//! transaction is about to change) and the **replica** (every rider and policy lookup).
-//! Both are either PostgreSQL or SQLite; the same functions serve both, with the SQL text
-//! chosen per dialect only where the dialects really differ (`FOR UPDATE`). The replica
-//! handle is read-only at the connection level — `default_transaction_read_only` on
-//! PostgreSQL, `SQLITE_OPEN_READONLY` on SQLite — so a write routed to it fails loudly
-//! instead of silently landing on the wrong server.
+//! There are always two handles, and they are two types. [`Primary`] carries the writes
+//! (and reads only the rows the approval transaction is about to change, plus the bot's own
+//! tables); [`Replica`] carries every rider and policy lookup and has no write method at
+//! all, so a write cannot be handed the replica by mistake. The replica is also read-only
+//! at the connection level — `default_transaction_read_only` on PostgreSQL,
+//! `SQLITE_OPEN_READONLY` on SQLite — so even SQL that slipped through would fail loudly
+//! instead of landing on the wrong server.
 //!
-//! Statements are counted and timed per role here, in one place, so `/metrics` can prove
-//! where the load goes.
+//! Every operation is timed and counted here, by the role of the handle it ran on (the
+//! `role` label comes from the handle's type, never from an argument that could disagree
+//! with it) and by operation name, so `/metrics` proves where the load goes.
+//!
+//! The operations live by table family: [`requests`] (requests, their audit trail and the
+//! approval transaction), [`outbox`], [`riders`], [`digest`], [`history`], [`forms`],
+//! [`probe`], [`seed`]; [`columns`] says how the domain's types are stored.
+//!
+//! ## Backends, and adding one
+//!
+//! PostgreSQL and SQLite share one SQL dialect here (`$n` placeholders, `RETURNING`,
+//! `ON CONFLICT`), so each operation's statement is written once and [`on_pool!`] expands
+//! it for both pools; where they really differ (`FOR UPDATE`, the server-side approval
+//! function, the digest's counting query) the operation matches on the pool itself. A
+//! backend whose SQL differs everywhere — MySQL: `?` placeholders, no `RETURNING`, no
+//! `ON CONFLICT` — is one new module holding its statements (one function per operation)
+//! plus one `Pool` variant: [`on_pool!`] then takes a `mysql:` arm, and the compiler lists
+//! every operation that does not have one yet. Nothing outside this module changes: the
+//! services only ever see [`Primary`], [`Replica`] and the domain's types.
 
-mod digest;
-mod forms;
-mod probe;
-mod requests;
-mod riders;
+mod columns;
+pub mod digest;
+pub mod forms;
+pub mod history;
+#[cfg(feature = "testkit")]
+pub mod inspect;
+pub mod outbox;
+pub mod probe;
+pub mod requests;
+pub mod riders;
 pub mod seed;
 
 use std::future::Future;
@@ -26,42 +48,34 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-pub use digest::*;
-pub use forms::*;
-pub use probe::*;
-pub use requests::*;
-pub use riders::*;
+pub use digest::{SlotClaim, WithdrawnPolicyRow};
+pub use history::{HistoryRequestRow, HistoryRiderRow};
+pub use outbox::OutboxRow;
+pub use probe::WriteProbe;
+pub use requests::{DecideOutcome, FileOutcome, NewRequest};
+pub use riders::RiderPolicyRow;
 
-/// Runs the same body against whichever pool a [`Db`] holds. The body is expanded once per
-/// backend, so it type-checks against both drivers.
-macro_rules! on_db {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::store::Db::Pg($pool) => $body,
-            $crate::store::Db::Sqlite($pool) => $body,
+/// The file the embedded default database lives in.
+pub const DEFAULT_SQLITE_FILE: &str = "expire-bot.db";
+
+/// Runs the same body against whichever pool a handle holds: the body is expanded once per
+/// backend, so it type-checks against each driver. Every backend here speaks the same SQL
+/// dialect; see the module docs for adding one that does not.
+macro_rules! on_pool {
+    ($handle:expr, $p:ident => $body:expr) => {
+        match &$handle.pool {
+            $crate::store::Pool::Pg($p) => $body,
+            $crate::store::Pool::Sqlite($p) => $body,
         }
     };
 }
-pub(crate) use on_db;
+pub(crate) use on_pool;
 
-/// One database handle.
+/// One connection pool, of one backend.
 #[derive(Clone, Debug)]
-pub enum Db {
+enum Pool {
     Pg(PgPool),
     Sqlite(SqlitePool),
-}
-
-impl Db {
-    pub fn backend(&self) -> Backend {
-        match self {
-            Db::Pg(_) => Backend::Postgres,
-            Db::Sqlite(_) => Backend::Sqlite,
-        }
-    }
-
-    pub async fn close(&self) {
-        on_db!(self, p => p.close().await)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,19 +152,74 @@ impl StoreError {
     }
 }
 
-/// Times one database operation and counts it by role and operation name.
-pub(crate) async fn observe<T>(
+/// A pool and the role it plays. Only [`Primary`] and [`Replica`] make one, each with its
+/// own role, which is what keeps the metric label honest.
+#[derive(Clone, Debug)]
+struct Handle {
+    pool: Pool,
     role: Role,
-    op: &'static str,
-    fut: impl Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, StoreError> {
-    let started = Instant::now();
-    let result = fut.await;
-    let outcome = if result.is_ok() { "ok" } else { "error" };
-    metrics::counter!("expire_bot_db_operations_total", "role" => role.as_str(), "op" => op, "outcome" => outcome).increment(1);
-    metrics::histogram!("expire_bot_db_operation_seconds", "role" => role.as_str(), "op" => op)
-        .record(started.elapsed().as_secs_f64());
-    result.map_err(|e| StoreError::from_sqlx(role, e))
+}
+
+impl Handle {
+    /// Times one database operation and counts it by role and operation name.
+    async fn observe<T>(
+        &self,
+        op: &'static str,
+        fut: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        let role = self.role;
+        let started = Instant::now();
+        let result = fut.await;
+        let outcome = if result.is_ok() { "ok" } else { "error" };
+        metrics::counter!("expire_bot_db_operations_total", "role" => role.as_str(), "op" => op, "outcome" => outcome).increment(1);
+        metrics::histogram!("expire_bot_db_operation_seconds", "role" => role.as_str(), "op" => op)
+            .record(started.elapsed().as_secs_f64());
+        result.map_err(|e| StoreError::from_sqlx(role, e))
+    }
+
+    fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Pg(_) => Backend::Postgres,
+            Pool::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}
+
+/// The primary: every write, the bot's own tables, and the one transaction that touches
+/// the company's policy table.
+#[derive(Clone, Debug)]
+pub struct Primary {
+    h: Handle,
+}
+
+/// The read replica: every rider and policy lookup. It has no write operation.
+#[derive(Clone, Debug)]
+pub struct Replica {
+    h: Handle,
+}
+
+impl Primary {
+    pub fn backend(&self) -> Backend {
+        self.h.backend()
+    }
+
+    pub async fn close(&self) {
+        self.h.close().await
+    }
+}
+
+impl Replica {
+    pub fn backend(&self) -> Backend {
+        self.h.backend()
+    }
+
+    pub async fn close(&self) {
+        self.h.close().await
+    }
 }
 
 /// How long a lookup on the replica may run: it must leave room for the rest of Slack's
@@ -172,8 +241,8 @@ pub struct StoreConfig {
 /// The two handles.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub primary: Db,
-    pub replica: Db,
+    pub primary: Primary,
+    pub replica: Replica,
 }
 
 impl Store {
@@ -184,26 +253,24 @@ impl Store {
             .primary_url
             .as_ref()
             .map(|u| u.expose_secret().to_owned())
-            .unwrap_or_else(|| format!("sqlite://{}", crate::config::DEFAULT_SQLITE_FILE));
+            .unwrap_or_else(|| format!("sqlite://{DEFAULT_SQLITE_FILE}"));
         let replica_url = cfg
             .replica_url
             .as_ref()
             .map(|u| u.expose_secret().to_owned())
             .unwrap_or_else(|| primary_url.clone());
-        let primary = open_pool(&primary_url, Role::Primary, cfg.max_connections)?;
-        let replica = open_pool(&replica_url, Role::Replica, cfg.max_connections)?;
-        Ok(Store { primary, replica })
+        Ok(Store {
+            primary: Primary {
+                h: open_pool(&primary_url, Role::Primary, cfg.max_connections)?,
+            },
+            replica: Replica {
+                h: open_pool(&replica_url, Role::Replica, cfg.max_connections)?,
+            },
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.primary.backend()
-    }
-
-    pub fn handle(&self, role: Role) -> &Db {
-        match role {
-            Role::Primary => &self.primary,
-            Role::Replica => &self.replica,
-        }
     }
 
     /// Applies `migrations/` for the primary's dialect.
@@ -212,8 +279,8 @@ impl Store {
     /// building an index on the company's large tables takes minutes, not the two seconds
     /// an approval may take.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match &self.primary {
-            Db::Pg(p) => {
+        match &self.primary.h.pool {
+            Pool::Pg(p) => {
                 use sqlx::Connection;
                 let opts = (*p.connect_options())
                     .clone()
@@ -222,17 +289,9 @@ impl Store {
                 sqlx::migrate!("migrations/postgres").run(&mut conn).await?;
                 conn.close().await?;
             }
-            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
         }
         Ok(())
-    }
-
-    /// `SELECT 1` on one handle.
-    pub async fn ping(&self, role: Role) -> Result<(), StoreError> {
-        observe(role, "ping", async {
-            on_db!(self.handle(role), p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
-        })
-        .await
     }
 
     pub async fn close(&self) {
@@ -241,12 +300,12 @@ impl Store {
     }
 }
 
-fn open_pool(url: &str, role: Role, max_connections: u32) -> anyhow::Result<Db> {
+fn open_pool(url: &str, role: Role, max_connections: u32) -> anyhow::Result<Handle> {
     let acquire = match role {
         Role::Primary => Duration::from_millis(1500),
         Role::Replica => Duration::from_millis(1000),
     };
-    if url.starts_with("sqlite:") {
+    let pool = if url.starts_with("sqlite:") {
         let mut opts = SqliteConnectOptions::from_str(url)
             .map_err(|_| anyhow::anyhow!("the {} SQLite URL is malformed", role.as_str()))?
             .busy_timeout(Duration::from_secs(5))
@@ -257,11 +316,12 @@ fn open_pool(url: &str, role: Role, max_connections: u32) -> anyhow::Result<Db> 
                 .journal_mode(SqliteJournalMode::Wal),
             Role::Replica => opts.read_only(true),
         };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(acquire)
-            .connect_lazy_with(opts);
-        Ok(Db::Sqlite(pool))
+        Pool::Sqlite(
+            SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(acquire)
+                .connect_lazy_with(opts),
+        )
     } else {
         let timeout = match role {
             Role::Primary => PRIMARY_STATEMENT_TIMEOUT,
@@ -279,12 +339,14 @@ fn open_pool(url: &str, role: Role, max_connections: u32) -> anyhow::Result<Db> 
             .map_err(|_| anyhow::anyhow!("the {} PostgreSQL URL is malformed", role.as_str()))?
             .application_name(&format!("expire-bot-{}", role.as_str()))
             .options(options);
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .min_connections(0)
-            .acquire_timeout(acquire)
-            .idle_timeout(Duration::from_secs(300))
-            .connect_lazy_with(opts);
-        Ok(Db::Pg(pool))
-    }
+        Pool::Pg(
+            PgPoolOptions::new()
+                .max_connections(max_connections)
+                .min_connections(0)
+                .acquire_timeout(acquire)
+                .idle_timeout(Duration::from_secs(300))
+                .connect_lazy_with(opts),
+        )
+    };
+    Ok(Handle { pool, role })
 }

@@ -7,12 +7,13 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
-use super::{Db, Role, StoreError, observe, on_db};
+use super::{Primary, StoreError, on_pool};
+use crate::domain::{PolicyId, RiderId};
 
 /// A seeded rider.
 #[derive(Debug, Clone)]
 pub struct SeedRider {
-    pub id: i64,
+    pub id: RiderId,
     pub name: String,
     pub phone: String,
     pub birth_date: Option<NaiveDate>,
@@ -23,8 +24,8 @@ pub struct SeedRider {
 /// A seeded policy.
 #[derive(Debug, Clone)]
 pub struct SeedPolicy {
-    pub id: i64,
-    pub rider_id: i64,
+    pub id: PolicyId,
+    pub rider_id: RiderId,
     pub insurer: &'static str,
     pub policy_number: String,
     pub status: &'static str,
@@ -42,18 +43,20 @@ pub const INSURERS: [&str; 2] = ["한빛손해보험", "바로화재"];
 
 /// The well-known demo cases, used by `demo` and the tests.
 pub mod cases {
+    use crate::domain::RiderId;
+
     /// A withdrawn rider (id 1001) and a newer account (id 1002) share this phone; each
     /// holds one active policy.
     pub const SHARED_PHONE: &str = "01055501234";
-    pub const WITHDRAWN_RIDER: i64 = 1001;
-    pub const NEW_RIDER: i64 = 1002;
+    pub const WITHDRAWN_RIDER: RiderId = RiderId(1001);
+    pub const NEW_RIDER: RiderId = RiderId(1002);
     /// A rider with two active policies.
-    pub const TWO_POLICIES_RIDER: i64 = 1003;
+    pub const TWO_POLICIES_RIDER: RiderId = RiderId(1003);
     /// A rider with exactly one active policy, found by id or by phone.
-    pub const SIMPLE_RIDER: i64 = 1004;
+    pub const SIMPLE_RIDER: RiderId = RiderId(1004);
     pub const SIMPLE_PHONE: &str = "01012345678";
     /// A rider whose only policy is already expired.
-    pub const NO_ACTIVE_RIDER: i64 = 1005;
+    pub const NO_ACTIVE_RIDER: RiderId = RiderId(1005);
 }
 
 /// The demo data set, relative to `now`.
@@ -114,7 +117,7 @@ pub fn demo_data(now: DateTime<Utc>) -> (Vec<SeedRider>, Vec<SeedPolicy>) {
         );
         let withdrawn = i % 9 == 4;
         riders.push(SeedRider {
-            id: 2000 + i,
+            id: RiderId(2000 + i),
             name,
             phone: format!("010{:04}{:04}", 2000 + i * 37 % 7000, 1000 + i * 211 % 9000),
             birth_date: NaiveDate::from_ymd_opt(
@@ -128,7 +131,7 @@ pub fn demo_data(now: DateTime<Utc>) -> (Vec<SeedRider>, Vec<SeedPolicy>) {
     }
     let mut policies = Vec::new();
     let mut next_id = 5000;
-    let mut policy = |rider_id: i64,
+    let mut policy = |rider_id: RiderId,
                       insurer: usize,
                       status: &'static str,
                       from: DateTime<Utc>,
@@ -136,7 +139,7 @@ pub fn demo_data(now: DateTime<Utc>) -> (Vec<SeedRider>, Vec<SeedPolicy>) {
         next_id += 1;
         let prefix = if insurer == 0 { "HB" } else { "BR" };
         policies.push(SeedPolicy {
-            id: next_id,
+            id: PolicyId(next_id),
             rider_id,
             insurer: INSURERS[insurer],
             policy_number: format!("{prefix}-2026-{:06}", next_id * 7919 % 1_000_000),
@@ -173,7 +176,7 @@ pub fn demo_data(now: DateTime<Utc>) -> (Vec<SeedRider>, Vec<SeedPolicy>) {
         let status = if i % 5 == 0 { "EXPIRED" } else { "ACTIVE" };
         let until = (status == "EXPIRED").then(|| base + days(100 + i));
         policy(
-            2000 + i,
+            RiderId(2000 + i),
             (i % 2) as usize,
             status,
             base + days(i % 50),
@@ -183,41 +186,43 @@ pub fn demo_data(now: DateTime<Utc>) -> (Vec<SeedRider>, Vec<SeedPolicy>) {
     (riders, policies)
 }
 
-/// Inserts `riders` and `policies` (used by the demo seed and by tests for their own data).
-pub async fn insert(
-    db: &Db,
-    riders: &[SeedRider],
-    policies: &[SeedPolicy],
-) -> Result<(), StoreError> {
-    observe(Role::Primary, "seed", async {
-        on_db!(db, p => {
-            let mut tx = p.begin().await?;
-            for r in riders {
-                sqlx::query("INSERT INTO riders (id, name, phone, birth_date, status, withdrawn_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(r.id).bind(&r.name).bind(&r.phone).bind(r.birth_date).bind(r.status).bind(r.withdrawn_at)
-                    .execute(&mut *tx).await?;
-            }
-            for p in policies {
-                sqlx::query("INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(p.id).bind(p.rider_id).bind(p.insurer).bind(&p.policy_number).bind(p.status).bind(p.valid_from).bind(p.valid_until)
-                    .execute(&mut *tx).await?;
-            }
-            tx.commit().await
+impl Primary {
+    /// Inserts `riders` and `policies` (used by the demo seed and by tests for their own data).
+    pub async fn seed(
+        &self,
+        riders: &[SeedRider],
+        policies: &[SeedPolicy],
+    ) -> Result<(), StoreError> {
+        self.h.observe("seed", async {
+            on_pool!(self.h, p => {
+                let mut tx = p.begin().await?;
+                for r in riders {
+                    sqlx::query("INSERT INTO riders (id, name, phone, birth_date, status, withdrawn_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(r.id).bind(&r.name).bind(&r.phone).bind(r.birth_date).bind(r.status).bind(r.withdrawn_at)
+                        .execute(&mut *tx).await?;
+                }
+                for p in policies {
+                    sqlx::query("INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                        .bind(p.id).bind(p.rider_id).bind(p.insurer).bind(&p.policy_number).bind(p.status).bind(p.valid_from).bind(p.valid_until)
+                        .execute(&mut *tx).await?;
+                }
+                tx.commit().await
+            })
         })
-    })
-    .await
-}
-
-/// Seeds the demo data set if `riders` is empty; returns whether it did.
-pub async fn seed_demo_if_empty(db: &Db, now: DateTime<Utc>) -> Result<bool, StoreError> {
-    let count: i64 = observe(Role::Primary, "seed_check", async {
-        on_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM riders").fetch_one(p).await)
-    })
-    .await?;
-    if count > 0 {
-        return Ok(false);
+        .await
     }
-    let (riders, policies) = demo_data(now);
-    insert(db, &riders, &policies).await?;
-    Ok(true)
+
+    /// Seeds the demo data set if `riders` is empty; returns whether it did.
+    pub async fn seed_demo_if_empty(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let count: i64 = self.h.observe("seed_check", async {
+            on_pool!(self.h, p => sqlx::query_scalar("SELECT COUNT(*) FROM riders").fetch_one(p).await)
+        })
+        .await?;
+        if count > 0 {
+            return Ok(false);
+        }
+        let (riders, policies) = demo_data(now);
+        self.seed(&riders, &policies).await?;
+        Ok(true)
+    }
 }

@@ -11,18 +11,23 @@
 //! and so does dropping the stand-in (unless the test is already failing). Tests cannot
 //! mount a raw wiremock `Mock` on it: every answer goes through [`StrictSlack::on`], so
 //! nothing the bot sends escapes the check, faults included.
+//!
+//! An answer a test relies on being used (a fault it injects, the Socket Mode URL it
+//! hands out) says so with [`On::expect`]: [`StrictSlack::verify`] (called by the test
+//! harness when a test app stops, and before every [`StrictSlack::reset`]) fails the test
+//! when it was called a different number of times.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, path_regex, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, Times};
 
 use super::validate;
 
 /// The workspace the healthy answers speak for.
-const TEAM: &str = crate::slack::fixtures::TEAM;
+const TEAM: &str = super::fixtures::TEAM;
 
 #[derive(Default)]
 struct Recorder {
@@ -272,10 +277,18 @@ impl StrictSlack {
     }
 
     /// Forgets every answer and every received request, keeping the catch-all. Recorded
-    /// violations are kept: a reset never hides one.
+    /// violations are kept, and the answers' expectations are checked first: a reset never
+    /// hides either.
     pub async fn reset(&self) {
+        self.verify().await;
         self.server.reset().await;
         self.mount_catch_all().await;
+    }
+
+    /// Fails the test if an answer mounted with [`On::expect`] was not called as often as
+    /// expected.
+    pub async fn verify(&self) {
+        self.server.verify().await;
     }
 
     /// An answer (or a fault) for one method; see [`On`].
@@ -288,6 +301,7 @@ impl StrictSlack {
             headers: Vec::new(),
             priority: 1,
             times: None,
+            expect: None,
         }
     }
 
@@ -372,6 +386,7 @@ pub struct On<'a> {
     headers: Vec<(String, String)>,
     priority: u8,
     times: Option<u64>,
+    expect: Option<Times>,
 }
 
 impl On<'_> {
@@ -409,6 +424,13 @@ impl On<'_> {
         self
     }
 
+    /// The test relies on this answer being called this often (`1`, `1..`, `2..=3`):
+    /// [`StrictSlack::verify`] fails it otherwise.
+    pub fn expect(mut self, times: impl Into<Times>) -> Self {
+        self.expect = Some(times.into());
+        self
+    }
+
     fn mock<R: Respond + 'static>(self, inner: R, refuse: bool) -> Mock {
         let mut mock = match &self.method {
             Some(m) => Mock::given(path(format!("/api/{m}"))),
@@ -432,6 +454,9 @@ impl On<'_> {
             .with_priority(self.priority);
         if let Some(n) = self.times {
             mounted = mounted.up_to_n_times(n);
+        }
+        if let Some(times) = self.expect {
+            mounted = mounted.expect(times);
         }
         mounted
     }

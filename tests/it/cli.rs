@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use expire_bot::check::{self, Status};
-use expire_bot::store::{self, Db, Role, Store, StoreConfig, WriteProbe};
+use expire_bot::ops::check::{self, Status};
+use expire_bot::store::{self, Store, StoreConfig, WriteProbe};
 use serde_json::json;
 use wiremock::ResponseTemplate;
 
@@ -161,9 +161,7 @@ async fn the_demo_refuses_a_database_holding_other_riders() {
     riders[0].name = "김철수".into();
     riders.truncate(3);
     policies.retain(|p| riders.iter().any(|r| r.id == p.rider_id));
-    store::seed::insert(&store.primary, &riders, &policies)
-        .await
-        .unwrap();
+    store.primary.seed(&riders, &policies).await.unwrap();
     store.close().await;
 
     let out = expire_bot(&["demo", "--database-url", &url], &[]).await;
@@ -173,19 +171,14 @@ async fn the_demo_refuses_a_database_holding_other_riders() {
         "{}",
         stdout(&out)
     );
-    let store = Store::open(&StoreConfig {
-        primary_url: Some(url.into()),
-        replica_url: None,
-        max_connections: 1,
-    })
-    .unwrap();
+    let admin = AdminDb::open(&url);
     assert_eq!(
-        expire_bot_scalar(&store.primary, "SELECT COUNT(*) FROM expiry_requests").await,
+        expire_bot_scalar(&admin, "SELECT COUNT(*) FROM expiry_requests").await,
         0
     );
     assert_eq!(
         expire_bot_scalar(
-            &store.primary,
+            &admin,
             "SELECT COUNT(*) FROM hourly_insurance_policies WHERE status = 'EXPIRED'"
         )
         .await,
@@ -202,41 +195,31 @@ async fn replica_refuses_writes(backend: Backend) {
     })
     .unwrap();
     let insert = "INSERT INTO riders (id, name, phone, status) VALUES (9999, '테스트', '01000000000', 'ACTIVE')";
-    let written = match &store.replica {
-        Db::Pg(p) => sqlx::query(insert).execute(p).await.map(|_| ()),
-        Db::Sqlite(p) => sqlx::query(insert).execute(p).await.map(|_| ()),
-    };
+    let written = store.replica.execute_unchecked(insert).await;
     let err = written.expect_err("a write through the replica handle must fail");
-    let msg = err.to_string();
+    let msg = expire_bot::telemetry::chain(&err);
     assert!(
         msg.contains("read-only") || msg.contains("readonly"),
         "fails loudly, saying why: {msg}"
     );
+    let admin = AdminDb::open(&db.admin_url);
     assert_eq!(
-        expire_bot_scalar(
-            &store.primary,
-            "SELECT COUNT(*) FROM riders WHERE id = 9999"
-        )
-        .await,
+        expire_bot_scalar(&admin, "SELECT COUNT(*) FROM riders WHERE id = 9999").await,
         0
     );
     assert!(matches!(
-        store::probe_write(&store.replica, Role::Replica)
-            .await
-            .unwrap(),
+        store.replica.probe_write().await.unwrap(),
         WriteProbe::Refused(_)
     ));
     assert_eq!(
-        store::probe_write(&store.primary, Role::Primary)
-            .await
-            .unwrap(),
+        store.primary.probe_write().await.unwrap(),
         WriteProbe::Accepted
     );
     // The probe leaves nothing behind on the writable handle.
     if backend == Backend::Sqlite {
         assert_eq!(
             expire_bot_scalar(
-                &store.primary,
+                &admin,
                 "SELECT COUNT(*) FROM sqlite_master WHERE name = 'expire_bot_write_probe'"
             )
             .await,
@@ -260,6 +243,7 @@ async fn mount_channel(slack: &StrictSlack, is_member: bool) {
     slack
         .on("conversations.info")
         .get()
+        .expect(1..)
         .query("channel", APPROVAL_CHANNEL)
         .answer(ResponseTemplate::new(200).set_body_json(json!({
             "ok": true,
@@ -386,6 +370,7 @@ async fn check_config_reports_a_token_slack_refuses_and_a_missing_schema() {
     let slack = Arc::new(StrictSlack::bare(&[]).await);
     slack
         .on("auth.test")
+        .expect(1..)
         .answer(
             ResponseTemplate::new(200).set_body_json(json!({"ok": false, "error": "invalid_auth"})),
         )
@@ -410,6 +395,7 @@ async fn check_config_tries_the_app_token_in_socket_mode() {
     slack
         .on("apps.connections.open")
         .post()
+        .expect(1)
         .answer(
             ResponseTemplate::new(200).set_body_json(json!({"ok": false, "error": "invalid_auth"})),
         )

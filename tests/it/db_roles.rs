@@ -104,7 +104,7 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_roles_and_nothing_more() {
     app.drain_outbox().await;
     let row = app.request_row(id).await;
     assert_eq!(row.status, "APPROVED");
-    assert_eq!(row.outcome.as_deref(), Some("EXPIRED"));
+    assert_eq!(row.outcome.map(|o| o.as_str()), Some("EXPIRED"));
     assert_eq!(app.policy_status(row.policy_id).await.0, "EXPIRED");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL")

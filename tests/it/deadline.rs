@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use wiremock::ResponseTemplate;
 
-use expire_bot::audience::ListPolicy;
+use expire_bot::slack::audience::ListPolicy;
 use expire_bot::testkit::stand_in::StrictSlack;
 
 use crate::harness::*;
@@ -71,6 +71,7 @@ where
 async fn slow_group_api(slack: &StrictSlack) {
     slack
         .on("usergroups.users.list")
+        .expect(1..)
         .answer(
             ResponseTemplate::new(200)
                 .set_delay(SLOW)
@@ -84,6 +85,7 @@ async fn slow_method(slack: &StrictSlack, name: &str, body: Value) {
     slack
         .on(name)
         .post()
+        .expect(1..)
         .answer(
             ResponseTemplate::new(200)
                 .set_delay(SLOW)
@@ -210,7 +212,7 @@ async fn a_digest_button_with_a_slow_web_api_is_answered_first() {
         cases::WITHDRAWN_RIDER,
         (Utc::now() - chrono::Duration::days(3)).timestamp()
     );
-    let click = expire_bot::slack::fixtures::digest_button_click(
+    let click = expire_bot::testkit::fixtures::digest_button_click(
         APPROVAL_CHANNEL,
         AGENT,
         "digest_file_one",
@@ -375,8 +377,8 @@ async fn spawn_behind_proxies(read_fallback: &'static str) -> (TestApp, DbProxy,
     .await;
     // Connections opened while the proxies are quick, as a running bot has them.
     for _ in 0..3 {
-        let _ = app.app.store.ping(expire_bot::store::Role::Primary).await;
-        let _ = app.app.store.ping(expire_bot::store::Role::Replica).await;
+        let _ = app.app.store.primary.ping().await;
+        let _ = app.app.store.replica.ping().await;
     }
     (app, primary, replica)
 }
@@ -575,11 +577,12 @@ async fn an_approval_that_misses_the_answer_completes_once_and_everyone_is_told(
     assert_in_time("approval click, primary slow", took);
     assert_eq!(status, 200);
     // The decision goes on after the answer and lands whole, once.
-    let admin = app.primary().clone();
+    let admin = app.admin_store.clone();
     eventually("the request is approved", || {
         let admin = admin.clone();
         async move {
-            expire_bot::store::get_request(&admin, id)
+            admin
+                .get_request(expire_bot::domain::RequestId(id))
                 .await
                 .ok()
                 .flatten()
@@ -673,7 +676,13 @@ async fn one_more_group_call(app: &TestApp, before: usize) {
 }
 
 async fn approvers_list_read(app: &TestApp) {
-    let list = app.app.approvers.member_list().expect("a group").clone();
+    let list = app
+        .app
+        .directory
+        .approvers
+        .member_list()
+        .expect("a group")
+        .clone();
     eventually("the approvers' members are read", || {
         let list = list.clone();
         async move { list.age().is_some() }
@@ -691,7 +700,13 @@ async fn commands_are_answered_from_the_last_known_members_while_the_group_api_i
         quick_lists(Duration::from_secs(300)),
     )
     .await;
-    let list = app.app.requesters.member_list().expect("a group").clone();
+    let list = app
+        .app
+        .directory
+        .requesters
+        .member_list()
+        .expect("a group")
+        .clone();
     eventually("the requesters' members are read", || {
         let list = list.clone();
         async move { list.age().is_some() }
@@ -738,6 +753,7 @@ async fn a_permanent_group_error_refuses_the_group_at_once_and_is_counted() {
     let calls = app.calls("usergroups.users.list").await.len();
     app.slack
         .on("usergroups.users.list")
+        .expect(1..)
         .fault(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"ok": false, "error": "no_such_subteam"})),
@@ -786,6 +802,7 @@ async fn after_retryable_group_errors_the_last_list_serves_until_max_stale_then_
     let calls = app.calls("usergroups.users.list").await.len();
     app.slack
         .on("usergroups.users.list")
+        .expect(1..)
         .fault(ResponseTemplate::new(503))
         .await;
     one_more_group_call(&app, calls).await;
@@ -796,7 +813,13 @@ async fn after_retryable_group_errors_the_last_list_serves_until_max_stale_then_
         "the last list, a moment old, still serves"
     );
     // …until it is older than max_stale: then nobody is confirmed through the group.
-    let list = app.app.approvers.member_list().expect("a group").clone();
+    let list = app
+        .app
+        .directory
+        .approvers
+        .member_list()
+        .expect("a group")
+        .clone();
     eventually("the list passes its age limit", || {
         let list = list.clone();
         async move { list.age().is_some_and(|a| a > max_stale) }
@@ -836,6 +859,7 @@ async fn retry_after_from_the_group_api_is_honoured() {
     let calls = app.calls("usergroups.users.list").await.len();
     app.slack
         .on("usergroups.users.list")
+        .expect(1..)
         .fault(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "3")

@@ -2,18 +2,19 @@
 //! (issue 7), against the real primary + replica (and SQLite), with two bot instances
 //! sharing one database and one Slack stand-in where "once" is the point.
 //!
-//! Slots are run with `digest::run_slot` instead of waiting for the clock; the scheduler's
+//! Slots are run with `Digest::run_slot` instead of waiting for the clock; the scheduler's
 //! own start-up catch-up is exercised once, with a schedule whose slot is this minute.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Timelike, Utc};
-use expire_bot::app::{self, App};
-use expire_bot::digest::schedule::{AllClear, Schedule};
-use expire_bot::digest::{self, SlotOutcome};
-use expire_bot::store::seed::{SeedPolicy, SeedRider, cases};
-use expire_bot::store::{Db, Role, seed};
+use expire_bot::domain::{PolicyId, RiderId};
+use expire_bot::service::digest::scan;
+use expire_bot::startup::{self, Bot};
+use expire_bot::store::seed::{self, SeedPolicy, SeedRider, cases};
+use expire_bot::workers::digest::SlotOutcome;
+use expire_bot::workers::digest::schedule::{AllClear, Schedule};
 use serde_json::Value;
 
 use crate::harness::*;
@@ -33,7 +34,7 @@ fn at_second(t: DateTime<Utc>) -> DateTime<Utc> {
 fn set_data(now: DateTime<Utc>) -> (Vec<SeedRider>, Vec<SeedPolicy>) {
     let day = chrono::Duration::days(1);
     let rider = |id: i64, name: &str, status: &'static str, withdrawn: Option<i64>| SeedRider {
-        id,
+        id: RiderId(id),
         name: name.into(),
         phone: format!("010555{id:05}"),
         birth_date: chrono::NaiveDate::from_ymd_opt(1991, 4, 5),
@@ -51,8 +52,8 @@ fn set_data(now: DateTime<Utc>) -> (Vec<SeedRider>, Vec<SeedPolicy>) {
                   status: &'static str,
                   from_days: i64,
                   until: Option<DateTime<Utc>>| SeedPolicy {
-        id,
-        rider_id,
+        id: PolicyId(id),
+        rider_id: RiderId(rider_id),
         insurer: seed::INSURERS[(id % 2) as usize],
         policy_number: format!("HB-2026-{id:06}"),
         status,
@@ -87,12 +88,8 @@ fn raw_values(now: DateTime<Utc>) -> Vec<String> {
     out
 }
 
-async fn exec(db: &Db, sql: &str) {
-    match db {
-        Db::Pg(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
-    .expect(sql);
+async fn exec(db: &AdminDb, sql: &str) {
+    db.exec(sql).await;
 }
 
 /// Replaces the demo riders with the digest's set (and waits for the replica to have it).
@@ -100,7 +97,8 @@ async fn seed_set(app: &TestApp, now: DateTime<Utc>) {
     exec(app.primary(), "DELETE FROM hourly_insurance_policies").await;
     exec(app.primary(), "DELETE FROM riders").await;
     let (riders, policies) = set_data(now);
-    seed::insert(app.primary(), &riders, &policies)
+    app.admin_store
+        .seed(&riders, &policies)
         .await
         .expect("seed the set");
     replicated(app).await;
@@ -167,7 +165,7 @@ where
 
 /// A click on one of the digest's buttons, as Slack sends it.
 fn digest_click(user: &str, action_id: &str, value: &str) -> Value {
-    expire_bot::slack::fixtures::digest_button_click(APPROVAL_CHANNEL, user, action_id, value)
+    expire_bot::testkit::fixtures::digest_button_click(APPROVAL_CHANNEL, user, action_id, value)
 }
 
 fn count_in(text: &str, pattern: &str) -> usize {
@@ -186,10 +184,7 @@ async fn digest_lists_withdrawn_riders_with_active_policies_and_posts_once_with_
     let b = second_instance(&a).await;
     let slot = at_second(now);
 
-    let (ra, rb) = tokio::join!(
-        digest::run_slot(&a.app, slot),
-        digest::run_slot(&b.app, slot)
-    );
+    let (ra, rb) = tokio::join!(a.app.digest.run_slot(slot), b.app.digest.run_slot(slot));
     let outcomes = [ra.expect("instance a"), rb.expect("instance b")];
     let posted: Vec<_> = outcomes
         .iter()
@@ -212,7 +207,7 @@ async fn digest_lists_withdrawn_riders_with_active_policies_and_posts_once_with_
     );
     // Later attempts (the scheduler of a third instance, a restart) post nothing.
     assert_eq!(
-        digest::run_slot(&b.app, slot).await.unwrap(),
+        b.app.digest.run_slot(slot).await.unwrap(),
         SlotOutcome::AlreadyDone
     );
 
@@ -314,7 +309,7 @@ async fn file_all_files_one_request_per_policy_even_when_clicked_twice() {
     let b = second_instance(&a).await;
     let slot = at_second(now);
     assert!(matches!(
-        digest::run_slot(&a.app, slot).await.unwrap(),
+        a.app.digest.run_slot(slot).await.unwrap(),
         SlotOutcome::Posted { .. }
     ));
     replicated(&a).await;
@@ -443,7 +438,7 @@ async fn history_answers_only_the_asker_with_masked_data_from_the_replica() {
         ..Options::default()
     })
     .await;
-    assert!(h.app.store.ping(Role::Primary).await.is_err());
+    assert!(h.app.store.primary.ping().await.is_err());
 
     let resp = h.slash(AGENT, "history 010-1234-5678").await;
     assert_eq!(resp.status(), 200);
@@ -481,7 +476,7 @@ async fn history_answers_only_the_asker_with_masked_data_from_the_replica() {
         text.contains(&format!("by <@{LEAD}>: policy not changed")),
         "{text}"
     );
-    let until = expire_bot::slack::views::show_time(cancelled_at, chrono_tz::Asia::Seoul);
+    let until = expire_bot::slack::render::show_time(cancelled_at, chrono_tz::Asia::Seoul);
     assert!(
         text.contains(&format!("ACTIVE (open-ended) → EXPIRED (until {until})")),
         "{text}"
@@ -545,7 +540,7 @@ async fn nobody_found_posts_one_all_clear_line_or_nothing_when_silent() {
     replicated(&a).await;
     let slot = at_second(Utc::now());
     assert_eq!(
-        digest::run_slot(&a.app, slot).await.unwrap(),
+        a.app.digest.run_slot(slot).await.unwrap(),
         SlotOutcome::AllClear { posted: true }
     );
     let posts = digest_posts(&a.slack).await;
@@ -557,7 +552,7 @@ async fn nobody_found_posts_one_all_clear_line_or_nothing_when_silent() {
     let quiet = spawn_configured(&a.db, &a.slack, |c| c.digest.all_clear = AllClear::Silent).await;
     let later = slot + chrono::Duration::days(1);
     assert_eq!(
-        digest::run_slot(&quiet, later).await.unwrap(),
+        quiet.digest.run_slot(later).await.unwrap(),
         SlotOutcome::AllClear { posted: false }
     );
     assert_eq!(digest_posts(&a.slack).await.len(), 1);
@@ -574,10 +569,10 @@ async fn spawn_configured(
     db: &TestDb,
     slack: &StrictSlack,
     adjust: impl FnOnce(&mut expire_bot::config::Config),
-) -> Arc<App> {
+) -> Arc<Bot> {
     let mut config = config_for(db, &slack.uri(), &Options::default());
     adjust(&mut config);
-    Arc::new(App::new(config).expect("app"))
+    Arc::new(Bot::new(config).expect("app"))
 }
 
 #[tokio::test]
@@ -587,7 +582,7 @@ async fn a_long_digest_is_split_into_messages_within_slacks_block_limit() {
     let day = chrono::Duration::days(1);
     let riders: Vec<SeedRider> = (0..100i64)
         .map(|i| SeedRider {
-            id: 70_000 + i,
+            id: RiderId(70_000 + i),
             name: "박지민".into(),
             phone: format!("0107777{:04}", i),
             birth_date: None,
@@ -597,8 +592,8 @@ async fn a_long_digest_is_split_into_messages_within_slacks_block_limit() {
         .collect();
     let policies: Vec<SeedPolicy> = (0..100i64)
         .map(|i| SeedPolicy {
-            id: 80_000 + i,
-            rider_id: 70_000 + i,
+            id: PolicyId(80_000 + i),
+            rider_id: RiderId(70_000 + i),
             insurer: seed::INSURERS[0],
             policy_number: format!("LONG-{i:06}"),
             status: "ACTIVE",
@@ -606,14 +601,12 @@ async fn a_long_digest_is_split_into_messages_within_slacks_block_limit() {
             valid_until: None,
         })
         .collect();
-    seed::insert(a.primary(), &riders, &policies)
-        .await
-        .expect("seed");
+    a.admin_store.seed(&riders, &policies).await.expect("seed");
     replicated(&a).await;
     let slot = at_second(now);
     // The demo seed adds its own 5 withdrawn riders with active policies.
     assert_eq!(
-        digest::run_slot(&a.app, slot).await.unwrap(),
+        a.app.digest.run_slot(slot).await.unwrap(),
         SlotOutcome::Posted {
             riders: 105,
             policies: 105,
@@ -670,7 +663,7 @@ async fn a_missed_slot_runs_at_start_up_once_even_with_two_instances_starting() 
         })
         .await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        running.push(app::start(app, listener).await.expect("start"));
+        running.push(startup::start(app, listener).await.expect("start"));
     }
     eventually("the missed slot's digest is posted", || async {
         a.scalar("SELECT COUNT(*) FROM digest_runs WHERE posted_at IS NOT NULL")
@@ -710,10 +703,7 @@ async fn digest_bulk_and_history_work_on_sqlite_too() {
     seed_set(&a, now).await;
     let b = second_instance(&a).await;
     let slot = at_second(now);
-    let (ra, rb) = tokio::join!(
-        digest::run_slot(&a.app, slot),
-        digest::run_slot(&b.app, slot)
-    );
+    let (ra, rb) = tokio::join!(a.app.digest.run_slot(slot), b.app.digest.run_slot(slot));
     let outcomes = [ra.unwrap(), rb.unwrap()];
     assert_eq!(
         outcomes
@@ -789,7 +779,7 @@ async fn the_digest_scan_can_use_the_partial_index_on_withdrawn_riders() {
     }
     let sql = format!(
         "EXPLAIN {}",
-        expire_bot::store::digest_scan_sql().replace("$1", "1000")
+        expire_bot::store::digest::digest_scan_sql().replace("$1", "1000")
     );
     let plan: Vec<String> = sqlx::query_scalar(&sql)
         .fetch_all(&mut *conn)
@@ -821,15 +811,15 @@ async fn a_digest_cut_at_its_limit_says_how_many_are_left_on_both_backends() {
         })
         .await;
         // The demo seed holds 5 withdrawn riders with one active policy each.
-        let all = digest::scan::scan(&a.app.store).await.expect("scan");
+        let all = scan::scan(&a.app.store.replica).await.expect("scan");
         assert_eq!((all.total_riders, all.total_policies), (5, 5));
         assert!(!all.is_cut());
         assert_eq!(all.riders.len(), 5);
-        let exact = digest::scan::scan_with_limit(&a.app.store, 5)
+        let exact = scan::scan_with_limit(&a.app.store.replica, 5)
             .await
             .expect("scan");
         assert!(!exact.is_cut(), "exactly the limit is not a cut");
-        let cut = digest::scan::scan_with_limit(&a.app.store, 2)
+        let cut = scan::scan_with_limit(&a.app.store.replica, 2)
             .await
             .expect("scan");
         assert!(cut.is_cut(), "{backend:?}");

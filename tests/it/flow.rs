@@ -2,13 +2,14 @@
 //! approval request → decision on the primary → Slack follow-ups.
 
 use chrono::{Duration, TimeZone, Utc};
+use expire_bot::domain::{PolicyId, RiderId};
 use expire_bot::store::seed::{cases, demo_data};
 use serde_json::Value;
 
 use crate::harness::*;
 
 /// The demo seed's policy of a rider (the first one when they hold several).
-fn policy_of(rider: i64) -> i64 {
+fn policy_of(rider: RiderId) -> PolicyId {
     let (_, policies) = demo_data(Utc::now());
     policies
         .iter()
@@ -152,7 +153,7 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
     let row = app.request_row(id).await;
     assert_eq!(row.status, "APPROVED");
     assert_eq!(row.decided_by.as_deref(), Some(LEAD));
-    assert_eq!(row.outcome.as_deref(), Some("EXPIRED"));
+    assert_eq!(row.outcome.map(|o| o.as_str()), Some("EXPIRED"));
     let (status, until) = app.policy_status(row.policy_id).await;
     assert_eq!(status, "EXPIRED");
     assert_eq!(until, Some(cancelled_at));
@@ -533,11 +534,11 @@ async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten() {
     let policy = policy_of(cases::SIMPLE_RIDER);
     let insurer_end = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
     match app.primary() {
-        expire_bot::store::Db::Pg(p) => {
+        AdminDb::Pg(p) => {
             sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
                 .bind(insurer_end).bind(policy).execute(p).await.unwrap();
         }
-        expire_bot::store::Db::Sqlite(p) => {
+        AdminDb::Sqlite(p) => {
             sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
                 .bind(insurer_end).bind(policy).execute(p).await.unwrap();
         }
@@ -545,7 +546,7 @@ async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten() {
     app.click(LEAD, "approve_expiry", id, &[]).await;
     let row = app.request_row(id).await;
     assert_eq!(row.status, "APPROVED");
-    assert_eq!(row.outcome.as_deref(), Some("ALREADY_EXPIRED"));
+    assert_eq!(row.outcome.map(|o| o.as_str()), Some("ALREADY_EXPIRED"));
     assert_eq!(
         app.policy_status(policy).await,
         ("EXPIRED".to_owned(), Some(insurer_end))

@@ -9,12 +9,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use expire_bot::app::{self, App, Running};
 use expire_bot::config::{Config, Mode};
+use expire_bot::domain::{PolicyId, Request, RequestId};
 use expire_bot::slack::verify::sign;
-use expire_bot::store::{Db, Role, Store, StoreConfig, seed};
+use expire_bot::startup::{self, Bot, Running};
+use expire_bot::store::{Primary, Store, StoreConfig};
 pub use expire_bot::testkit::stand_in::StrictSlack;
 use serde_json::Value;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -80,12 +82,58 @@ pub struct TestDb {
     _dir: Option<Arc<tempfile::TempDir>>,
 }
 
+/// The tables' owner's own connection to one test database, for the tests' set-up and
+/// assertions (raw SQL the bot's roles may not run).
+#[derive(Clone, Debug)]
+pub enum AdminDb {
+    Pg(PgPool),
+    Sqlite(SqlitePool),
+}
+
+impl AdminDb {
+    pub fn open(url: &str) -> AdminDb {
+        if url.starts_with("sqlite:") {
+            let opts: SqliteConnectOptions = url.parse().expect("sqlite url");
+            AdminDb::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_lazy_with(opts.busy_timeout(Duration::from_secs(5))),
+            )
+        } else {
+            AdminDb::Pg(
+                PgPoolOptions::new()
+                    .max_connections(4)
+                    .connect_lazy(url)
+                    .expect("postgres url"),
+            )
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            AdminDb::Pg(p) => p.close().await,
+            AdminDb::Sqlite(p) => p.close().await,
+        }
+    }
+
+    /// Runs one statement.
+    pub async fn exec(&self, sql: &str) {
+        match self {
+            AdminDb::Pg(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            AdminDb::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
 #[allow(dead_code)]
 pub struct TestApp {
     pub addr: String,
-    pub app: Arc<App>,
-    /// The owner's handle on the primary, for assertions the bot's role may not make.
-    pub admin: Db,
+    pub app: Arc<Bot>,
+    /// The owner's connection to the primary, for assertions the bot's role may not make.
+    pub admin: AdminDb,
+    /// The owner's store handle on the primary (seeding, reading requests as the store does).
+    pub admin_store: Primary,
     pub slack: Arc<StrictSlack>,
     pub db: TestDb,
     pub http: reqwest::Client,
@@ -214,7 +262,9 @@ pub async fn fresh_db_with(backend: Backend, fallback: bool) -> TestDb {
             })
             .expect("open store");
             store.migrate().await.expect("migrate");
-            seed::seed_demo_if_empty(&store.primary, Utc::now())
+            store
+                .primary
+                .seed_demo_if_empty(Utc::now())
                 .await
                 .expect("seed");
             store.close().await;
@@ -240,7 +290,9 @@ pub async fn fresh_db_with(backend: Backend, fallback: bool) -> TestDb {
             })
             .expect("open store");
             store.migrate().await.expect("migrate");
-            seed::seed_demo_if_empty(&store.primary, Utc::now())
+            store
+                .primary
+                .seed_demo_if_empty(Utc::now())
                 .await
                 .expect("seed");
             store.close().await;
@@ -299,22 +351,22 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
-    spawn_app_with_lists(opts, expire_bot::audience::ListPolicy::default()).await
+    spawn_app_with_lists(opts, expire_bot::slack::audience::ListPolicy::default()).await
 }
 
 /// As [`spawn_app_with`], the user groups' member lists read and trusted as `lists` says
 /// (short intervals, so tests see a refresh or an expiry in seconds).
 pub async fn spawn_app_with_lists(
     opts: Options,
-    lists: expire_bot::audience::ListPolicy,
+    lists: expire_bot::slack::audience::ListPolicy,
 ) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
     // TEST_LOG=1 prints the bot's logs readably; TEST_LOG=json as production writes them.
     if let Ok(v) = std::env::var("TEST_LOG") {
         expire_bot::telemetry::init_logging(Some(if v == "json" {
-            expire_bot::config::LogFormat::Json
+            expire_bot::telemetry::LogFormat::Json
         } else {
-            expire_bot::config::LogFormat::Pretty
+            expire_bot::telemetry::LogFormat::Pretty
         }));
     }
     let db = match &opts.database {
@@ -326,23 +378,23 @@ pub async fn spawn_app_with_lists(
         None => slack_stand_in().await,
     };
     let config = config_for(&db, &slack.uri(), &opts);
-    let app = Arc::new(App::with_list_policy(config, lists).expect("app builds"));
+    let app = Arc::new(Bot::with_list_policy(config, lists).expect("app builds"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let running = app::start(app.clone(), listener).await.expect("start");
+    let running = startup::start(app.clone(), listener).await.expect("start");
     // Open the bot's first replica connection before the test begins. The replica pool's
     // acquire budget is 1 s (the production value, kept so a slow replica falls back within
     // Slack's 3 s); on a busy 2-core machine a first connection to a freshly replayed
     // database once took longer, and the test failed on set-up rather than on what it tests.
     if db.backend == Backend::Postgres {
         for _ in 0..20 {
-            if app.store.ping(Role::Replica).await.is_ok() {
+            if app.store.replica.ping().await.is_ok() {
                 break;
             }
         }
     }
-    let admin = Store::open(&StoreConfig {
+    let admin_store = Store::open(&StoreConfig {
         primary_url: Some(db.admin_url.clone().into()),
         replica_url: None,
         max_connections: 4,
@@ -352,7 +404,8 @@ pub async fn spawn_app_with_lists(
     TestApp {
         addr: format!("http://{}", running.addr),
         app,
-        admin,
+        admin: AdminDb::open(&db.admin_url),
+        admin_store,
         slack,
         db,
         http: reqwest::Client::new(),
@@ -373,10 +426,11 @@ impl TestApp {
             r.stop().await;
         }
         self.slack.assert_clean();
+        self.slack.verify().await;
     }
 
-    /// The owner's handle on the primary (the bot's own role may not read everything).
-    pub fn primary(&self) -> &Db {
+    /// The owner's connection to the primary (the bot's own role may not read everything).
+    pub fn primary(&self) -> &AdminDb {
         &self.admin
     }
 
@@ -437,11 +491,11 @@ impl TestApp {
         &self,
         user: &str,
         choice_view: &Value,
-        policy_id: i64,
+        policy_id: impl Into<PolicyId>,
     ) -> (u16, Value) {
         let resp = self
             .interaction(
-                &crate::payloads::choice_submission(user, choice_view, policy_id),
+                &crate::payloads::choice_submission(user, choice_view, policy_id.into().0),
                 &[],
             )
             .await;
@@ -474,18 +528,22 @@ impl TestApp {
         json_answer(resp).await
     }
 
-    /// Runs the outbox until nothing is due (deterministic instead of waiting for the worker).
-    /// Fails the test if any call it made broke Slack's limits (the stand-in refused it).
+    /// Runs the outbox until nothing is owed (deterministic instead of waiting for the
+    /// worker). Fails the test if any call it made broke Slack's limits (the stand-in
+    /// refused it), and if it gives up with calls still owed.
     pub async fn drain_outbox(&self) {
         self.drain_outbox_unchecked().await;
         self.slack.assert_clean();
     }
 
-    /// [`Self::drain_outbox`] without the check, for tests that look at a refusal first.
+    /// [`Self::drain_outbox`] without the stand-in check, for tests that look at a refusal
+    /// first. Still fails the test if it gives up with calls owed: a drain that silently
+    /// stopped would let the assertions after it pass on what was never sent.
     pub async fn drain_outbox_unchecked(&self) {
+        let mut pending = 0;
         for _ in 0..50 {
-            let _ = expire_bot::outbox::deliver_due(&self.app).await;
-            let pending: i64 = self
+            let _ = self.app.outbox.deliver_due().await;
+            pending = self
                 .scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL")
                 .await;
             if pending == 0 {
@@ -493,6 +551,21 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let owed: Vec<(String, Option<String>)> = match self.primary() {
+            AdminDb::Pg(p) => sqlx::query_as(
+                "SELECT kind, last_error FROM slack_outbox WHERE done_at IS NULL ORDER BY id",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap_or_default(),
+            AdminDb::Sqlite(p) => sqlx::query_as(
+                "SELECT kind, last_error FROM slack_outbox WHERE done_at IS NULL ORDER BY id",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap_or_default(),
+        };
+        panic!("the outbox still owes {pending} Slack call(s) after 50 passes: {owed:?}");
     }
 
     /// One i64 from the primary.
@@ -501,16 +574,20 @@ impl TestApp {
     }
 
     /// A policy's status on the primary.
-    pub async fn policy_status(&self, policy_id: i64) -> (String, Option<DateTime<Utc>>) {
+    pub async fn policy_status(
+        &self,
+        policy_id: impl Into<PolicyId>,
+    ) -> (String, Option<DateTime<Utc>>) {
+        let policy_id = policy_id.into().0;
         match self.primary() {
-            Db::Pg(p) => sqlx::query_as(
+            AdminDb::Pg(p) => sqlx::query_as(
                 "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
             )
             .bind(policy_id)
             .fetch_one(p)
             .await
             .expect("policy"),
-            Db::Sqlite(p) => sqlx::query_as(
+            AdminDb::Sqlite(p) => sqlx::query_as(
                 "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
             )
             .bind(policy_id)
@@ -520,8 +597,9 @@ impl TestApp {
         }
     }
 
-    pub async fn request_row(&self, id: i64) -> expire_bot::store::RequestRow {
-        expire_bot::store::get_request(self.primary(), id)
+    pub async fn request_row(&self, id: i64) -> Request {
+        self.admin_store
+            .get_request(RequestId(id))
             .await
             .expect("db")
             .expect("request exists")
@@ -598,13 +676,13 @@ pub async fn checked_answer(
     reqwest::Response::from(rebuilt.body(bytes).expect("same answer"))
 }
 
-pub async fn expire_bot_scalar(db: &Db, sql: &str) -> i64 {
+pub async fn expire_bot_scalar(db: &AdminDb, sql: &str) -> i64 {
     match db {
-        Db::Pg(p) => sqlx::query_scalar::<_, i64>(sql)
+        AdminDb::Pg(p) => sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(p)
             .await
             .expect("scalar"),
-        Db::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql)
+        AdminDb::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(p)
             .await
             .expect("scalar"),

@@ -5,18 +5,13 @@
 //! offered or listed, every reason whole where it is shown whole.
 
 use chrono::{DateTime, Duration, Utc};
-use expire_bot::digest::{self, SlotOutcome};
-use expire_bot::store::Db;
+use expire_bot::workers::digest::SlotOutcome;
 use serde_json::Value;
 
 use crate::harness::*;
 
-async fn exec(db: &Db, sql: &str) {
-    match db {
-        Db::Pg(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
-    .expect(sql);
+async fn exec(db: &AdminDb, sql: &str) {
+    db.exec(sql).await;
 }
 
 fn q(s: &str) -> String {
@@ -162,7 +157,10 @@ async fn the_choice_step_fits_slacks_limits_for_2_to_50_long_candidates() {
         );
         let id = app.scalar("SELECT MAX(id) FROM expiry_requests").await;
         let row = app.request_row(id).await;
-        assert_eq!((row.policy_id, row.rider_id), (policy, Some(rider)));
+        assert_eq!(
+            (row.policy_id.0, row.rider_id.map(|r| r.0)),
+            (policy, Some(rider))
+        );
         // The stored row keeps the whole masked values the options had to cut.
         assert_eq!(row.insurer, LONG_INSURER);
         assert_eq!(row.policy_number_masked.chars().count(), 64);
@@ -293,7 +291,7 @@ async fn a_withdrawn_rider_with_75_active_policies_is_listed_whole_in_the_digest
     wait_for_replay().await;
     let slot = Utc::now();
     assert!(matches!(
-        digest::run_slot(&app.app, slot).await.unwrap(),
+        app.app.digest.run_slot(slot).await.unwrap(),
         SlotOutcome::Posted { .. }
     ));
     // Every digest message was accepted (calls() fails the test on a refusal)...
@@ -348,7 +346,7 @@ async fn the_choice_steps_state_is_kept_on_the_primary_when_it_cannot_fit_privat
     assert_eq!(filed["response_action"], "update", "{filed}");
     let id = app.only_request_id().await;
     let row = app.request_row(id).await;
-    assert_eq!(row.policy_id, policy);
+    assert_eq!(row.policy_id.0, policy);
     assert_eq!(row.reason, reason.trim(), "nothing the agent typed is lost");
     app.drain_outbox().await;
 
@@ -528,6 +526,7 @@ async fn the_stand_in_refuses_what_slack_refuses_and_fails_the_test() {
     // A fault still checks what was sent.
     slack
         .on("chat.update")
+        .expect(1)
         .fault(wiremock::ResponseTemplate::new(503))
         .await;
     let status = post(

@@ -7,7 +7,6 @@ mod digest;
 mod flow;
 mod harness;
 mod limits;
-mod metrics;
 mod payloads;
 mod process;
 mod reliability;

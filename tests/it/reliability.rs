@@ -21,10 +21,10 @@ pub(crate) fn single_policy_riders(n: usize) -> Vec<(i64, i64)> {
         let rider = 2000 + i;
         let active: Vec<_> = policies
             .iter()
-            .filter(|p| p.rider_id == rider && p.status == "ACTIVE")
+            .filter(|p| p.rider_id.0 == rider && p.status == "ACTIVE")
             .collect();
         if active.len() == 1 {
-            out.push((rider, active[0].id));
+            out.push((rider, active[0].id.0));
         }
     }
     out.truncate(n);
@@ -59,7 +59,7 @@ async fn click_via(http: &reqwest::Client, addr: &str, user: &str, id: i64, retr
         .as_u16()
 }
 
-async fn wait_outbox_empty(db: &expire_bot::store::Db) {
+async fn wait_outbox_empty(db: &AdminDb) {
     for _ in 0..300 {
         if expire_bot_scalar(
             db,
@@ -75,13 +75,8 @@ async fn wait_outbox_empty(db: &expire_bot::store::Db) {
     panic!("outbox did not drain in 30 s");
 }
 
-async fn db_handle(db: &TestDb) -> expire_bot::store::Store {
-    expire_bot::store::Store::open(&expire_bot::store::StoreConfig {
-        primary_url: Some(db.admin_url.clone().into()),
-        replica_url: None,
-        max_connections: 4,
-    })
-    .expect("store")
+async fn db_handle(db: &TestDb) -> AdminDb {
+    AdminDb::open(&db.admin_url)
 }
 
 #[tokio::test]
@@ -104,13 +99,13 @@ async fn two_instances_two_hundred_clicks_one_truth() {
     }
     assert_eq!(
         expire_bot_scalar(
-            &store.primary,
+            &store,
             "SELECT COUNT(*) FROM expiry_requests WHERE status = 'PENDING'"
         )
         .await,
         10
     );
-    wait_outbox_empty(&store.primary).await;
+    wait_outbox_empty(&store).await;
 
     // 200 clicks: 20 per request, over both instances, two leads, a third of them Slack retries.
     let mut clicks = Vec::new();
@@ -136,9 +131,9 @@ async fn two_instances_two_hundred_clicks_one_truth() {
         statuses.iter().all(|s| *s == 200),
         "every click acknowledged: {statuses:?}"
     );
-    wait_outbox_empty(&store.primary).await;
+    wait_outbox_empty(&store).await;
 
-    let p = &store.primary;
+    let p = &store;
     assert_eq!(
         expire_bot_scalar(
             p,
@@ -181,14 +176,18 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
     let slack = slack_stand_in().await;
     // Slack is down when the request is filed: the approval post stays owed.
     slack.reset().await;
-    slack.on_any().fault(ResponseTemplate::new(503)).await;
+    slack
+        .on_any()
+        .expect(1..)
+        .fault(ResponseTemplate::new(503))
+        .await;
     let mut first = BotProcess::start(&db, &slack.uri(), &[]).await;
     let http = reqwest::Client::new();
     let riders = single_policy_riders(9);
     let answer = file_via(&http, &first.addr, riders[0].0).await;
     assert_eq!(answer["response_action"], "update", "{answer}");
     let store = db_handle(&db).await;
-    let p = &store.primary;
+    let p = &store;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         expire_bot_scalar(
@@ -278,14 +277,14 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
     // Whatever state each request is in, it is whole.
     for id in 1..=9i64 {
         let status: String = match p {
-            expire_bot::store::Db::Pg(pool) => {
+            AdminDb::Pg(pool) => {
                 sqlx::query_scalar("SELECT status FROM expiry_requests WHERE id = $1")
                     .bind(id)
                     .fetch_one(pool)
                     .await
                     .unwrap()
             }
-            expire_bot::store::Db::Sqlite(_) => unreachable!(),
+            AdminDb::Sqlite(_) => unreachable!(),
         };
         let audits = expire_bot_scalar(
             p,
@@ -363,7 +362,8 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
 async fn slack_failures_are_retried_and_never_corrupt_state() {
     let app = spawn_app().await;
     // Slack fails every way it can before it recovers: 500, 429 + Retry-After, ok:false.
-    let post = || app.slack.on("chat.postMessage").post().times(1);
+    // Each fault answers one call, and each is relied on: it must be used exactly once.
+    let post = || app.slack.on("chat.postMessage").post().times(1).expect(1);
     post().priority(1).fault(ResponseTemplate::new(500)).await;
     post()
         .priority(2)
@@ -411,12 +411,13 @@ async fn slack_failures_are_retried_and_never_corrupt_state() {
         .on_any()
         .post()
         .priority(1)
+        .expect(1..)
         .fault(ResponseTemplate::new(503))
         .await;
     app.click(LEAD, "approve_expiry", id, &[]).await;
     assert_eq!(app.request_row(id).await.status, "APPROVED");
     for _ in 0..3 {
-        let _ = expire_bot::outbox::deliver_due(&app.app).await;
+        let _ = app.app.outbox.deliver_due().await;
     }
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL")
@@ -466,7 +467,7 @@ async fn requests_time_out_after_the_ttl() {
     app.drain_outbox().await;
     let mut status = String::new();
     for _ in 0..100 {
-        status = app.request_row(id).await.status;
+        status = app.request_row(id).await.status.to_string();
         if status == "TIMED_OUT" {
             break;
         }
@@ -486,10 +487,16 @@ async fn requests_time_out_after_the_ttl() {
     assert!(!updates[0].to_string().contains("approve_expiry"));
     assert!(updates[0].to_string().contains("Timed out"));
     app.click(LEAD, "approve_expiry", id, &[]).await;
+    // The request timed out (the loop above waited for it), so the click is told exactly
+    // that — not "already decided", which is the answer for a request someone decided.
     let eph = app.calls("chat.postEphemeral").await;
-    assert!(
-        eph[0]["text"].as_str().unwrap().contains("already decided")
-            || eph[0]["text"].as_str().unwrap().contains("timed out"),
+    assert_eq!(eph.len(), 1, "{eph:?}");
+    assert_eq!(eph[0]["user"], LEAD, "{eph:?}");
+    assert_eq!(
+        eph[0]["text"].as_str().unwrap(),
+        format!(
+            "Request #{id} timed out before anyone decided it, so it can no longer be approved. File a new request if the policy still needs expiring."
+        ),
         "{eph:?}"
     );
     assert_eq!(
@@ -553,6 +560,7 @@ async fn sigterm_finishes_in_flight_requests_and_exits_0() {
     slack
         .on("views.open")
         .post()
+        .expect(10)
         .fault(
             ResponseTemplate::new(200)
                 .set_delay(Duration::from_millis(1000))
@@ -666,7 +674,7 @@ async fn no_personal_data_in_any_log_line_even_at_trace() {
     post(payloads::choice_submission(
         AGENT,
         &choice["view"],
-        withdrawn_policy,
+        withdrawn_policy.0,
     ))
     .await;
     post(payloads::request_submission(
@@ -717,12 +725,54 @@ async fn no_personal_data_in_any_log_line_even_at_trace() {
         .await;
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The paths whose logs are scanned really ran: both requests were filed (the choice
+    // step's and the simple rider's; the others found no policy to file), the requester's
+    // own approvals were refused, and the lead's approved both.
+    let admin = AdminDb::open(&db.admin_url);
+    let mut approved = 0;
+    for _ in 0..100 {
+        approved = expire_bot_scalar(
+            &admin,
+            &format!(
+                "SELECT COUNT(*) FROM expiry_requests WHERE status = 'APPROVED' AND decided_by = '{LEAD}' AND requested_by = '{AGENT}'"
+            ),
+        )
+        .await;
+        if approved == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        expire_bot_scalar(&admin, "SELECT COUNT(*) FROM expiry_requests").await,
+        2,
+        "two requests filed"
+    );
+    assert_eq!(
+        approved, 2,
+        "both approved by the lead, not by their requester"
+    );
+    assert_eq!(
+        expire_bot_scalar(
+            &admin,
+            "SELECT COUNT(*) FROM expiry_audit WHERE event IN ('FILED', 'APPROVED')"
+        )
+        .await,
+        4
+    );
+    admin.close().await;
     let log = bot.log_text();
     assert!(
         log.lines().count() > 50,
         "trace logging was on ({} lines)",
         log.lines().count()
     );
+    for event in ["expiry request filed", "request decided", "rider lookup"] {
+        assert!(
+            log.lines().filter(|l| l.contains(event)).count() >= 2,
+            "the log has {event:?} for both requests"
+        );
+    }
     let (riders, _) = demo_data(Utc::now());
     let mut raw: Vec<String> = Vec::new();
     for r in &riders {

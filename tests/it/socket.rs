@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use expire_bot::slack::fixtures;
+use expire_bot::testkit::fixtures;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -133,6 +133,7 @@ async fn socket_mode_serves_commands_submissions_and_clicks_and_reconnects() {
         .on("apps.connections.open")
         .post()
         .header("authorization", &format!("Bearer {APP_TOKEN}"))
+        .expect(1..)
         .answer(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
         .await;
     let app = spawn_app_with(Options {
@@ -227,11 +228,13 @@ async fn socket_mode_acknowledges_in_time_while_the_group_api_is_slow() {
     slack
         .on("apps.connections.open")
         .post()
+        .expect(1..)
         .answer(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "url": ws_url})))
         .await;
     // The requesters' group answers after 6 s, from the start: nobody can be confirmed yet.
     slack
         .on("usergroups.users.list")
+        .expect(1..)
         .answer(
             ResponseTemplate::new(200)
                 .set_delay(Duration::from_secs(6))

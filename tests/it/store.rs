@@ -1,11 +1,14 @@
-//! The approval has two implementations on PostgreSQL: the server-side function the bot
-//! runs (`expire_bot_approve`, one round trip) and the statement-by-statement transaction
-//! SQLite runs. This module holds them to each other: every case is set up twice, decided
-//! once each way as the least-privilege primary role, and the database must end up the
-//! same, row for row (ids aside).
+//! The approval has three runs: on PostgreSQL the server-side function the bot runs
+//! (`expire_bot_approve`, one round trip) and the statement-by-statement transaction; on
+//! SQLite that same statement-by-statement transaction, on SQLite's SQL engine. This module
+//! holds them to each other: every case is set up on each, decided as the bot's own role,
+//! and the database must end up the same, row for row (ids aside) — the function against
+//! the statements on PostgreSQL, and SQLite's statements against PostgreSQL's, compared as
+//! normalised rows.
 
-use chrono::{DateTime, Duration, Utc};
-use expire_bot::store::{self, DecideOutcome, Store, StoreConfig};
+use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
+use expire_bot::domain::{PolicyId, RequestId, RiderId, SlackUserId};
+use expire_bot::store::{DecideOutcome, FileOutcome, NewRequest, Store, StoreConfig};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
@@ -103,12 +106,15 @@ async fn the_server_side_approval_agrees_with_the_statement_by_statement_one() {
             next_policy += 1;
             let request = set_up(&admin, &bot, case, rider, next_policy, now).await;
             let decide = |at: DateTime<Utc>| {
-                let (db, actor) = (&bot.primary, if case.own { AGENT } else { LEAD });
+                let (db, actor) = (
+                    &bot.primary,
+                    SlackUserId::new(if case.own { AGENT } else { LEAD }),
+                );
                 async move {
                     if server_side {
-                        store::approve_request(db, request, actor, at).await
+                        db.approve_request(request, &actor, at).await
                     } else {
-                        store::approve_request_in_statements(db, request, actor, at).await
+                        db.approve_request_in_statements(request, &actor, at).await
                     }
                 }
             };
@@ -153,6 +159,203 @@ async fn the_server_side_approval_agrees_with_the_statement_by_statement_one() {
     admin.close().await;
 }
 
+/// SQLite's approval (its statement-by-statement transaction, which is what the bot runs
+/// there) against PostgreSQL's statement-by-statement one: every case set up on a fresh
+/// database of each, decided as the bot's role, and every row an approval may touch read
+/// back and normalised (ids left out, times as UTC text), so the two engines must agree on
+/// the verdict and on the resulting state, case by case.
+#[tokio::test]
+async fn sqlite_approves_exactly_as_postgresql_does() {
+    // Whole seconds: PostgreSQL keeps microseconds, SQLite whatever it is given.
+    let now = Utc::now().trunc_subsecs(0);
+    let mut runs: Vec<Vec<(&str, String, String)>> = Vec::new();
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let db = fresh_db(backend).await;
+        let admin = AdminDb::open(&db.admin_url);
+        let bot = Store::open(&StoreConfig {
+            primary_url: Some(db.primary_url.clone().into()),
+            replica_url: None,
+            max_connections: 2,
+        })
+        .expect("store");
+        let rider = expire_bot_scalar(&admin, "SELECT MIN(id) FROM riders").await;
+        let mut seen = Vec::new();
+        let mut next_policy = 990_000;
+        for case in CASES {
+            next_policy += 1;
+            if let Some((status, until)) = case.policy {
+                on_admin!(&admin, p => sqlx::query(INSERT_POLICY)
+                    .bind(next_policy)
+                    .bind(rider)
+                    .bind(status)
+                    .bind(now - Duration::days(60))
+                    .bind(until.map(|d| now + d))
+                    .execute(p)
+                    .await
+                    .map(|_| ()))
+                .expect("policy");
+            }
+            let request = file(&bot, case, rider, next_policy, now).await;
+            let actor = SlackUserId::new(if case.own { AGENT } else { LEAD });
+            let decide = |at: DateTime<Utc>| {
+                let (db, actor) = (&bot.primary, &actor);
+                async move {
+                    match backend {
+                        Backend::Postgres => {
+                            db.approve_request_in_statements(request, actor, at).await
+                        }
+                        Backend::Sqlite => db.approve_request(request, actor, at).await,
+                    }
+                }
+            };
+            let mut result = decide(now).await.expect("approval runs");
+            if case.twice {
+                result = decide(now + Duration::seconds(5))
+                    .await
+                    .expect("approval runs");
+            }
+            seen.push((
+                case.name,
+                verdict(&result),
+                normalised(&admin, request, next_policy).await,
+            ));
+        }
+        // The cases did what their names say (so the comparison compared something).
+        let outcomes: Vec<String> = on_admin!(&admin, p => sqlx::query_scalar(
+            "SELECT coalesce(outcome, status) FROM expiry_requests WHERE policy_id >= 990000 ORDER BY id",
+        )
+        .fetch_all(p)
+        .await)
+        .expect("outcomes");
+        assert_eq!(
+            outcomes,
+            [
+                "EXPIRED",
+                "EXPIRED",
+                "EXPIRED",
+                "ALREADY_EXPIRED",
+                "POLICY_MISSING",
+                "PENDING",
+                "PENDING",
+                "EXPIRED"
+            ],
+            "{backend:?}"
+        );
+        bot.close().await;
+        runs.push(seen);
+    }
+    assert_eq!(runs[0].len(), CASES.len());
+    for (pg, lite) in runs[0].iter().zip(&runs[1]) {
+        assert_eq!(
+            pg, lite,
+            "{}: PostgreSQL (left) and SQLite (right) differ",
+            pg.0
+        );
+    }
+}
+
+/// Runs the same body on whichever pool an [`AdminDb`] holds.
+macro_rules! on_admin {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            AdminDb::Pg($p) => $body,
+            AdminDb::Sqlite($p) => $body,
+        }
+    };
+}
+use on_admin;
+
+fn t(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "-".to_owned(),
+        |t| t.to_rfc3339_opts(SecondsFormat::Micros, true),
+    )
+}
+
+/// Everything an approval may touch, ids left out, times as UTC text: the same on any
+/// backend for the same state.
+async fn normalised(admin: &AdminDb, request: RequestId, policy: i64) -> String {
+    type RequestRow = (
+        String,
+        Option<String>,
+        Option<DateTime<Utc>>,
+        Option<String>,
+        Option<String>,
+    );
+    type AuditRow = (
+        String,
+        String,
+        DateTime<Utc>,
+        Option<String>,
+        Option<String>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<String>,
+    );
+    type OutboxRow = (
+        String,
+        i32,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let (status, decided_by, decided_at, outcome, note): RequestRow = on_admin!(admin, p => sqlx::query_as(
+        "SELECT status, decided_by, decided_at, outcome, decision_note FROM expiry_requests WHERE id = $1",
+    )
+    .bind(request.0)
+    .fetch_one(p)
+    .await)
+    .expect("request");
+    let pol: Option<(String, Option<DateTime<Utc>>)> = on_admin!(admin, p => sqlx::query_as(
+        "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
+    )
+    .bind(policy)
+    .fetch_optional(p)
+    .await)
+    .expect("policy");
+    let audit: Vec<AuditRow> = on_admin!(admin, p => sqlx::query_as(
+        "SELECT event, actor, at, status_before, status_after, valid_until_before, valid_until_after, reason \
+         FROM expiry_audit WHERE request_id = $1 ORDER BY id",
+    )
+    .bind(request.0)
+    .fetch_all(p)
+    .await)
+    .expect("audit");
+    let outbox: Vec<OutboxRow> = on_admin!(admin, p => sqlx::query_as(
+        "SELECT kind, attempts, next_attempt_at, claimed_until, done_at FROM slack_outbox \
+         WHERE request_id = $1 ORDER BY kind",
+    )
+    .bind(request.0)
+    .fetch_all(p)
+    .await)
+    .expect("outbox");
+    let mut out = format!(
+        "request {status} {decided_by:?} {} {outcome:?} {note:?}\n",
+        t(decided_at)
+    );
+    match pol {
+        Some((s, until)) => out.push_str(&format!("policy {s} {}\n", t(until))),
+        None => out.push_str("policy gone\n"),
+    }
+    for (event, actor, at, sb, sa, vb, va, reason) in audit {
+        out.push_str(&format!(
+            "audit {event} {actor} {} {sb:?} {sa:?} {} {} {reason:?}\n",
+            t(Some(at)),
+            t(vb),
+            t(va)
+        ));
+    }
+    for (kind, attempts, next, claimed, done) in outbox {
+        out.push_str(&format!(
+            "outbox {kind} {attempts} {} {} {}\n",
+            t(Some(next)),
+            t(claimed),
+            t(done)
+        ));
+    }
+    out
+}
+
 /// Inserts the case's policy and files its request; returns the request id.
 async fn set_up(
     admin: &PgPool,
@@ -161,27 +364,38 @@ async fn set_up(
     rider: i64,
     policy_id: i64,
     now: DateTime<Utc>,
-) -> i64 {
+) -> RequestId {
     if let Some((status, until)) = case.policy {
-        sqlx::query(
-            "INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) \
-             VALUES ($1, $2, '한빛손해보험', 'DIFF-' || $1, $3, $4, $5)",
-        )
-        .bind(policy_id)
-        .bind(rider)
-        .bind(status)
-        .bind(now - Duration::days(60))
-        .bind(until.map(|d| now + d))
-        .execute(admin)
-        .await
-        .expect("policy");
+        sqlx::query(INSERT_POLICY)
+            .bind(policy_id)
+            .bind(rider)
+            .bind(status)
+            .bind(now - Duration::days(60))
+            .bind(until.map(|d| now + d))
+            .execute(admin)
+            .await
+            .expect("policy");
     }
-    let filed = store::file_request(
-        &bot.primary,
-        &store::NewRequest {
-            policy_id,
-            requested_by: AGENT.to_owned(),
-            rider_id: rider,
+    file(bot, case, rider, policy_id, now).await
+}
+
+const INSERT_POLICY: &str = "INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) \
+     VALUES ($1, $2, '한빛손해보험', 'DIFF-' || $1, $3, $4, $5)";
+
+/// Files the case's request through the bot's store; returns its id.
+async fn file(
+    bot: &Store,
+    case: &Case,
+    rider: i64,
+    policy_id: i64,
+    now: DateTime<Utc>,
+) -> RequestId {
+    let filed = bot
+        .primary
+        .file_request(&NewRequest {
+            policy_id: PolicyId(policy_id),
+            requested_by: SlackUserId::new(AGENT),
+            rider_id: RiderId(rider),
             rider_name_masked: "홍*동".to_owned(),
             rider_phone_masked: "010-****-0000".to_owned(),
             rider_status: "ACTIVE".to_owned(),
@@ -197,12 +411,11 @@ async fn set_up(
             },
             policy_status: "ACTIVE".to_owned(),
             valid_until: None,
-        },
-    )
-    .await
-    .expect("file");
+        })
+        .await
+        .expect("file");
     match filed {
-        store::FileOutcome::Filed(id) => id,
+        FileOutcome::Filed(id) => id,
         other => panic!("{}: not filed: {other:?}", case.name),
     }
 }
@@ -211,17 +424,20 @@ fn verdict(r: &DecideOutcome) -> String {
     match r {
         DecideOutcome::Decided(row) => format!(
             "Decided {} {:?} {:?} {:?}",
-            row.status, row.decided_by, row.outcome, row.decision_note
+            row.status,
+            row.decided_by.as_deref(),
+            row.outcome.map(|o| o.as_str()),
+            row.decision_note
         ),
         DecideOutcome::AlreadyDecided(row) => format!("AlreadyDecided {}", row.status),
-        DecideOutcome::Expired(row) => format!("Expired {}", row.status),
+        DecideOutcome::TimedOut(row) => format!("TimedOut {}", row.status),
         DecideOutcome::OwnRequest => "OwnRequest".to_owned(),
         DecideOutcome::NotFound => "NotFound".to_owned(),
     }
 }
 
 /// Everything an approval may touch, ids left out, as the server renders it.
-async fn snapshot(admin: &PgPool, request: i64, policy: i64) -> String {
+async fn snapshot(admin: &PgPool, request: RequestId, policy: i64) -> String {
     let parts = [
         "SELECT json_agg(t)::text FROM (SELECT status, decided_by, decided_at, outcome, decision_note \
          FROM expiry_requests WHERE id = $1) t",
@@ -235,7 +451,7 @@ async fn snapshot(admin: &PgPool, request: i64, policy: i64) -> String {
     let mut out = String::new();
     for sql in parts {
         let part: Option<String> = sqlx::query_scalar(sql)
-            .bind(request)
+            .bind(request.0)
             .bind(policy)
             .fetch_one(admin)
             .await

@@ -1,0 +1,643 @@
+//! The demo's story, step by step: what each person does, what Slack was asked to show
+//! them, what the database now holds, and the checks that this is what should happen.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::checks::{count, db_counts, describe_counts, diff};
+use super::{AGENT, APPROVALS, Demo, LEAD, LEAD2, REASON, SETTLE_LIMIT, TYPED_PHONE, render};
+use crate::slack::ids::ActionId;
+use crate::store::WriteProbe;
+use crate::store::inspect::{AuditView, PolicyView, RequestView};
+use crate::testkit::fixtures;
+use crate::testkit::local_slack::Call;
+
+impl Demo {
+    fn who(&self, id: &str) -> String {
+        self.names.user(id)
+    }
+
+    fn time(&self, t: DateTime<Utc>) -> String {
+        crate::slack::render::show_time(t, self.tz)
+    }
+
+    fn until(&self, t: Option<DateTime<Utc>>) -> String {
+        t.map(|t| self.time(t))
+            .unwrap_or_else(|| "open-ended".to_owned())
+    }
+
+    /// Posts `body` to the bot as Slack would: signed with the signing secret. Its answer
+    /// is kept for the personal-data check, and checked as Slack would check it.
+    async fn post_signed(&mut self, route: &str, body: String) -> anyhow::Result<(u16, Value)> {
+        let answer = self.client.post(route, body).await?;
+        self.answer_violations.extend(answer.violations);
+        self.answers.push(answer.body.clone());
+        Ok((answer.status, answer.body))
+    }
+
+    async fn interaction(&mut self, payload: &Value) -> anyhow::Result<(u16, Value)> {
+        self.post_signed("/slack/interactions", fixtures::form(payload))
+            .await
+    }
+
+    async fn click(&mut self, user: &str) -> anyhow::Result<u16> {
+        let payload = fixtures::button_click(
+            APPROVALS,
+            user,
+            ActionId::Approve.as_str(),
+            self.request().await?.id.0,
+        );
+        let (status, _) = self.interaction(&payload).await?;
+        Ok(status)
+    }
+
+    /// The one request the story files.
+    async fn request(&self) -> anyhow::Result<RequestView> {
+        self.inspect
+            .requests()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("no expiry request was filed"))
+    }
+
+    /// Waits until the bot's outbox worker has made every Slack call it owes.
+    async fn settle(&self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        loop {
+            let (owed, error) = self.inspect.owed().await?;
+            if owed == 0 {
+                return Ok(());
+            }
+            if started.elapsed() > SETTLE_LIMIT {
+                bail!(
+                    "{owed} Slack call(s) still owed after {} s (last error: {})",
+                    SETTLE_LIMIT.as_secs(),
+                    error.unwrap_or_else(|| "none".to_owned())
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Calls that arrived since the last time, without printing them.
+    fn new_calls(&mut self) -> Vec<Call> {
+        let calls = self.slack.calls();
+        let fresh = calls.get(self.shown_calls..).unwrap_or_default().to_vec();
+        self.shown_calls = calls.len();
+        fresh
+    }
+
+    /// Prints the calls that arrived since the last time, as what people saw; returns them.
+    fn show_new_calls(&mut self) -> Vec<Call> {
+        let fresh = self.new_calls();
+        for c in &fresh {
+            for line in self.describe(c) {
+                println!("   {line}");
+            }
+        }
+        fresh
+    }
+
+    fn describe(&self, c: &Call) -> Vec<String> {
+        let a = &c.args;
+        let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
+        let (head, body) = match c.method.as_str() {
+            "views.open" => (
+                "Slack ← views.open: the modal opens on Jiwoo's screen".to_owned(),
+                render::view(&self.names, &a["view"]),
+            ),
+            "chat.postMessage" if a["thread_ts"].is_string() => (
+                format!(
+                    "Slack ← chat.postMessage: a reply in the request's thread in #{}",
+                    self.names.channel(&s("channel"))
+                ),
+                render::message(&self.names, "thread reply", a),
+            ),
+            "chat.postMessage" if s("channel").starts_with('U') => (
+                format!(
+                    "Slack ← chat.postMessage: a direct message to {}",
+                    self.who(&s("channel"))
+                ),
+                render::message(&self.names, "from expire-bot", a),
+            ),
+            "chat.postMessage" => (
+                format!(
+                    "Slack ← chat.postMessage: posted in #{}",
+                    self.names.channel(&s("channel"))
+                ),
+                render::message(&self.names, "expire-bot", a),
+            ),
+            "chat.update" => (
+                format!(
+                    "Slack ← chat.update: the request message in #{} is rewritten",
+                    self.names.channel(&s("channel"))
+                ),
+                render::message(&self.names, "expire-bot (edited)", a),
+            ),
+            "chat.postEphemeral" => (
+                format!(
+                    "Slack ← chat.postEphemeral: shown to {} only, in #{}",
+                    self.who(&s("user")),
+                    self.names.channel(&s("channel"))
+                ),
+                render::message(&self.names, "only visible to you", a),
+            ),
+            "usergroups.users.list" => (
+                format!(
+                    "Slack ← usergroups.users.list {}: expire-bot's background refresh of who may approve (Slack answers: Jiwoo, Minseo, Hyunwoo)",
+                    s("usergroup")
+                ),
+                Vec::new(),
+            ),
+            other => (format!("Slack ← {other}"), Vec::new()),
+        };
+        let mut out = vec![head];
+        out.extend(body.into_iter().map(|l| format!("    {l}")));
+        out
+    }
+
+    async fn show_request(&self) -> anyhow::Result<RequestView> {
+        let r = self.request().await?;
+        println!(
+            "   DB  expiry_requests #{}: status {} · requested_by {} · decided_by {} · policy {} ({} {}) of {} ({})",
+            r.id,
+            r.status,
+            self.who(&r.requested_by),
+            r.decided_by
+                .as_deref()
+                .map(|d| self.who(d))
+                .unwrap_or_else(|| "—".to_owned()),
+            r.policy_id,
+            r.insurer,
+            r.policy_number_masked,
+            r.rider_name_masked,
+            r.rider_status,
+        );
+        Ok(r)
+    }
+
+    async fn show_policy(&self, before: Option<&PolicyView>) -> anyhow::Result<PolicyView> {
+        let p = self.inspect.policy(self.withdrawn_policy).await?;
+        match before {
+            Some(b) if b != &p => println!(
+                "   DB  hourly_insurance_policies #{}: status {} → {} · valid_until {} → {}",
+                self.withdrawn_policy,
+                b.status,
+                p.status,
+                self.until(b.valid_until),
+                self.until(p.valid_until)
+            ),
+            _ => println!(
+                "   DB  hourly_insurance_policies #{}: status {} · valid_until {} (unchanged)",
+                self.withdrawn_policy,
+                p.status,
+                self.until(p.valid_until)
+            ),
+        }
+        Ok(p)
+    }
+
+    async fn show_audit(
+        &self,
+        request_id: crate::domain::RequestId,
+    ) -> anyhow::Result<Vec<AuditView>> {
+        let rows = self.inspect.audit(request_id).await?;
+        for a in &rows {
+            let before = a.status_before.as_deref().unwrap_or("—");
+            let after = a.status_after.as_deref().unwrap_or("—");
+            println!(
+                "   DB  expiry_audit #{}: {} by {} · policy {}{}",
+                a.id,
+                a.event,
+                self.who(&a.actor),
+                if before == after {
+                    format!("{after} (as found)")
+                } else {
+                    format!("{before} → {after}")
+                },
+                a.valid_until_after
+                    .filter(|_| a.event == "APPROVED")
+                    .map(|t| format!(" as of {}", self.time(t)))
+                    .unwrap_or_default()
+            );
+        }
+        Ok(rows)
+    }
+
+    pub(super) async fn replica_refuses_writes(&mut self) -> anyhow::Result<()> {
+        let probe = self.bot.store.replica.probe_write().await?;
+        let primary = self.bot.store.primary.probe_write().await?;
+        let said = match &probe {
+            WriteProbe::Refused(m) => m.clone(),
+            WriteProbe::Accepted => String::new(),
+        };
+        self.checks.check(
+            matches!(probe, WriteProbe::Refused(_)) && primary == WriteProbe::Accepted,
+            &format!(
+                "the replica handle refuses writes (\"{said}\"); the primary accepts them (probe rolled back)"
+            ),
+            || format!("replica: {probe:?}, primary: {primary:?}"),
+        );
+        Ok(())
+    }
+
+    pub(super) async fn story(&mut self) -> anyhow::Result<()> {
+        self.step1_command().await?;
+        let choice = self.step2_lookup().await?;
+        let message = self.step3_choose(&choice).await?;
+        self.step4_own_approval().await?;
+        self.step5_lead_approves(&message).await?;
+        self.step6_expiry_announced().await?;
+        self.step7_second_click().await
+    }
+
+    async fn step1_command(&mut self) -> anyhow::Result<()> {
+        println!("\n1. Jiwoo (CX agent) types in #cx-desk:  /expire-insurance {TYPED_PHONE}");
+        let (status, answer) = self
+            .post_signed(
+                "/slack/commands",
+                fixtures::slash_command(AGENT, TYPED_PHONE),
+            )
+            .await?;
+        println!(
+            "   HTTP {status} {}",
+            if answer.is_null() {
+                "(empty: acknowledged)".to_owned()
+            } else {
+                answer.to_string()
+            }
+        );
+        let calls = self.show_new_calls();
+        let opens: Vec<_> = calls.iter().filter(|c| c.method == "views.open").collect();
+        self.checks.check(
+            status == 200 && answer.is_null(),
+            "the command is acknowledged with an empty 200",
+            || format!("HTTP {status} {answer}"),
+        );
+        let prefilled = opens.first().is_some_and(|c| {
+            c.args["trigger_id"] == fixtures::COMMAND_TRIGGER_ID
+                && c.args["view"]["callback_id"] == "expiry_request"
+                && c.args["view"]
+                    .to_string()
+                    .contains(&format!("\"initial_value\":\"{TYPED_PHONE}\""))
+        });
+        self.checks.check(
+            opens.len() == 1 && prefilled,
+            "the request modal opened with the command's trigger_id, the phone prefilled",
+            || format!("views.open calls: {opens:?}"),
+        );
+        Ok(())
+    }
+
+    async fn step2_lookup(&mut self) -> anyhow::Result<Value> {
+        println!("\n2. Jiwoo fills in the form and presses “Look up”");
+        println!("     Rider: {TYPED_PHONE}");
+        println!(
+            "     Cancelled at the insurer: {}",
+            self.time(self.cancelled_at)
+        );
+        println!("     Reason and CX ticket: {REASON}");
+        let before = db_counts();
+        let payload =
+            fixtures::request_submission(AGENT, TYPED_PHONE, self.cancelled_at.timestamp(), REASON);
+        let (status, answer) = self.interaction(&payload).await?;
+        let lookups = diff(&db_counts(), &before);
+        println!(
+            "   expire-bot looks the phone up on the replica ({}) — two rider accounts share it",
+            describe_counts(&lookups)
+        );
+        println!(
+            "   HTTP {status} response_action: {} — Jiwoo's modal becomes:",
+            answer["response_action"]
+        );
+        for line in render::view(&self.names, &answer["view"]) {
+            println!("     {line}");
+        }
+        self.show_new_calls();
+        let view = answer["view"].clone();
+        self.checks.check(
+            status == 200
+                && answer["response_action"] == "update"
+                && view["callback_id"] == "expiry_choose_policy",
+            "the lookup answers with the policy choice step (response_action: update)",
+            || format!("HTTP {status} {answer}"),
+        );
+        let options: Vec<String> = view["blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["block_id"] == ActionId::Policy.as_str())
+            .flat_map(|b| {
+                b["element"]["options"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            // What a person sees of an option: its text and the description below it.
+            .map(|o| {
+                format!(
+                    "{}={} / {}",
+                    o["value"].as_str().unwrap_or_default(),
+                    o["text"]["text"].as_str().unwrap_or_default(),
+                    o["description"]["text"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        let offers = |policy: crate::domain::PolicyId, name: &str, member: &str| {
+            options.iter().any(|o| {
+                o.starts_with(&format!("{policy}=")) && o.contains(name) && o.contains(member)
+            })
+        };
+        self.checks.check(
+            options.len() == 2
+                && offers(self.withdrawn_policy, "홍*동", "withdrawn")
+                && offers(self.new_policy, "남**수", "active member"),
+            "both policies are offered, each with its rider's masked name and member status",
+            || format!("options {options:?}"),
+        );
+        let replica_lookups = count(&lookups, "replica", "lookup_rider_policies");
+        let primary_lookups = count(&lookups, "primary", "lookup_rider_policies");
+        self.checks.check(
+            replica_lookups == 1 && primary_lookups == 0,
+            "the lookup ran on the replica, not the primary",
+            || describe_counts(&lookups),
+        );
+        let filed = self.inspect.requests().await?.len();
+        self.checks.check(
+            filed == 0,
+            "nothing is written before Jiwoo chooses",
+            || format!("{filed} request(s) exist"),
+        );
+        Ok(view)
+    }
+
+    async fn step3_choose(&mut self, choice: &Value) -> anyhow::Result<Value> {
+        println!(
+            "\n3. Jiwoo picks the withdrawn rider's policy (홍*동, withdrawn) and presses “File request”"
+        );
+        let payload = fixtures::choice_submission(AGENT, choice, self.withdrawn_policy.0);
+        let (status, answer) = self.interaction(&payload).await?;
+        println!(
+            "   HTTP {status} response_action: {} — Jiwoo's modal becomes:",
+            answer["response_action"]
+        );
+        for line in render::view(&self.names, &answer["view"]) {
+            println!("     {line}");
+        }
+        self.checks.check(
+            status == 200
+                && answer["response_action"] == "update"
+                && answer["view"]["title"]["text"] == "Request filed",
+            "Jiwoo is told the request is filed",
+            || format!("HTTP {status} {answer}"),
+        );
+        println!("   Written on the primary, in one transaction:");
+        let r = self.show_request().await?;
+        let p = self.show_policy(None).await?;
+        let audit = self.show_audit(r.id).await?;
+        self.checks.check(
+            r.status == "PENDING"
+                && r.requested_by == AGENT
+                && r.policy_id == self.withdrawn_policy
+                && r.rider_status == "WITHDRAWN"
+                && r.rider_name_masked == "홍*동"
+                && r.cancelled_at == Some(self.cancelled_at),
+            "a PENDING request for the withdrawn rider's policy, stored masked",
+            || format!("{r:?}"),
+        );
+        self.checks.check(
+            p.status == "ACTIVE" && p.valid_until.is_none(),
+            "the policy is not touched by filing",
+            || format!("{p:?}"),
+        );
+        self.checks.check(
+            audit.len() == 1 && audit[0].event == "FILED",
+            "one audit record: FILED",
+            || format!("{audit:?}"),
+        );
+        self.settle().await?;
+        println!("   The outbox worker then makes the Slack calls the filing owes:");
+        let calls = self.show_new_calls();
+        let posted = calls
+            .iter()
+            .find(|c| c.method == "chat.postMessage" && c.args["channel"] == APPROVALS)
+            .map(|c| c.args.clone());
+        let buttons = posted.as_ref().is_some_and(|m| {
+            let s = m.to_string();
+            s.contains(ActionId::Approve.as_str()) && s.contains(ActionId::Reject.as_str())
+        });
+        self.checks.check(
+            buttons,
+            "the approval request is posted to #cx-approvals with Approve and Reject",
+            || format!("calls {calls:?}"),
+        );
+        let dm = calls
+            .iter()
+            .any(|c| c.method == "chat.postMessage" && c.args["channel"] == AGENT);
+        self.checks
+            .check(dm, "Jiwoo gets a message saying where it went", || {
+                format!("calls {calls:?}")
+            });
+        let r = self.request().await?;
+        self.checks.check(
+            r.message_ts.is_some(),
+            "the request remembers its message (channel and ts)",
+            || format!("{r:?}"),
+        );
+        posted.ok_or_else(|| anyhow!("the approval request was not posted"))
+    }
+
+    async fn step4_own_approval(&mut self) -> anyhow::Result<()> {
+        println!("\n4. Jiwoo clicks “Approve” on her own request");
+        let status = self.click(AGENT).await?;
+        println!("   HTTP {status} (acknowledged)");
+        let calls = self.show_new_calls();
+        let eph = calls
+            .iter()
+            .find(|c| c.method == "chat.postEphemeral")
+            .map(|c| c.args.clone());
+        self.checks.check(
+            status == 200
+                && eph.as_ref().is_some_and(|e| {
+                    e["user"] == AGENT
+                        && e["channel"] == APPROVALS
+                        && e["text"].as_str().unwrap_or("").contains("four-eyes")
+                }),
+            "refused, and told so privately (ephemeral, four-eyes rule)",
+            || format!("HTTP {status}, calls {calls:?}"),
+        );
+        println!("   Nothing written:");
+        let r = self.show_request().await?;
+        let p = self.show_policy(None).await?;
+        let audit = self.inspect.audit(r.id).await?;
+        println!("   DB  expiry_audit: still {} record(s)", audit.len());
+        self.checks.check(
+            r.status == "PENDING" && p.status == "ACTIVE" && audit.len() == 1,
+            "the request stays PENDING, the policy ACTIVE, no audit record added",
+            || format!("{r:?} {p:?} {audit:?}"),
+        );
+        self.checks.check(
+            !calls.iter().any(|c| c.method == "chat.update"),
+            "the request message is not changed",
+            || format!("calls {calls:?}"),
+        );
+        Ok(())
+    }
+
+    async fn step5_lead_approves(&mut self, message: &Value) -> anyhow::Result<()> {
+        println!("\n5. Minseo (CX lead) clicks “Approve”; Slack first asks her to confirm");
+        if let Some(dialog) =
+            render::confirm_dialog(&self.names, message, ActionId::Approve.as_str())
+        {
+            for line in dialog {
+                println!("     {line}");
+            }
+        }
+        println!("   She presses “Expire it”.");
+        let before = self.inspect.policy(self.withdrawn_policy).await?;
+        let counts = db_counts();
+        let status = self.click(LEAD).await?;
+        let decided = diff(&db_counts(), &counts);
+        println!("   HTTP {status} (acknowledged once the transaction committed)");
+        // The click itself calls no Slack method (membership is read from the list the
+        // background refresh keeps); a refresh that happens to land now is shown here, and
+        // the follow-ups (which the outbox worker may already be making) in step 6.
+        let (asked, rest): (Vec<Call>, Vec<Call>) = self
+            .new_calls()
+            .into_iter()
+            .partition(|c| c.method == "usergroups.users.list");
+        for c in &asked {
+            for line in self.describe(c) {
+                println!("   {line}");
+            }
+        }
+        self.carried = rest;
+        println!(
+            "   One transaction on the primary ({}):",
+            describe_counts(&decided)
+        );
+        let r = self.show_request().await?;
+        let p = self.show_policy(Some(&before)).await?;
+        let audit = self.show_audit(r.id).await?;
+        self.checks.check(
+            status == 200
+                && r.status == "APPROVED"
+                && r.decided_by.as_deref() == Some(LEAD)
+                && r.outcome.as_deref() == Some("EXPIRED"),
+            "the request is APPROVED by Minseo",
+            || format!("HTTP {status} {r:?}"),
+        );
+        self.checks.check(
+            p.status == "EXPIRED" && p.valid_until == Some(self.cancelled_at),
+            "the policy is EXPIRED, valid until the cancellation time",
+            || format!("{p:?}"),
+        );
+        self.checks.check(
+            audit.len() == 2
+                && audit[1].event == "APPROVED"
+                && audit[1].status_before.as_deref() == Some("ACTIVE")
+                && audit[1].status_after.as_deref() == Some("EXPIRED"),
+            "an APPROVED audit record, ACTIVE → EXPIRED",
+            || format!("{audit:?}"),
+        );
+        self.checks.check(
+            count(&decided, "primary", "approve_request") == 1
+                && decided.keys().all(|(role, _, _)| role == "primary"),
+            "the decision ran on the primary only",
+            || describe_counts(&decided),
+        );
+        Ok(())
+    }
+
+    async fn step6_expiry_announced(&mut self) -> anyhow::Result<()> {
+        println!(
+            "\n6. The expiry is announced: the outbox worker makes the calls the decision owes"
+        );
+        self.settle().await?;
+        let mut calls = std::mem::take(&mut self.carried);
+        for c in &calls {
+            for line in self.describe(c) {
+                println!("   {line}");
+            }
+        }
+        calls.extend(self.show_new_calls());
+        let r = self.request().await?;
+        let ts = r.message_ts.clone().unwrap_or_default();
+        let reply = calls.iter().find(|c| {
+            c.method == "chat.postMessage" && c.args["thread_ts"].as_str() == Some(ts.as_str())
+        });
+        self.checks.check(
+            reply.is_some_and(|c| {
+                c.args["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Approved by")
+            }),
+            "a reply in the request's thread says it was approved",
+            || format!("calls {calls:?}"),
+        );
+        let update = calls.iter().find(|c| c.method == "chat.update");
+        self.checks.check(
+            update.is_some_and(|c| {
+                let s = c.args.to_string();
+                c.args["ts"].as_str() == Some(ts.as_str())
+                    && !s.contains(ActionId::Approve.as_str())
+                    && !s.contains(ActionId::Reject.as_str())
+            }),
+            "the request message now shows the decision and no buttons",
+            || format!("calls {calls:?}"),
+        );
+        let told = calls.iter().any(|c| {
+            c.method == "chat.postMessage"
+                && c.args["channel"] == AGENT
+                && c.args["text"].as_str().unwrap_or("").contains("Approved")
+        });
+        self.checks.check(told, "Jiwoo is told the outcome", || {
+            format!("calls {calls:?}")
+        });
+        Ok(())
+    }
+
+    async fn step7_second_click(&mut self) -> anyhow::Result<()> {
+        println!(
+            "\n7. Hyunwoo (CX lead), whose screen still showed the buttons, clicks “Approve” too"
+        );
+        let before_policy = self.inspect.policy(self.withdrawn_policy).await?;
+        let status = self.click(LEAD2).await?;
+        println!("   HTTP {status} (acknowledged)");
+        let calls = self.show_new_calls();
+        let eph = calls
+            .iter()
+            .find(|c| c.method == "chat.postEphemeral")
+            .map(|c| c.args.clone());
+        self.checks.check(
+            status == 200
+                && eph.as_ref().is_some_and(|e| {
+                    let text = e["text"].as_str().unwrap_or("");
+                    e["user"] == LEAD2
+                        && text.contains("already decided")
+                        && text.contains(&format!("<@{LEAD}>"))
+                }),
+            "Hyunwoo is told, privately, that Minseo already decided it",
+            || format!("HTTP {status}, calls {calls:?}"),
+        );
+        println!("   Nothing written:");
+        let r = self.show_request().await?;
+        let p = self.show_policy(None).await?;
+        let audit = self.inspect.audit(r.id).await?;
+        println!("   DB  expiry_audit: still {} record(s)", audit.len());
+        self.checks.check(
+            r.decided_by.as_deref() == Some(LEAD)
+                && p == before_policy
+                && audit.len() == 2
+                && !calls.iter().any(|c| c.method != "chat.postEphemeral"),
+            "decided once: same decider, same policy row, no new audit record or announcement",
+            || format!("{r:?} {p:?} {audit:?} calls {calls:?}"),
+        );
+        Ok(())
+    }
+}

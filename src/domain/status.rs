@@ -1,0 +1,151 @@
+//! The bot's fixed vocabularies, as types: where a request stands ([`RequestStatus`]), what
+//! an approval did to the policy ([`PolicyOutcome`]), and which Slack call the outbox owes
+//! ([`OutboxKind`]). Each has exactly one spelling for the database (`as_str`) and one way
+//! back (`parse`), so no other module compares status strings.
+//!
+//! Two words that used to collide are apart now: a request that ran past its deadline is
+//! [`RequestStatus::TimedOut`]; [`PolicyOutcome::Expired`] always means the *policy* was
+//! expired by an approval.
+
+use std::fmt;
+
+/// A stored value that is none of the vocabulary's words (a corrupt or foreign row). The
+/// value itself is not repeated: the message names only which vocabulary it broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a known {0}")]
+pub struct UnknownValue(pub &'static str);
+
+/// Declares a vocabulary: an enum, its database spelling, and parsing back.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every word, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The spelling stored in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The word a stored spelling stands for.
+            pub fn parse(s: &str) -> Result<$name, UnknownValue> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownValue($what)),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// Compares with the database spelling (for code that reads raw rows: tests,
+        /// tooling).
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownValue;
+            fn try_from(s: String) -> Result<Self, UnknownValue> {
+                $name::parse(&s)
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// `expiry_requests.status`.
+    RequestStatus, "request status" {
+        /// Waiting for a lead's decision.
+        Pending = "PENDING",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
+        /// No decision within `REQUEST_TTL`; the policy was not changed.
+        TimedOut = "TIMED_OUT",
+        /// In the contract's list; the bot itself never sets it.
+        Cancelled = "CANCELLED",
+    }
+);
+
+vocabulary!(
+    /// What an approval did to the policy (`expiry_requests.outcome`).
+    PolicyOutcome, "policy outcome" {
+        /// The policy was expired by this request.
+        Expired = "EXPIRED",
+        /// The insurer's callback had already expired the policy; nothing was overwritten.
+        AlreadyExpired = "ALREADY_EXPIRED",
+        /// The policy row no longer exists.
+        PolicyMissing = "POLICY_MISSING",
+    }
+);
+
+vocabulary!(
+    /// Kinds of Slack follow-up kept in `slack_outbox`; each row is one Slack call.
+    OutboxKind, "outbox kind" {
+        /// Post the approval request to the approvals channel (and remember its `ts`).
+        PostRequest = "post_request",
+        /// Tell the requester where the request went.
+        NotifyFiled = "notify_filed",
+        /// Reply in the request's thread with the outcome.
+        ThreadReply = "thread_reply",
+        /// Rewrite the request message: decision shown, buttons gone.
+        UpdateMessage = "update_message",
+        /// Tell the requester the outcome.
+        NotifyDecided = "notify_decided",
+    }
+);
+
+impl OutboxKind {
+    /// The calls every decision owes (thread reply, message update, requester notice).
+    pub const AFTER_DECISION: [OutboxKind; 3] = [
+        OutboxKind::ThreadReply,
+        OutboxKind::UpdateMessage,
+        OutboxKind::NotifyDecided,
+    ];
+}
+
+/// What `decision_note` says when an approval kept a policy's earlier end time.
+pub const KEPT_EARLIER_VALID_UNTIL: &str = "kept_earlier_valid_until";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_round_trips_and_nothing_else_parses() {
+        for s in RequestStatus::ALL {
+            assert_eq!(RequestStatus::parse(s.as_str()), Ok(*s));
+        }
+        for o in PolicyOutcome::ALL {
+            assert_eq!(PolicyOutcome::parse(o.as_str()), Ok(*o));
+        }
+        for k in OutboxKind::ALL {
+            assert_eq!(OutboxKind::parse(k.as_str()), Ok(*k));
+        }
+        assert_eq!(RequestStatus::TimedOut.as_str(), "TIMED_OUT");
+        assert_eq!(PolicyOutcome::Expired.as_str(), "EXPIRED");
+        assert_eq!(OutboxKind::PostRequest.as_str(), "post_request");
+        assert_eq!(
+            RequestStatus::parse("pending"),
+            Err(UnknownValue("request status"))
+        );
+        assert_eq!(
+            OutboxKind::parse("launch_missiles").map_err(|e| e.to_string()),
+            Err("not a known outbox kind".to_owned())
+        );
+    }
+}

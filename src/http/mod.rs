@@ -1,0 +1,85 @@
+//! The HTTP surface: Slack's two endpoints, health, readiness and metrics.
+//!
+//! [`router`] assembles it; [`routes`] holds the route handlers; [`error`] is the one
+//! error type that maps failures to HTTP answers. The Slack routes read the raw body
+//! (bounded at 1 MiB), verify Slack's signature over exactly those bytes, parse, and hand
+//! the typed input to the same request path Socket Mode uses
+//! ([`crate::slack::handlers::serve`]); no decision is taken here. The one thing HTTP adds
+//! is the request's arrival time (stamped before its body is read), from which the
+//! request's deadline counts.
+
+pub mod error;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::service::health::Health;
+use crate::slack::api::SlackApi;
+use crate::slack::handlers::Ctx;
+use crate::slack::verify::Verifier;
+
+/// Slack's payloads are small; anything bigger is refused before it is read in full.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the routes use.
+#[derive(Clone)]
+pub struct HttpState {
+    pub(crate) handlers: Arc<Ctx>,
+    /// `None` in Socket Mode, which has no signing secret: every Slack route is refused.
+    pub(crate) verifier: Option<Verifier>,
+    pub(crate) health: Health,
+    /// For `/readyz`'s "last Slack call" (the client remembers how its last call went).
+    pub(crate) slack: SlackApi,
+    pub(crate) metrics: PrometheusHandle,
+    /// Replication lag from which `/readyz` reports the replica as lagging.
+    pub(crate) replica_lag_warn: Duration,
+}
+
+impl HttpState {
+    pub fn new(
+        handlers: Arc<Ctx>,
+        verifier: Option<Verifier>,
+        health: Health,
+        slack: SlackApi,
+        metrics: PrometheusHandle,
+        replica_lag_warn: Duration,
+    ) -> HttpState {
+        HttpState {
+            handlers,
+            verifier,
+            health,
+            slack,
+            metrics,
+            replica_lag_warn,
+        }
+    }
+}
+
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/slack/commands", post(routes::slack_commands))
+        .route("/slack/interactions", post(routes::slack_interactions))
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .route("/metrics", get(routes::metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(stamp_arrival))
+        .with_state(state)
+}
+
+/// When a request arrived: its headers were read, its body not yet.
+#[derive(Debug, Clone, Copy)]
+struct Arrived(Instant);
+
+async fn stamp_arrival(mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(Arrived(Instant::now()));
+    next.run(req).await
+}

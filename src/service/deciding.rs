@@ -1,0 +1,185 @@
+//! Deciding requests: who may (the approver rule and the four-eyes rule), approving,
+//! rejecting and timing out, on the primary.
+//!
+//! Authorization is checked here, on the server, for every click: the buttons are visible
+//! to the whole channel, so the message itself grants nothing. The requester is refused
+//! twice over — here with a clear answer, and in the claiming SQL itself — so no code path
+//! can approve its own request. The transaction and its exactly-once guarantee live in
+//! [`crate::store::requests`]; this module decides what to ask of it and what it means.
+//! After every decision (a click's or the TTL sweeper's) it wakes the outbox, which owes
+//! the thread reply, the message update and the requester's notice.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{DbFailure, Directory, Unverifiable, Wake};
+use crate::deadline::Deadline;
+use crate::domain::{Reason, ReasonError, Request, RequestId, RequestStatus, SlackUserId};
+use crate::mask;
+use crate::store::{DecideOutcome, Primary, StoreError};
+
+/// What a decision attempt came to.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// This click decided the request; the Slack follow-ups are queued.
+    Decided(Request),
+    /// The clicker may not decide requests.
+    NotAnApprover,
+    /// The clicker filed this request (four-eyes rule).
+    OwnRequest,
+    AlreadyDecided(Request),
+    /// It ran past its deadline before anyone decided it.
+    TimedOut(Request),
+    NotFound,
+}
+
+/// Approve, or reject with a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject(Reason),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error(transparent)]
+    Db(#[from] DbFailure),
+    /// The approvers' user group could not be read well enough to confirm the clicker.
+    #[error("could not confirm the clicker is an approver")]
+    Unverifiable(#[from] Unverifiable),
+}
+
+impl From<StoreError> for DecideError {
+    fn from(e: StoreError) -> Self {
+        DecideError::Db(e.into())
+    }
+}
+
+/// A rejection's reason as typed: phone numbers in it masked, then checked like any
+/// reason (masking can lengthen it past the limit).
+pub fn reject_reason(raw: &str) -> Result<Reason, ReasonError> {
+    Reason::parse(&mask::scrub_phones(raw))
+}
+
+/// Deciding, with what it needs: the primary, who approves, and the outbox's wake.
+#[derive(Clone)]
+pub struct Deciding {
+    primary: Primary,
+    directory: Arc<dyn Directory>,
+    wake: Arc<dyn Wake>,
+}
+
+impl std::fmt::Debug for Deciding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deciding").finish_non_exhaustive()
+    }
+}
+
+impl Deciding {
+    pub fn new(primary: Primary, directory: Arc<dyn Directory>, wake: Arc<dyn Wake>) -> Deciding {
+        Deciding {
+            primary,
+            directory,
+            wake,
+        }
+    }
+
+    /// Whether `clicker` may decide request `id`, without changing anything: the request
+    /// pending, not theirs, and they an approver. Used before opening the reject modal, so
+    /// a refused lead is told at once. The approvers are checked against their last known
+    /// member list (never a Slack call on this path), waiting for a first one at most until
+    /// `deadline`.
+    pub async fn may_decide(
+        &self,
+        request_id: RequestId,
+        clicker: &SlackUserId,
+        deadline: &Deadline,
+    ) -> Result<Result<Request, Verdict>, DecideError> {
+        let Some(row) = self.primary.get_request(request_id).await? else {
+            return Ok(Err(Verdict::NotFound));
+        };
+        match row.status {
+            RequestStatus::Pending => {}
+            RequestStatus::TimedOut => return Ok(Err(Verdict::TimedOut(row))),
+            _ => return Ok(Err(Verdict::AlreadyDecided(row))),
+        }
+        if &row.requested_by == clicker {
+            return Ok(Err(Verdict::OwnRequest));
+        }
+        if !self.directory.is_approver(clicker, deadline).await? {
+            return Ok(Err(Verdict::NotAnApprover));
+        }
+        Ok(Ok(row))
+    }
+
+    /// Approves or rejects request `id` on behalf of `clicker`. `deadline` (the Slack
+    /// request's) bounds only the wait for the approvers' first member list: a decision
+    /// once started runs to its end.
+    pub async fn decide(
+        &self,
+        request_id: RequestId,
+        clicker: &SlackUserId,
+        decision: &Decision,
+        deadline: &Deadline,
+        now: DateTime<Utc>,
+    ) -> Result<Verdict, DecideError> {
+        if let Err(refusal) = self.may_decide(request_id, clicker, deadline).await? {
+            if matches!(refusal, Verdict::OwnRequest | Verdict::NotAnApprover) {
+                let why = if matches!(refusal, Verdict::OwnRequest) {
+                    "own_request"
+                } else {
+                    "not_approver"
+                };
+                metrics::counter!("expire_bot_decisions_refused_total", "why" => why).increment(1);
+            }
+            return Ok(refusal);
+        }
+        let outcome = match decision {
+            Decision::Approve => {
+                self.primary
+                    .approve_request(request_id, clicker, now)
+                    .await?
+            }
+            Decision::Reject(reason) => {
+                self.primary
+                    .reject_request(request_id, clicker, reason.as_str(), now)
+                    .await?
+            }
+        };
+        Ok(match outcome {
+            DecideOutcome::Decided(row) => {
+                let event = match decision {
+                    Decision::Approve => "approved",
+                    Decision::Reject(_) => "rejected",
+                };
+                metrics::counter!("expire_bot_requests_total", "event" => event).increment(1);
+                tracing::info!(
+                    request_id = request_id.0,
+                    decided_by = %clicker,
+                    outcome = row.outcome.map_or(event, |o| o.as_str()),
+                    "request decided"
+                );
+                self.wake.wake();
+                Verdict::Decided(row)
+            }
+            DecideOutcome::AlreadyDecided(row) => Verdict::AlreadyDecided(row),
+            DecideOutcome::TimedOut(row) => Verdict::TimedOut(row),
+            DecideOutcome::OwnRequest => Verdict::OwnRequest,
+            DecideOutcome::NotFound => Verdict::NotFound,
+        })
+    }
+
+    /// Times out every request past its deadline (the TTL sweeper's job); wakes the
+    /// outbox for their follow-ups.
+    pub async fn time_out_expired(&self, now: DateTime<Utc>) -> Result<Vec<RequestId>, DbFailure> {
+        let ids = self.primary.time_out_expired(now).await?;
+        if !ids.is_empty() {
+            metrics::counter!("expire_bot_requests_total", "event" => "timed_out")
+                .increment(ids.len() as u64);
+            tracing::info!(count = ids.len(), "requests timed out");
+            self.wake.wake();
+        }
+        Ok(ids)
+    }
+}

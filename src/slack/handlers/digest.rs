@@ -1,0 +1,97 @@
+//! The digest's two buttons: "File request…" on a rider, "File requests for all" on a
+//! digest.
+//!
+//! Like the approval buttons, both are acknowledged with an empty 200 — by the request's
+//! deadline at the latest, the work going on after it if it must — and answer the clicker
+//! with a message only they see. Only people who may file requests may use them: the
+//! service's requester rule, the same as the slash command's.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{Ctx, NOT_A_REQUESTER, Reply, not_allowed};
+use crate::deadline::Deadline;
+use crate::domain::RiderId;
+use crate::service::digest::bulk::{self, BulkError};
+use crate::slack::payload::{Click, ClickAction};
+use crate::slack::{budget, render};
+
+/// Handles a click on one of the digest's buttons. The click is answered by `deadline`;
+/// the work goes on after it if it must, and the clicker is told what it came to.
+pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply {
+    let channel = click
+        .channel
+        .clone()
+        .unwrap_or_else(|| ctx.approval_channel.clone());
+    let user = click.user.to_string();
+    let (ctx2, deadline2) = (ctx.clone(), *deadline);
+    match click.action {
+        ClickAction::DigestFileOne {
+            rider,
+            withdrawn_at,
+        } => {
+            let work =
+                async move { file_one(&ctx2, &click, rider, withdrawn_at, &deadline2).await };
+            budget::work_then_tell(&ctx.slack, deadline, channel, user, work).await;
+        }
+        ClickAction::DigestFileAll { slot } => {
+            let work = async move { file_all(&ctx2, &click, slot, &deadline2).await };
+            budget::work_then_tell(&ctx.slack, deadline, channel, user, work).await;
+        }
+        ClickAction::Approve(_) | ClickAction::Reject(_) => {}
+    }
+    Reply::Empty
+}
+
+/// Opens the request modal for one rider, the cancellation time set to the withdrawal
+/// time (editable: the rider may have cancelled with the insurer on another day). Returns
+/// what to tell the clicker, if anything.
+async fn file_one(
+    ctx: &Ctx,
+    click: &Click,
+    rider: RiderId,
+    withdrawn_at: Option<DateTime<Utc>>,
+    deadline: &Deadline,
+) -> Option<String> {
+    if let Err(why) = ctx.filing.requester(&click.user, deadline).await {
+        return Some(not_allowed(&why, NOT_A_REQUESTER));
+    }
+    let view = render::request_modal(&rider.to_string(), withdrawn_at);
+    match ctx.slack.open_view(&click.trigger_id, view).await {
+        Ok(()) => None,
+        Err(e) => Some(format!(
+            "I couldn't open the request form (Slack said `{}`). Please click again.",
+            e.code()
+        )),
+    }
+}
+
+/// Files one request per listed policy; returns what to tell the clicker.
+async fn file_all(
+    ctx: &Ctx,
+    click: &Click,
+    slot: DateTime<Utc>,
+    deadline: &Deadline,
+) -> Option<String> {
+    let who = match ctx.filing.requester(&click.user, deadline).await {
+        Ok(who) => who,
+        Err(why) => return Some(not_allowed(&why, NOT_A_REQUESTER)),
+    };
+    match bulk::file_all(&ctx.filing, &who, slot, ctx.display_tz).await {
+        // Slack re-sent a click that was already served: say nothing twice.
+        Ok(r) if click.retry && r.filed == 0 => None,
+        Ok(r) => Some(render::bulk_answer(&r, &ctx.approval_channel)),
+        Err(BulkError::UnknownDigest) => Some(
+            "I can't see that digest's list yet (the read database may be catching up). Nothing was filed; please click again in a minute.".to_owned(),
+        ),
+        Err(BulkError::Db(e)) => {
+            tracing::error!(error = crate::telemetry::chain(&e), "bulk filing failed");
+            Some(if e.is_unavailable() {
+                "The database isn't answering, so nothing was filed. Please click again in a minute.".to_owned()
+            } else {
+                "Something went wrong on our side and nothing was filed. Please try again; if it keeps happening, tell the backend team.".to_owned()
+            })
+        }
+    }
+}

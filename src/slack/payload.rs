@@ -1,0 +1,261 @@
+//! What Slack sends, read once into the bot's own typed inputs.
+//!
+//! Both transports hand over slack-morphism's events — the HTTP routes after verifying the
+//! signature and parsing the body ([`parse_command`], [`parse_interaction`]), Socket Mode
+//! as the listener's callbacks receive them — and both turn them into the same [`Inbound`]
+//! here: a [`Command`], a [`Submission`] or a [`Click`], with the IDs typed and the
+//! `action_id`s / `callback_id`s matched against [`super::ids`]. Past this module no code
+//! looks into Slack's JSON, so the handlers behave the same whatever the transport.
+
+use chrono::{DateTime, Utc};
+use slack_morphism::prelude::*;
+
+use super::ids::{ActionId, CallbackId, parse_file_one_value};
+use crate::domain::{PolicyId, RequestId, RiderId, SlackUserId};
+use crate::service::filing::RequestForm;
+
+/// A signed body that is not a payload the bot can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed Slack payload: {0}")]
+pub struct Malformed(pub &'static str);
+
+/// Parses a slash command's form body.
+pub fn parse_command(body: &[u8]) -> Result<SlackCommandEvent, Malformed> {
+    serde_urlencoded::from_bytes(body).map_err(|_| Malformed("slash command form"))
+}
+
+#[derive(serde::Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+/// Parses an interaction's form body (`payload=` JSON).
+pub fn parse_interaction(body: &[u8]) -> Result<SlackInteractionEvent, Malformed> {
+    let form: InteractionForm =
+        serde_urlencoded::from_bytes(body).map_err(|_| Malformed("interaction form"))?;
+    serde_json::from_str(&form.payload).map_err(|_| Malformed("interaction payload"))
+}
+
+/// Who sent a request and what kind it is, for its log span and metrics: a fixed `kind`
+/// label and Slack's team and user IDs (not personal data in the contract's sense).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub kind: &'static str,
+    pub team: String,
+    pub user: String,
+}
+
+/// One request from Slack, typed.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub identity: Identity,
+    pub input: Input,
+}
+
+/// What the request asks for.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Command(Command),
+    Submission(Submission),
+    Click(Click),
+    /// Nothing the bot acts on (another kind of interaction, an unknown view or button, a
+    /// button whose value is not the bot's): acknowledged, nothing done.
+    Ignored,
+}
+
+/// `/expire-insurance <text>`.
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub user: SlackUserId,
+    pub channel: String,
+    /// What was typed after the command, trimmed.
+    pub text: String,
+    pub trigger_id: String,
+}
+
+/// A modal submitted.
+#[derive(Debug, Clone)]
+pub enum Submission {
+    /// The request form.
+    Request {
+        user: SlackUserId,
+        form: RequestForm,
+    },
+    /// The policy choice step.
+    Choice {
+        user: SlackUserId,
+        metadata: Option<String>,
+        /// The chosen option's value, when it is a policy ID.
+        chosen: Option<PolicyId>,
+    },
+    /// The reject form.
+    Reject {
+        user: SlackUserId,
+        metadata: Option<String>,
+        reason: String,
+    },
+}
+
+/// A button clicked.
+#[derive(Debug, Clone)]
+pub struct Click {
+    pub user: SlackUserId,
+    /// Where the button was (`None`: Slack did not say).
+    pub channel: Option<String>,
+    pub trigger_id: String,
+    /// Slack says this is a redelivery of a click it already sent. Only HTTP carries this
+    /// (`X-Slack-Retry-Num`): Socket Mode's interactive and slash-command envelopes have no
+    /// retry fields (only Events API envelopes do), so there it is always `false`.
+    pub retry: bool,
+    pub action: ClickAction,
+}
+
+/// Which button, with what its value says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickAction {
+    Approve(RequestId),
+    Reject(RequestId),
+    /// The digest's "File request…" on one rider.
+    DigestFileOne {
+        rider: RiderId,
+        withdrawn_at: Option<DateTime<Utc>>,
+    },
+    /// The digest's "File requests for all", for the digest of this slot.
+    DigestFileAll {
+        slot: DateTime<Utc>,
+    },
+}
+
+impl Inbound {
+    /// A slash command.
+    pub fn command(cmd: SlackCommandEvent) -> Inbound {
+        let identity = Identity {
+            kind: "command",
+            team: cmd.team_id.to_string(),
+            user: cmd.user_id.to_string(),
+        };
+        let input = Input::Command(Command {
+            user: SlackUserId::new(cmd.user_id.to_string()),
+            channel: cmd.channel_id.to_string(),
+            text: cmd.text.as_deref().unwrap_or("").trim().to_owned(),
+            trigger_id: cmd.trigger_id.to_string(),
+        });
+        Inbound { identity, input }
+    }
+
+    /// An interaction; `retry` as the transport knows it.
+    pub fn interaction(event: SlackInteractionEvent, retry: bool) -> Inbound {
+        match event {
+            SlackInteractionEvent::ViewSubmission(sub) => Inbound {
+                identity: Identity {
+                    kind: "view_submission",
+                    team: sub.team.id.to_string(),
+                    user: sub.user.id.to_string(),
+                },
+                input: submission(&sub).map_or(Input::Ignored, Input::Submission),
+            },
+            SlackInteractionEvent::BlockActions(act) => Inbound {
+                identity: Identity {
+                    kind: "block_actions",
+                    team: act.team.id.to_string(),
+                    user: act
+                        .user
+                        .as_ref()
+                        .map(|u| u.id.to_string())
+                        .unwrap_or_default(),
+                },
+                input: click(&act, retry).map_or(Input::Ignored, Input::Click),
+            },
+            _ => Inbound {
+                identity: Identity {
+                    kind: "other_interaction",
+                    team: String::new(),
+                    user: String::new(),
+                },
+                input: Input::Ignored,
+            },
+        }
+    }
+}
+
+fn state_value(view: &SlackStatefulView, block: ActionId) -> Option<&SlackViewStateValue> {
+    view.state_params
+        .state
+        .as_ref()?
+        .values
+        .get(&SlackBlockId(block.as_str().to_owned()))?
+        .get(&SlackActionId(block.as_str().to_owned()))
+}
+
+fn text_value(view: &SlackStatefulView, block: ActionId) -> String {
+    state_value(view, block)
+        .and_then(|v| v.value.clone())
+        .unwrap_or_default()
+}
+
+fn submission(sub: &SlackInteractionViewSubmissionEvent) -> Option<Submission> {
+    let user = SlackUserId::new(sub.user.id.to_string());
+    let view = &sub.view;
+    let (callback, metadata) = match &view.view {
+        SlackView::Modal(m) => (&m.callback_id, &m.private_metadata),
+        SlackView::Home(h) => (&h.callback_id, &h.private_metadata),
+    };
+    let metadata = metadata.clone();
+    Some(match CallbackId::parse(callback.as_ref()?.as_ref())? {
+        CallbackId::Request => Submission::Request {
+            user,
+            form: RequestForm {
+                query: text_value(view, ActionId::RiderQuery),
+                cancelled_at: state_value(view, ActionId::CancelledAt)
+                    .and_then(|v| v.selected_date_time.as_ref())
+                    .map(|d| d.0),
+                reason: text_value(view, ActionId::Reason),
+            },
+        },
+        CallbackId::ChoosePolicy => Submission::Choice {
+            user,
+            metadata,
+            chosen: state_value(view, ActionId::Policy)
+                .and_then(|v| v.selected_option.as_ref())
+                .and_then(|o| o.value.parse::<i64>().ok())
+                .map(PolicyId),
+        },
+        CallbackId::Reject => Submission::Reject {
+            user,
+            metadata,
+            reason: text_value(view, ActionId::RejectReason),
+        },
+    })
+}
+
+fn click(act: &SlackInteractionBlockActionsEvent, retry: bool) -> Option<Click> {
+    let user = SlackUserId::new(act.user.as_ref()?.id.to_string());
+    let info = act.actions.as_ref()?.first()?;
+    let value = info.value.as_deref().unwrap_or_default();
+    let request_id = || value.parse::<i64>().ok().map(RequestId);
+    let action = match ActionId::parse(info.action_id.as_ref())? {
+        ActionId::Approve => ClickAction::Approve(request_id()?),
+        ActionId::Reject => ClickAction::Reject(request_id()?),
+        ActionId::DigestFileOne => {
+            let (rider, withdrawn_at) = parse_file_one_value(value)?;
+            ClickAction::DigestFileOne {
+                rider,
+                withdrawn_at,
+            }
+        }
+        ActionId::DigestFileAll => ClickAction::DigestFileAll {
+            slot: value
+                .parse::<i64>()
+                .ok()
+                .and_then(|s| DateTime::from_timestamp(s, 0))?,
+        },
+        _ => return None,
+    };
+    Some(Click {
+        user,
+        channel: act.channel.as_ref().map(|c| c.id.to_string()),
+        trigger_id: act.trigger_id.to_string(),
+        retry,
+        action,
+    })
+}

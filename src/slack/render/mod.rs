@@ -1,0 +1,30 @@
+//! Everything the bot shows in Slack, built from the domain's **masked** values only: a
+//! [`Candidate`](crate::domain::Candidate), a stored [`Request`](crate::domain::Request),
+//! a digest [`Scan`](crate::domain::digest::Scan), a
+//! [`History`](crate::domain::history::History). The renderers never see raw personal data,
+//! so they cannot leak it, and they depend on nothing but the domain and Slack's own
+//! tables here ([`crate::slack::limits`], [`crate::slack::ids`]) — no service, no store.
+//!
+//! Every builder stays inside Slack's limits for any input the bot accepts (the property
+//! test in `tests/fuzz.rs` renders hostile data through each one and checks it against the
+//! strict stand-in's validator).
+//!
+//! - [`blocks`]: shared pieces (inert free text, display sizes, sections, times).
+//! - [`modals`]: the request form, the choice step, "filed", the reject form.
+//! - [`messages`]: the approval request, the decided message, thread reply, notices.
+//! - [`digest`]: the withdrawn-rider digest and the bulk filing's answer.
+//! - [`history`]: the answer to `/expire-insurance history`.
+
+pub mod blocks;
+pub mod digest;
+pub mod history;
+pub mod messages;
+pub mod modals;
+
+pub use blocks::{free, message_link, rich, show_time, text};
+pub use digest::{all_clear, bulk_answer, digest_messages};
+pub use history::history_text;
+pub use messages::{
+    approval_message, decided_message, decided_notice, filed_notice, outcome_line, thread_reply,
+};
+pub use modals::{choose_policy_modal, filed_modal, reject_modal, request_modal};

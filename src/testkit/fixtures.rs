@@ -1,0 +1,256 @@
+//! Request bodies shaped exactly as Slack sends them, for acting as Slack: the slash
+//! command form, and the `payload=` JSON of `view_submission` and `block_actions`.
+//!
+//! They live in the test kit, not in the tests, because two callers need the same shapes:
+//! the integration tests and `expire-bot demo`, which drives the real HTTP handlers with
+//! signed requests. Keeping one copy means the demo cannot drift from what the tests prove.
+//! The modals' blocks come from the bot's own renderers, as Slack echoes them back.
+
+use serde_json::{Value, json};
+
+use crate::domain::RequestId;
+use crate::slack::ids::ActionId;
+use crate::slack::render;
+
+/// The workspace the fixtures pretend to come from.
+pub const TEAM: &str = "T0TEAM";
+/// The trigger every fixture slash command carries (`views.open` must be called with it).
+pub const COMMAND_TRIGGER_ID: &str = "13345224609.738474920.8088930838d88f008e0";
+/// The `ts` fixture clicks claim their message has.
+pub const CLICKED_MESSAGE_TS: &str = "1700000000.000001";
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The fields of the slash command `/expire-insurance <text>`, in Slack's order. The HTTP
+/// transport form-encodes them; Socket Mode sends them as a JSON object of strings.
+pub fn slash_command_fields(user: &str, text: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("token", "gIkuvaNzQIHg97ATvDxqgjtO".to_owned()),
+        ("team_id", TEAM.to_owned()),
+        ("team_domain", "acme".to_owned()),
+        ("enterprise_id", String::new()),
+        ("enterprise_name", String::new()),
+        ("channel_id", "C0CXDESK".to_owned()),
+        ("channel_name", "cx-desk".to_owned()),
+        ("user_id", user.to_owned()),
+        ("user_name", user.to_lowercase()),
+        ("command", "/expire-insurance".to_owned()),
+        ("text", text.to_owned()),
+        ("api_app_id", "A0APP".to_owned()),
+        ("is_enterprise_install", "false".to_owned()),
+        (
+            "response_url",
+            format!("https://hooks.slack.com/commands/{TEAM}/1234/abcd"),
+        ),
+        ("trigger_id", COMMAND_TRIGGER_ID.to_owned()),
+    ]
+}
+
+/// The form Slack posts for `/expire-insurance <text>`.
+pub fn slash_command(user: &str, text: &str) -> String {
+    slash_command_fields(user, text)
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The same command as the JSON object Socket Mode puts in a `slash_commands` envelope.
+pub fn slash_command_json(user: &str, text: &str) -> Value {
+    Value::Object(
+        slash_command_fields(user, text)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::String(v)))
+            .collect(),
+    )
+}
+
+/// The `payload=` form wrapping an interaction.
+pub fn form(payload: &Value) -> String {
+    format!("payload={}", enc(&payload.to_string()))
+}
+
+fn user(id: &str) -> Value {
+    json!({"id": id, "username": id.to_lowercase(), "name": id.to_lowercase(), "team_id": TEAM})
+}
+
+fn view_envelope(callback_id: &str, blocks: Value, private_metadata: &str, values: Value) -> Value {
+    json!({
+        "id": "V0MODAL1",
+        "team_id": TEAM,
+        "type": "modal",
+        "blocks": blocks,
+        "private_metadata": private_metadata,
+        "callback_id": callback_id,
+        "state": {"values": values},
+        "hash": "1700000000.AbCdEfGh",
+        "title": {"type": "plain_text", "text": "Expire insurance", "emoji": true},
+        "clear_on_close": false,
+        "notify_on_close": false,
+        "close": {"type": "plain_text", "text": "Cancel", "emoji": true},
+        "submit": {"type": "plain_text", "text": "Look up", "emoji": true},
+        "previous_view_id": null,
+        "root_view_id": "V0MODAL1",
+        "app_id": "A0APP",
+        "external_id": "",
+        "app_installed_team_id": TEAM,
+        "bot_id": "B0BOT"
+    })
+}
+
+fn submission(user_id: &str, view: Value) -> Value {
+    json!({
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": user(user_id),
+        "api_app_id": "A0APP",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "trigger_id": "12466734323.1395872398.8ad69c3c7d2a4f5b1b5e8e4c2f1e0a9b",
+        "view": view,
+        "response_urls": [],
+        "is_enterprise_install": false,
+        "enterprise": null
+    })
+}
+
+/// Submitting the request modal. The blocks are the bot's own modal, as Slack echoes them.
+pub fn request_submission(user_id: &str, query: &str, cancelled_at: i64, reason: &str) -> Value {
+    let modal = serde_json::to_value(render::request_modal(query, None)).unwrap_or_default();
+    let values = json!({
+        "rider_query": {"rider_query": {"type": "plain_text_input", "value": query}},
+        "cancelled_at": {"cancelled_at": {"type": "datetimepicker", "selected_date_time": cancelled_at}},
+        "reason": {"reason": {"type": "plain_text_input", "value": reason}}
+    });
+    submission(
+        user_id,
+        view_envelope("expiry_request", modal["blocks"].clone(), "", values),
+    )
+}
+
+/// Submitting the choice step the bot answered with (`response_action: update`).
+pub fn choice_submission(user_id: &str, choice_view: &Value, policy_id: i64) -> Value {
+    let element_type = choice_view["blocks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["block_id"] == "policy"))
+        .and_then(|b| b["element"]["type"].as_str())
+        .unwrap_or("radio_buttons")
+        .to_owned();
+    let values = json!({
+        "policy": {"policy": {
+            "type": element_type,
+            "selected_option": {"text": {"type": "plain_text", "text": "policy", "emoji": true}, "value": policy_id.to_string()}
+        }}
+    });
+    submission(
+        user_id,
+        view_envelope(
+            "expiry_choose_policy",
+            choice_view["blocks"].clone(),
+            choice_view["private_metadata"].as_str().unwrap_or(""),
+            values,
+        ),
+    )
+}
+
+/// Submitting the reject modal.
+pub fn reject_submission(user_id: &str, request_id: i64, reason: &str) -> Value {
+    let metadata = json!({"request_id": request_id}).to_string();
+    let modal = serde_json::to_value(render::reject_modal(
+        RequestId(request_id),
+        metadata.clone(),
+    ))
+    .unwrap_or_default();
+    let values =
+        json!({"reject_reason": {"reject_reason": {"type": "plain_text_input", "value": reason}}});
+    submission(
+        user_id,
+        view_envelope("expiry_reject", modal["blocks"].clone(), &metadata, values),
+    )
+}
+
+/// A `block_actions` payload: `user_id` clicked `action` (one element of Slack's `actions`)
+/// in a message of ours titled `title`, posted to `channel`.
+fn block_actions(channel: &str, user_id: &str, title: &str, action: Value) -> Value {
+    json!({
+        "type": "block_actions",
+        "user": user(user_id),
+        "api_app_id": "A0APP",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "container": {"type": "message", "message_ts": CLICKED_MESSAGE_TS, "channel_id": channel, "is_ephemeral": false},
+        "trigger_id": "12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3",
+        "team": {"id": TEAM, "domain": "acme"},
+        "enterprise": null,
+        "is_enterprise_install": false,
+        "channel": {"id": channel, "name": "approvals"},
+        "message": {
+            "bot_id": "B0BOT", "type": "message", "text": title, "user": "U0BOT",
+            "ts": CLICKED_MESSAGE_TS, "app_id": "A0APP", "team": TEAM,
+            "blocks": [{"type": "section", "block_id": "head", "text": {"type": "mrkdwn", "text": format!("*{title}*"), "verbatim": false}}]
+        },
+        "state": {"values": {}},
+        "response_url": "https://hooks.slack.com/actions/T0TEAM/1/abc",
+        "actions": [action]
+    })
+}
+
+/// A click on Approve or Reject in the approval message posted to `channel`.
+pub fn button_click(channel: &str, user_id: &str, action_id: &str, request_id: i64) -> Value {
+    let approve = action_id == ActionId::Approve.as_str();
+    block_actions(
+        channel,
+        user_id,
+        "Insurance expiry request",
+        json!({
+            "action_id": action_id,
+            "block_id": format!("decide_{request_id}"),
+            "text": {"type": "plain_text", "text": if approve { "Approve" } else { "Reject" }, "emoji": true},
+            "value": request_id.to_string(),
+            "style": if approve { "primary" } else { "danger" },
+            "type": "button",
+            "action_ts": "1700000001.000200"
+        }),
+    )
+}
+
+/// A click on one of the withdrawn-rider digest's buttons (`action_id` with its `value`).
+pub fn digest_button_click(channel: &str, user_id: &str, action_id: &str, value: &str) -> Value {
+    block_actions(
+        channel,
+        user_id,
+        "Withdrawn riders still insured",
+        json!({
+            "action_id": action_id,
+            "block_id": "digest_bulk",
+            "text": {"type": "plain_text", "text": "File", "emoji": true},
+            "value": value,
+            "type": "button",
+            "action_ts": "1700000001.000300"
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixtures_parse_as_slack_morphism_types() {
+        let cmd: slack_morphism::prelude::SlackCommandEvent =
+            serde_urlencoded::from_str(&slash_command("U1", "010-1234-5678")).unwrap();
+        assert_eq!(cmd.text.as_deref(), Some("010-1234-5678"));
+        let cmd: slack_morphism::prelude::SlackCommandEvent =
+            serde_json::from_value(slash_command_json("U1", "x")).unwrap();
+        assert_eq!(cmd.trigger_id.to_string(), COMMAND_TRIGGER_ID);
+        for payload in [
+            request_submission("U1", "1004", 1_700_000_000, "CX-1"),
+            reject_submission("U1", 7, "no"),
+            button_click("C1", "U1", "approve_expiry", 7),
+            digest_button_click("C1", "U1", "digest_file_all", "1700000000"),
+        ] {
+            let _: slack_morphism::prelude::SlackInteractionEvent =
+                serde_json::from_value(payload).unwrap();
+        }
+    }
+}

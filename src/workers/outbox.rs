@@ -1,0 +1,248 @@
+//! Delivering the Slack calls a request owes, from the database outbox.
+//!
+//! Filing and deciding only *record* the Slack calls they imply (in the same transaction
+//! as the state change); this worker makes them. So a decision stands even when Slack is
+//! down, a crash between the commit and the Slack call loses nothing, and whichever
+//! instance is alive finishes the job: rows are leased with a short claim in the database,
+//! never held in memory. Failed calls are retried with exponential backoff, honouring
+//! Slack's `Retry-After`. A delivery that fails on the database rather than on Slack is a
+//! [`DeliveryError::Store`], recorded as `database`, never passed off as a Slack error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use chrono_tz::Tz;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::{OutboxKind, RequestStatus};
+use crate::slack::api::{SlackApi, SlackCallError};
+use crate::slack::render;
+use crate::store::{OutboxRow, Primary, StoreError};
+
+/// How long one instance owns a row it is delivering.
+const LEASE: Duration = Duration::from_secs(30);
+/// How often the outbox is polled when nobody wakes the worker (a crashed peer's rows, retries).
+const POLL: Duration = Duration::from_secs(1);
+const BATCH: i64 = 50;
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+
+/// Why one delivery failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Slack refused or could not be reached.
+    #[error(transparent)]
+    Slack(#[from] SlackCallError),
+    /// The database failed while the delivery read or recorded its row.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl DeliveryError {
+    /// What is stored in `last_error` and logged: Slack's code, or `database`.
+    fn code(&self) -> String {
+        match self {
+            DeliveryError::Slack(e) => e.code(),
+            DeliveryError::Store(_) => "database".to_owned(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            DeliveryError::Slack(e) => e.retry_after(),
+            DeliveryError::Store(_) => None,
+        }
+    }
+}
+
+/// The outbox worker: the primary, the Web API, what the messages need to say, and the
+/// bell that filing and deciding ring.
+#[derive(Debug)]
+pub struct Outbox {
+    primary: Primary,
+    slack: SlackApi,
+    approval_channel: String,
+    tz: Tz,
+    bell: Arc<Notify>,
+}
+
+enum Delivery {
+    Done,
+    /// Depends on the approval message, which is not posted yet.
+    NotYet,
+}
+
+impl Outbox {
+    pub fn new(
+        primary: Primary,
+        slack: SlackApi,
+        approval_channel: String,
+        tz: Tz,
+        bell: Arc<Notify>,
+    ) -> Outbox {
+        Outbox {
+            primary,
+            slack,
+            approval_channel,
+            tz,
+            bell,
+        }
+    }
+
+    /// Runs until `shutdown` is cancelled.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            if let Err(e) = self.deliver_due().await {
+                tracing::warn!(error = crate::telemetry::chain(&e), "outbox pass failed");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = self.bell.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Delivers every row due now; returns how many were delivered.
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        let db = &self.primary;
+        let mut delivered = 0;
+        loop {
+            let now = Utc::now();
+            let rows = db.due_outbox(now, BATCH).await?;
+            if rows.is_empty() {
+                return Ok(delivered);
+            }
+            let mut progressed = false;
+            for row in rows {
+                let now = Utc::now();
+                let lease_end = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+                if !db.claim_outbox(row.id, now, lease_end).await? {
+                    continue;
+                }
+                let result = self.deliver(&row).await;
+                count_attempt(row.kind(), &result);
+                match result {
+                    Ok(Delivery::Done) => {
+                        delivered += 1;
+                        progressed = true;
+                    }
+                    Ok(Delivery::NotYet) => {
+                        let next = Utc::now() + chrono::Duration::seconds(2);
+                        db.retry_outbox_later(row.id, next, "waiting_for_request_message")
+                            .await?;
+                    }
+                    Err(e) => {
+                        let backoff = e.retry_after().unwrap_or_else(|| backoff(row.attempts));
+                        let next =
+                            Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
+                        tracing::warn!(
+                            request_id = row.request_id.0,
+                            kind = row.kind().map_or("other", OutboxKind::as_str),
+                            attempt = row.attempts + 1,
+                            error = %e.code(),
+                            retry_in_s = backoff.as_secs(),
+                            "Slack follow-up failed; will retry"
+                        );
+                        db.retry_outbox_later(row.id, next, &e.code()).await?;
+                    }
+                }
+            }
+            if !progressed {
+                return Ok(delivered);
+            }
+        }
+    }
+
+    async fn deliver(&self, row: &OutboxRow) -> Result<Delivery, DeliveryError> {
+        let db = &self.primary;
+        let tz = self.tz;
+        let Some(request) = db.get_request(row.request_id).await? else {
+            // The request is gone (it cannot be, short of a manual delete): nothing to say.
+            db.complete_outbox(row.id, Utc::now()).await?;
+            return Ok(Delivery::Done);
+        };
+        let Some(kind) = row.kind() else {
+            tracing::error!("unknown outbox kind; dropping it");
+            db.complete_outbox(row.id, Utc::now()).await?;
+            return Ok(Delivery::Done);
+        };
+        match kind {
+            OutboxKind::PostRequest => {
+                if request.message_ts.is_some() {
+                    db.complete_outbox(row.id, Utc::now()).await?;
+                    return Ok(Delivery::Done);
+                }
+                // Posted late (Slack was down), after a decision: post it already decided.
+                let content = if request.status == RequestStatus::Pending {
+                    render::approval_message(&request, tz)
+                } else {
+                    render::decided_message(&request, tz)
+                };
+                let (channel, ts) = self
+                    .slack
+                    .post_message(&self.approval_channel, content, None)
+                    .await?;
+                db.record_posted(row.id, request.id, &channel, &ts, Utc::now())
+                    .await?;
+            }
+            OutboxKind::NotifyFiled => {
+                self.slack
+                    .post_message(
+                        request.requested_by.as_str(),
+                        render::filed_notice(&request),
+                        None,
+                    )
+                    .await?;
+                db.complete_outbox(row.id, Utc::now()).await?;
+            }
+            OutboxKind::ThreadReply | OutboxKind::UpdateMessage => {
+                let (Some(channel), Some(ts)) = (&request.channel_id, &request.message_ts) else {
+                    return Ok(Delivery::NotYet);
+                };
+                if kind == OutboxKind::ThreadReply {
+                    self.slack
+                        .post_message(channel, render::thread_reply(&request, tz), Some(ts))
+                        .await?;
+                } else {
+                    self.slack
+                        .update_message(channel, ts, render::decided_message(&request, tz))
+                        .await?;
+                }
+                db.complete_outbox(row.id, Utc::now()).await?;
+            }
+            OutboxKind::NotifyDecided => {
+                self.slack
+                    .post_message(
+                        request.requested_by.as_str(),
+                        render::decided_notice(&request, tz),
+                        None,
+                    )
+                    .await?;
+                db.complete_outbox(row.id, Utc::now()).await?;
+            }
+        }
+        Ok(Delivery::Done)
+    }
+}
+
+/// Counts one delivery attempt. The kind is one of the bot's own outbox kinds or, for a row
+/// this version does not know, `other`: no stored text can become a label.
+fn count_attempt(kind: Option<OutboxKind>, result: &Result<Delivery, DeliveryError>) {
+    let kind = kind.map_or("other", OutboxKind::as_str);
+    let result = match result {
+        Ok(Delivery::Done) => "delivered",
+        Ok(Delivery::NotYet) => "waiting",
+        Err(_) => "failed",
+    };
+    metrics::counter!("expire_bot_outbox_attempts_total", "kind" => kind, "result" => result)
+        .increment(1);
+}
+
+/// 0.5 s, 1 s, 2 s, … up to ten minutes: quick recovery from a blip, no hammering of an
+/// outage.
+fn backoff(attempts_before: i32) -> Duration {
+    let exp = attempts_before.clamp(0, 16) as u32;
+    Duration::from_millis(500u64.saturating_mul(2u64.saturating_pow(exp))).min(MAX_BACKOFF)
+}
