@@ -115,12 +115,13 @@ bench_wait_replay() {
     PG_CLUSTER_TIMEOUT="${1:-600}" "$BENCH_ROOT/scripts/pg-cluster.sh" wait-replay "$dir"
 }
 
-# Starts the Slack stand-in; sets STUB_URL (the Web API base the bot is given).
+# Starts the Slack stand-in; sets STUB_URL (the Web API base the bot is given) and STUB_PID.
 bench_stub() {
     local f
     f="$(mktemp -u /tmp/expire-bot-bench-stub.XXXXXX)"
     "$DRIVER" stub --addr-file "$f" &
-    BENCH_PIDS+=($!)
+    STUB_PID=$!
+    BENCH_PIDS+=("$STUB_PID")
     local i
     for ((i = 0; i < 200; i++)); do
         [[ -s $f ]] && break
@@ -178,6 +179,26 @@ bench_forget() {
         [[ $pid == "$1" ]] || kept+=("$pid")
     done
     BENCH_PIDS=("${kept[@]}")
+}
+
+# Prints where the reference floor's sources are (bench/floor.sh): FLOOR_SRC, else
+# ../shared/bench/floor next to the checkout (for a git worktree, next to the main
+# checkout, its common git dir's parent); fails if there are none.
+bench_floor_src() {
+    if [[ -n ${FLOOR_SRC:-} ]]; then
+        printf '%s\n' "$FLOOR_SRC"
+        return 0
+    fi
+    local common
+    common="$(git -C "$BENCH_ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
+    local d
+    for d in "$BENCH_ROOT/../shared/bench/floor" ${common:+"$common/../../shared/bench/floor"}; do
+        if [[ -f $d/Cargo.toml ]]; then
+            (cd "$d" && pwd)
+            return 0
+        fi
+    done
+    return 1
 }
 
 BENCH_SECRET="8f742231b10e8888abcd99yyyzzz85a5"
