@@ -9,7 +9,9 @@
 # (p50/p99), then closed loop with CONC connections (throughput at saturation). Odd runs
 # start with the bot (bot, floor, bot, floor), even runs with the floor, so neither always
 # goes first. Each line also carries the CPU the app, the stand-in and the load generator
-# used per command. The summary ends with the targets table (`bench_driver targets`): the
+# used per command, and how many views.open calls the stand-in answered: the floor opens
+# the modal after its answer, so it can ack faster than it opens modals (the bot opens it
+# first, so its two rates are one). The summary ends with the targets table (`bench_driver targets`): the
 # throughput ratio (paired run by run), peak and idle RSS, the open-loop p99.
 #
 # The bot runs as in bench/ack.sh (release build, PostgreSQL primary + replica behind it,
@@ -90,7 +92,7 @@ phase() {
     # As bench/ack.sh: idle RSS is read a second after ready, before the warm-up.
     sleep 1
     "$DRIVER" ack --url "$APP_URL" --path "$path" --secret "$BENCH_SECRET" --kind command \
-        --pid "$APP_PID" --stub-pid "$STUB_PID" --app "$app" --run "$run" \
+        --pid "$APP_PID" --stub-pid "$STUB_PID" --stub-url "$STUB_URL" --app "$app" --run "$run" \
         --duration "$DURATION" --warmup "$WARMUP" --label "$label" "${load[@]}" | tee -a "$OUT"
     kill -TERM "$APP_PID" 2>/dev/null || true
     wait "$APP_PID" 2>/dev/null || true

@@ -16,7 +16,9 @@
 //! comparison can pair the two apps' runs. With `--pid` (and `--stub-pid`) the CPU time the
 //! target (and the Slack stand-in, and the driver itself) used in the measured window is
 //! reported per answered request: on two shared cores, throughput alone mixes the target's
-//! cost with everyone else's.
+//! cost with everyone else's. With `--stub-url` the `views.open` calls the stand-in answered
+//! in the window are counted too (an app that opens the modal after its answer can ack
+//! faster than it opens modals).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -173,6 +175,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
     let warmup = Duration::from_secs_f64(args.num("warmup", 2.0)?);
     let pid: Option<u32> = args.opt("pid").and_then(|p| p.parse().ok());
     let stub_pid: Option<u32> = args.opt("stub-pid").and_then(|p| p.parse().ok());
+    let stub_url = args.opt("stub-url").map(|u| u.trim_end_matches('/'));
     let label = args.opt("label").unwrap_or("").to_owned();
     let threads = args.num("threads", 1usize)?;
     let client: HttpClient = Client::builder(TokioExecutor::new())
@@ -195,13 +198,17 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
             let concurrency = args.num("concurrency", 64usize)?;
             let _ = closed_loop(&target, concurrency, warmup).await?;
             let before = [pid, stub_pid, Some(me)].map(|p| p.and_then(stats::proc_cpu_ms));
-            let m = closed_loop(&target, concurrency, duration).await?;
+            let opened = views_opened(&target.client, stub_url).await;
+            let mut m = closed_loop(&target, concurrency, duration).await?;
+            opened_fields(&mut m, opened, views_opened(&target.client, stub_url).await);
             anyhow::Ok((m, cpu_used(before, [pid, stub_pid, Some(me)])))
         } else {
             let rate = args.num("rate", 1000.0f64)?;
             let _ = open_loop(&target, rate, warmup).await?;
             let before = [pid, stub_pid, Some(me)].map(|p| p.and_then(stats::proc_cpu_ms));
-            let m = open_loop(&target, rate, duration).await?;
+            let opened = views_opened(&target.client, stub_url).await;
+            let mut m = open_loop(&target, rate, duration).await?;
+            opened_fields(&mut m, opened, views_opened(&target.client, stub_url).await);
             anyhow::Ok((m, cpu_used(before, [pid, stub_pid, Some(me)])))
         }
     })?;
@@ -239,6 +246,11 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         fields.insert("bot_rss_after_kb".into(), json!(rss));
         fields.insert("bot_hwm_after_kb".into(), json!(hwm));
     }
+    if let Some((anon, file, threads)) = pid.and_then(stats::proc_mem_split) {
+        fields.insert("bot_anon_after_kb".into(), json!(anon));
+        fields.insert("bot_file_after_kb".into(), json!(file));
+        fields.insert("bot_threads_after".into(), json!(threads));
+    }
     let bench = if closed {
         "ack_saturation"
     } else {
@@ -248,6 +260,38 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
     // A run in which nothing was acknowledged measured nothing: fail the script.
     anyhow::ensure!(answered > Some(0), "no request was acknowledged");
     Ok(())
+}
+
+/// How many `views.open` calls the stand-in at `stub_url` has answered so far.
+async fn views_opened(client: &HttpClient, stub_url: Option<&str>) -> Option<u64> {
+    let req = Request::get(format!("{}/bench.counts", stub_url?))
+        .body(Full::new(Bytes::new()))
+        .ok()?;
+    let body = client
+        .request(req)
+        .await
+        .ok()?
+        .into_body()
+        .collect()
+        .await
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&body.to_bytes()).ok()?;
+    v.get("views_open")?.as_u64()
+}
+
+/// `views_open` (answered in the window) and `views_open_per_s`, when both counts were read.
+fn opened_fields(
+    m: &mut serde_json::Map<String, serde_json::Value>,
+    before: Option<u64>,
+    after: Option<u64>,
+) {
+    let Some(n) = before.zip(after).map(|(b, a)| a.saturating_sub(b)) else {
+        return;
+    };
+    m.insert("views_open".into(), json!(n));
+    if let Some(secs) = m.get("duration_s").and_then(serde_json::Value::as_f64) {
+        m.insert("views_open_per_s".into(), json!(n as f64 / secs));
+    }
 }
 
 /// CPU milliseconds each process used since `before` (None where either reading failed).

@@ -29,7 +29,8 @@ const USAGE: &str = "usage: bench_driver <command> [--flag value ...]
   free-port                                      print a free TCP port on 127.0.0.1
   ack         --url U --secret S --kind command|stale-click [--request-id N]
               (--rate R | --closed --concurrency C) --duration SECS [--warmup SECS]
-              [--path P] [--pid PID] [--stub-pid PID] [--threads T] [--label L]
+              [--path P] [--pid PID] [--stub-pid PID] [--stub-url U] [--threads T]
+              [--label L]
               [--app NAME --run N]                (tags for `targets`)
   prepare-stale --primary URL [--replica URL]   file + approve one request, print its id
   load        --db URL --riders N --policies M   generate the company tables

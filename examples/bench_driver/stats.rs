@@ -82,6 +82,19 @@ pub fn proc_mem(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
+/// `RssAnon` (heap, stacks) and `RssFile` (mapped code and data) now, and `Threads`, of a
+/// process: what its resident memory is made of.
+pub fn proc_mem_split(pid: u32) -> Option<(u64, u64, u64)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some((field("RssAnon:")?, field("RssFile:")?, field("Threads:")?))
+}
+
 /// CPU time (user + system, all threads) a process has used so far, in milliseconds.
 /// `/proc/PID/stat` counts in USER_HZ ticks, which Linux fixes at 100 per second.
 pub fn proc_cpu_ms(pid: u32) -> Option<u64> {

@@ -239,8 +239,15 @@ fn print_side_by_side(
         .and_then(|r| num(r, "target_rate"))
         .unwrap_or(0.0);
     // (measure, key, scale, decimals, which phase)
-    let measures: [(&str, &str, f64, usize, bool); 12] = [
+    let measures: [(&str, &str, f64, usize, bool); 16] = [
         ("commands/s, closed loop", "throughput_rps", 1.0, 0, true),
+        (
+            "views.open answered by the stand-in per second",
+            "views_open_per_s",
+            1.0,
+            0,
+            true,
+        ),
         ("p50 ms at saturation", "p50_ms", 1.0, 2, true),
         ("p99 ms at saturation", "p99_ms", 1.0, 2, true),
         (
@@ -250,6 +257,21 @@ fn print_side_by_side(
             1,
             true,
         ),
+        (
+            "… of it anonymous (heap, stacks), after the load",
+            "bot_anon_after_kb",
+            KB_TO_MB,
+            1,
+            true,
+        ),
+        (
+            "… of it file-backed (code, data), after the load",
+            "bot_file_after_kb",
+            KB_TO_MB,
+            1,
+            true,
+        ),
+        ("threads after the load", "bot_threads_after", 1.0, 0, true),
         (
             "CPU µs per command at saturation: the app",
             "target_cpu_us_per_req",
