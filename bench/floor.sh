@@ -52,6 +52,10 @@ blog "building the floor from $FLOOR_SRC (its release profile) into $FLOOR_TARGE
 bench_machine | tee -a "$BENCH_RESULTS/machine.jsonl" >&2
 bench_cluster
 bench_db bench_floor
+# As in production (and bench/ack.sh): migrated beforehand, so the bot's background
+# workers find their tables.
+DATABASE_URL="$DB_PRIMARY_URL" "$BOT" migrate >/dev/null
+bench_wait_replay 120
 bench_stub
 
 # start_floor: sets APP_PID, APP_URL once the floor accepts connections.
