@@ -38,17 +38,9 @@ OUT="$BENCH_RESULTS/floor.jsonl"
 # The floor signs nothing configurable: both apps get its secret.
 BENCH_SECRET=bench-signing-secret
 
-FLOOR_SRC="$(bench_floor_src)" || {
-    blog "the reference floor's sources are not there (../shared/bench/floor); set FLOOR_SRC"
-    exit 1
-}
-FLOOR_TARGET_DIR="${FLOOR_TARGET_DIR:-$TARGET_DIR/floor-ref}"
-FLOOR_BIN="$FLOOR_TARGET_DIR/release/floor"
-
 : >"$OUT"
 bench_build
-blog "building the floor from $FLOOR_SRC (its release profile) into $FLOOR_TARGET_DIR"
-(cd "$FLOOR_SRC" && CARGO_TARGET_DIR="$FLOOR_TARGET_DIR" cargo build --release >&2)
+bench_floor_build
 bench_machine | tee -a "$BENCH_RESULTS/machine.jsonl" >&2
 bench_cluster
 bench_db bench_floor
@@ -58,24 +50,6 @@ DATABASE_URL="$DB_PRIMARY_URL" "$BOT" migrate >/dev/null
 bench_wait_replay 120
 bench_stub
 
-# start_floor: sets APP_PID, APP_URL once the floor accepts connections.
-start_floor() {
-    local port i
-    port="$("$DRIVER" free-port)"
-    APP_URL="http://127.0.0.1:$port"
-    SLACK_API_BASE="$STUB_URL" "$FLOOR_BIN" "$port" >/dev/null 2>&1 &
-    APP_PID=$!
-    BENCH_PIDS+=("$APP_PID")
-    for ((i = 0; i < 200; i++)); do
-        # Any HTTP answer (404 on /) means it is listening.
-        curl -s -o /dev/null "$APP_URL/" 2>/dev/null && return 0
-        kill -0 "$APP_PID" 2>/dev/null || { blog "the floor exited during start-up"; exit 1; }
-        sleep 0.05
-    done
-    blog "the floor is not listening after 10 s"
-    exit 1
-}
-
 # phase APP RUN open|closed: one fresh process of APP, one load, one JSON line.
 phase() {
     local app=$1 run=$2 mode=$3 path load label
@@ -83,7 +57,7 @@ phase() {
         bench_bot DATABASE_URL="$DB_PRIMARY_URL" DATABASE_REPLICA_URL="$DB_REPLICA_URL"
         APP_PID=$BOT_PID APP_URL=$BOT_URL path=/slack/commands
     else
-        start_floor
+        bench_floor_start
         path=/slack/commands-open
     fi
     if [[ $mode == open ]]; then

@@ -133,7 +133,8 @@ bench_stub() {
 }
 
 # bench_bot VAR=VALUE...: starts the bot with the bench's Slack settings plus the given
-# variables; waits for /readyz 200; sets BOT_PID and BOT_URL.
+# variables; waits for /readyz 200; sets BOT_PID and BOT_URL. A command in the array BOT_WRAP
+# runs it (bench/profile.sh: valgrind; it must exec, keeping the pid).
 bench_bot() {
     local port
     port="$("$DRIVER" free-port)"
@@ -150,7 +151,7 @@ bench_bot() {
         LOG_FORMAT=json \
         DIGEST_SCHEDULE=off \
         "$@" \
-        "$BOT" serve >>"$BOT_LOG" 2>&1 &
+        ${BOT_WRAP[@]+"${BOT_WRAP[@]}"} "$BOT" serve >>"$BOT_LOG" 2>&1 &
     BOT_PID=$!
     BENCH_PIDS+=("$BOT_PID")
     local i
@@ -199,6 +200,40 @@ bench_floor_src() {
         fi
     done
     return 1
+}
+
+# bench_floor_build: builds the reference floor from its sources (never copied) with its own
+# release profile into FLOOR_TARGET_DIR (default $CARGO_TARGET_DIR/floor-ref, i.e. under
+# the untracked target/); sets FLOOR_BIN.
+bench_floor_build() {
+    local src
+    src="$(bench_floor_src)" || {
+        blog "the reference floor's sources are not there (../shared/bench/floor); set FLOOR_SRC"
+        exit 1
+    }
+    FLOOR_TARGET_DIR="${FLOOR_TARGET_DIR:-$TARGET_DIR/floor-ref}"
+    blog "building the floor from $src (its release profile) into $FLOOR_TARGET_DIR"
+    (cd "$src" && CARGO_TARGET_DIR="$FLOOR_TARGET_DIR" cargo build --release >&2)
+    FLOOR_BIN="$FLOOR_TARGET_DIR/release/floor"
+}
+
+# bench_floor_start: starts the floor against the stand-in (bench_stub first); sets APP_PID
+# and APP_URL once it accepts connections. BOT_WRAP applies to it as to bench_bot.
+bench_floor_start() {
+    local port i
+    port="$("$DRIVER" free-port)"
+    APP_URL="http://127.0.0.1:$port"
+    SLACK_API_BASE="$STUB_URL" ${BOT_WRAP[@]+"${BOT_WRAP[@]}"} "$FLOOR_BIN" "$port" >/dev/null 2>&1 &
+    APP_PID=$!
+    BENCH_PIDS+=("$APP_PID")
+    for ((i = 0; i < 600; i++)); do
+        # Any HTTP answer (404 on /) means it is listening.
+        curl -s -o /dev/null "$APP_URL/" 2>/dev/null && return 0
+        kill -0 "$APP_PID" 2>/dev/null || { blog "the floor exited during start-up"; exit 1; }
+        sleep 0.05
+    done
+    blog "the floor is not listening after 30 s"
+    exit 1
 }
 
 BENCH_SECRET="8f742231b10e8888abcd99yyyzzz85a5"
