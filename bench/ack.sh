@@ -55,3 +55,4 @@ for ((run = 1; run <= BENCH_RUNS; run++)); do
 done
 
 "$DRIVER" summarize "$OUT"
+"$DRIVER" targets "$OUT"

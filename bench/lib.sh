@@ -115,12 +115,13 @@ bench_wait_replay() {
     PG_CLUSTER_TIMEOUT="${1:-600}" "$BENCH_ROOT/scripts/pg-cluster.sh" wait-replay "$dir"
 }
 
-# Starts the Slack stand-in; sets STUB_URL (the Web API base the bot is given).
+# Starts the Slack stand-in; sets STUB_URL (the Web API base the bot is given) and STUB_PID.
 bench_stub() {
     local f
     f="$(mktemp -u /tmp/expire-bot-bench-stub.XXXXXX)"
     "$DRIVER" stub --addr-file "$f" &
-    BENCH_PIDS+=($!)
+    STUB_PID=$!
+    BENCH_PIDS+=("$STUB_PID")
     local i
     for ((i = 0; i < 200; i++)); do
         [[ -s $f ]] && break
@@ -132,7 +133,8 @@ bench_stub() {
 }
 
 # bench_bot VAR=VALUE...: starts the bot with the bench's Slack settings plus the given
-# variables; waits for /readyz 200; sets BOT_PID and BOT_URL.
+# variables; waits for /readyz 200; sets BOT_PID and BOT_URL. A command in the array BOT_WRAP
+# runs it (bench/profile.sh: valgrind; it must exec, keeping the pid).
 bench_bot() {
     local port
     port="$("$DRIVER" free-port)"
@@ -149,7 +151,7 @@ bench_bot() {
         LOG_FORMAT=json \
         DIGEST_SCHEDULE=off \
         "$@" \
-        "$BOT" serve >>"$BOT_LOG" 2>&1 &
+        ${BOT_WRAP[@]+"${BOT_WRAP[@]}"} "$BOT" serve >>"$BOT_LOG" 2>&1 &
     BOT_PID=$!
     BENCH_PIDS+=("$BOT_PID")
     local i
@@ -178,6 +180,60 @@ bench_forget() {
         [[ $pid == "$1" ]] || kept+=("$pid")
     done
     BENCH_PIDS=("${kept[@]}")
+}
+
+# Prints where the reference floor's sources are (bench/floor.sh): FLOOR_SRC, else
+# ../shared/bench/floor next to the checkout (for a git worktree, next to the main
+# checkout, its common git dir's parent); fails if there are none.
+bench_floor_src() {
+    if [[ -n ${FLOOR_SRC:-} ]]; then
+        printf '%s\n' "$FLOOR_SRC"
+        return 0
+    fi
+    local common
+    common="$(git -C "$BENCH_ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
+    local d
+    for d in "$BENCH_ROOT/../shared/bench/floor" ${common:+"$common/../../shared/bench/floor"}; do
+        if [[ -f $d/Cargo.toml ]]; then
+            (cd "$d" && pwd)
+            return 0
+        fi
+    done
+    return 1
+}
+
+# bench_floor_build: builds the reference floor from its sources (never copied) with its own
+# release profile into FLOOR_TARGET_DIR (default $CARGO_TARGET_DIR/floor-ref, i.e. under
+# the untracked target/); sets FLOOR_BIN.
+bench_floor_build() {
+    local src
+    src="$(bench_floor_src)" || {
+        blog "the reference floor's sources are not there (../shared/bench/floor); set FLOOR_SRC"
+        exit 1
+    }
+    FLOOR_TARGET_DIR="${FLOOR_TARGET_DIR:-$TARGET_DIR/floor-ref}"
+    blog "building the floor from $src (its release profile) into $FLOOR_TARGET_DIR"
+    (cd "$src" && CARGO_TARGET_DIR="$FLOOR_TARGET_DIR" cargo build --release >&2)
+    FLOOR_BIN="$FLOOR_TARGET_DIR/release/floor"
+}
+
+# bench_floor_start: starts the floor against the stand-in (bench_stub first); sets APP_PID
+# and APP_URL once it accepts connections. BOT_WRAP applies to it as to bench_bot.
+bench_floor_start() {
+    local port i
+    port="$("$DRIVER" free-port)"
+    APP_URL="http://127.0.0.1:$port"
+    SLACK_API_BASE="$STUB_URL" ${BOT_WRAP[@]+"${BOT_WRAP[@]}"} "$FLOOR_BIN" "$port" >/dev/null 2>&1 &
+    APP_PID=$!
+    BENCH_PIDS+=("$APP_PID")
+    for ((i = 0; i < 600; i++)); do
+        # Any HTTP answer (404 on /) means it is listening.
+        curl -s -o /dev/null "$APP_URL/" 2>/dev/null && return 0
+        kill -0 "$APP_PID" 2>/dev/null || { blog "the floor exited during start-up"; exit 1; }
+        sleep 0.05
+    done
+    blog "the floor is not listening after 30 s"
+    exit 1
 }
 
 BENCH_SECRET="8f742231b10e8888abcd99yyyzzz85a5"

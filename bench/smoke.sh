@@ -4,6 +4,12 @@
 # `cargo test` already compiled) and one throwaway PostgreSQL cluster for all of them
 # (the same bench cluster, pg_stat_statements included), stopped on exit. Called from
 # .ci/run.
+#
+# The floor comparison (bench/floor.sh) runs too when the reference floor's sources are
+# there (../shared/bench/floor; a clone elsewhere skips it, saying so). The floor is built
+# once, in its own release profile (thin LTO, ~40 s from scratch on 2 cores, seconds when
+# target/floor-ref is kept): not the dev profile, because a dev floor is no cheaper to
+# build worth mentioning and the build a real run then reuses is the one the smoke checked.
 BENCH_PROFILE="${BENCH_PROFILE:-dev}"
 BENCH_RESULTS="$(mktemp -d /tmp/expire-bot-bench-smoke.XXXXXX)"
 export BENCH_PROFILE BENCH_RESULTS
@@ -14,7 +20,13 @@ bench_cluster
 export BENCH_PG_ENV="$PG_CLUSTER_DIR/env"
 BENCH_PIDS=()
 
-for b in micro startup ack lookup approve; do
+benches=(micro startup ack lookup approve)
+if bench_floor_src >/dev/null; then
+    benches+=(floor)
+else
+    echo "==> bench/floor.sh --smoke: skipped (no ../shared/bench/floor next to this checkout; set FLOOR_SRC)"
+fi
+for b in "${benches[@]}"; do
     echo "==> bench/$b.sh --smoke"
     t0=$SECONDS
     bash "bench/$b.sh" --smoke

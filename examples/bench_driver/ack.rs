@@ -10,6 +10,15 @@
 //!
 //! Every request is signed with the current timestamp, as Slack signs it, so the bot's
 //! 300 s replay window is exercised as in production.
+//!
+//! The target need not be the bot: `--path` sends the same requests to another route (the
+//! reference floor's `/slack/commands-open`), and `--app`/`--run` tag the JSON line so a
+//! comparison can pair the two apps' runs. With `--pid` (and `--stub-pid`) the CPU time the
+//! target (and the Slack stand-in, and the driver itself) used in the measured window is
+//! reported per answered request: on two shared cores, throughput alone mixes the target's
+//! cost with everyone else's. With `--stub-url` the `views.open` calls the stand-in answered
+//! in the window are counted too (an app that opens the modal after its answer can ack
+//! faster than it opens modals).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -151,10 +160,10 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         "stale-click" => Kind::StaleClick,
         k => anyhow::bail!("--kind {k:?}: expected command or stale-click"),
     };
-    let path = match kind {
+    let path = args.opt("path").unwrap_or(match kind {
         Kind::Command => "/slack/commands",
         Kind::StaleClick => "/slack/interactions",
-    };
+    });
     let request_id = if kind == Kind::StaleClick {
         args.req("request-id")?
             .parse()
@@ -165,6 +174,8 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(args.num("duration", 10.0)?);
     let warmup = Duration::from_secs_f64(args.num("warmup", 2.0)?);
     let pid: Option<u32> = args.opt("pid").and_then(|p| p.parse().ok());
+    let stub_pid: Option<u32> = args.opt("stub-pid").and_then(|p| p.parse().ok());
+    let stub_url = args.opt("stub-url").map(|u| u.trim_end_matches('/'));
     let label = args.opt("label").unwrap_or("").to_owned();
     let threads = args.num("threads", 1usize)?;
     let client: HttpClient = Client::builder(TokioExecutor::new())
@@ -180,18 +191,46 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
     };
     let mem_before = pid.and_then(stats::proc_mem);
     let closed = args.has("closed");
-    let mut fields = crate::runtime(threads)?.block_on(async {
+    let me = std::process::id();
+    let (mut fields, cpu) = crate::runtime(threads)?.block_on(async {
+        // Warm up (connections, pools) without recording; CPU is counted from its end.
         if closed {
             let concurrency = args.num("concurrency", 64usize)?;
-            // Warm up (connections, pools) without recording.
             let _ = closed_loop(&target, concurrency, warmup).await?;
-            closed_loop(&target, concurrency, duration).await
+            let before = [pid, stub_pid, Some(me)].map(|p| p.and_then(stats::proc_cpu_ms));
+            let opened = views_opened(&target.client, stub_url).await;
+            let mut m = closed_loop(&target, concurrency, duration).await?;
+            opened_fields(&mut m, opened, views_opened(&target.client, stub_url).await);
+            anyhow::Ok((m, cpu_used(before, [pid, stub_pid, Some(me)])))
         } else {
             let rate = args.num("rate", 1000.0f64)?;
             let _ = open_loop(&target, rate, warmup).await?;
-            open_loop(&target, rate, duration).await
+            let before = [pid, stub_pid, Some(me)].map(|p| p.and_then(stats::proc_cpu_ms));
+            let opened = views_opened(&target.client, stub_url).await;
+            let mut m = open_loop(&target, rate, duration).await?;
+            opened_fields(&mut m, opened, views_opened(&target.client, stub_url).await);
+            anyhow::Ok((m, cpu_used(before, [pid, stub_pid, Some(me)])))
         }
     })?;
+    let answered = fields.get("ok").and_then(serde_json::Value::as_u64);
+    // CPU per answered request, in µs, of the target, the stand-in and this driver.
+    for (name, used) in ["target", "stub", "driver"].into_iter().zip(cpu) {
+        if let Some(ms) = used {
+            fields.insert(format!("{name}_cpu_ms"), json!(ms));
+            if let Some(n) = answered.filter(|n| *n > 0) {
+                fields.insert(
+                    format!("{name}_cpu_us_per_req"),
+                    json!(ms as f64 * 1000.0 / n as f64),
+                );
+            }
+        }
+    }
+    if let Some(app) = args.opt("app") {
+        fields.insert("app".into(), json!(app));
+    }
+    if let Some(run) = args.opt("run").and_then(|r| r.parse::<u64>().ok()) {
+        fields.insert("run".into(), json!(run));
+    }
     fields.insert(
         "kind".into(),
         json!(match kind {
@@ -207,16 +246,63 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         fields.insert("bot_rss_after_kb".into(), json!(rss));
         fields.insert("bot_hwm_after_kb".into(), json!(hwm));
     }
+    if let Some((anon, file, threads)) = pid.and_then(stats::proc_mem_split) {
+        fields.insert("bot_anon_after_kb".into(), json!(anon));
+        fields.insert("bot_file_after_kb".into(), json!(file));
+        fields.insert("bot_threads_after".into(), json!(threads));
+    }
     let bench = if closed {
         "ack_saturation"
     } else {
         "ack_open_loop"
     };
-    let answered = fields.get("ok").and_then(serde_json::Value::as_u64);
     stats::emit(bench, &label, fields);
     // A run in which nothing was acknowledged measured nothing: fail the script.
     anyhow::ensure!(answered > Some(0), "no request was acknowledged");
     Ok(())
+}
+
+/// How many `views.open` calls the stand-in at `stub_url` has answered so far.
+async fn views_opened(client: &HttpClient, stub_url: Option<&str>) -> Option<u64> {
+    let req = Request::get(format!("{}/bench.counts", stub_url?))
+        .body(Full::new(Bytes::new()))
+        .ok()?;
+    let body = client
+        .request(req)
+        .await
+        .ok()?
+        .into_body()
+        .collect()
+        .await
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&body.to_bytes()).ok()?;
+    v.get("views_open")?.as_u64()
+}
+
+/// `views_open` (answered in the window) and `views_open_per_s`, when both counts were read.
+fn opened_fields(
+    m: &mut serde_json::Map<String, serde_json::Value>,
+    before: Option<u64>,
+    after: Option<u64>,
+) {
+    let Some(n) = before.zip(after).map(|(b, a)| a.saturating_sub(b)) else {
+        return;
+    };
+    m.insert("views_open".into(), json!(n));
+    if let Some(secs) = m.get("duration_s").and_then(serde_json::Value::as_f64) {
+        m.insert("views_open_per_s".into(), json!(n as f64 / secs));
+    }
+}
+
+/// CPU milliseconds each process used since `before` (None where either reading failed).
+fn cpu_used(before: [Option<u64>; 3], pids: [Option<u32>; 3]) -> [Option<u64>; 3] {
+    let mut out = [None; 3];
+    for (i, (b, p)) in before.into_iter().zip(pids).enumerate() {
+        out[i] = b
+            .zip(p.and_then(stats::proc_cpu_ms))
+            .map(|(b, a)| a.saturating_sub(b));
+    }
+    out
 }
 
 fn tally_fields(t: &Tally, m: &mut serde_json::Map<String, serde_json::Value>) {

@@ -3,8 +3,9 @@
 //! It plays the parts a benchmark needs around the real bot: a fast Slack Web API
 //! stand-in (`stub`), a Slack-shaped load generator that signs every request afresh
 //! (`ack`), the data loader for 10 M riders (`load`), the lookup, approval and start-up
-//! measurements (`lookup`, `explain`, `approve`, `startup`), and the summariser that turns
-//! runs into the median (min–max) figures of BENCHMARKS.md (`summarize`). Every
+//! measurements (`lookup`, `explain`, `approve`, `startup`), and the summarisers that turn
+//! runs into the median (min–max) figures of BENCHMARKS.md (`summarize`) and into the
+//! performance targets with their verdicts (`targets`). Every
 //! measurement prints one JSON line per run, so the scripts only collect and summarise.
 //!
 //! One binary (an example, so its dependencies stay dev-only) rather than one per
@@ -18,6 +19,7 @@ mod lookup;
 mod startup;
 mod stats;
 mod stub;
+mod targets;
 
 use std::process::ExitCode;
 
@@ -27,7 +29,9 @@ const USAGE: &str = "usage: bench_driver <command> [--flag value ...]
   free-port                                      print a free TCP port on 127.0.0.1
   ack         --url U --secret S --kind command|stale-click [--request-id N]
               (--rate R | --closed --concurrency C) --duration SECS [--warmup SECS]
-              [--pid BOT_PID] [--threads T] [--label L]
+              [--path P] [--pid PID] [--stub-pid PID] [--stub-url U] [--threads T]
+              [--label L]
+              [--app NAME --run N]                (tags for `targets`)
   prepare-stale --primary URL [--replica URL]   file + approve one request, print its id
   load        --db URL --riders N --policies M   generate the company tables
   lookup      --primary URL [--replica URL] --riders N --samples K [--label L]
@@ -35,6 +39,7 @@ const USAGE: &str = "usage: bench_driver <command> [--flag value ...]
   approve     --primary URL --concurrency C --rounds R --policies M [--pool P] [--label L]
   startup     --bin PATH (--sqlite | --primary URL --replica URL) [--warm] [--label L]
   summarize   FILE...                            median (min-max) of JSON-line runs
+  targets     FILE...                            issue 17's targets from those runs
   machine                                        nproc, CPU model, memory, load";
 
 fn main() -> ExitCode {
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         "approve" => approve::main(&args),
         "startup" => startup::main(&args),
         "summarize" => stats::summarize(&args),
+        "targets" => targets::main(&args),
         "machine" => stats::machine(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

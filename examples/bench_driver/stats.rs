@@ -82,6 +82,31 @@ pub fn proc_mem(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
+/// `RssAnon` (heap, stacks) and `RssFile` (mapped code and data) now, and `Threads`, of a
+/// process: what its resident memory is made of.
+pub fn proc_mem_split(pid: u32) -> Option<(u64, u64, u64)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some((field("RssAnon:")?, field("RssFile:")?, field("Threads:")?))
+}
+
+/// CPU time (user + system, all threads) a process has used so far, in milliseconds.
+/// `/proc/PID/stat` counts in USER_HZ ticks, which Linux fixes at 100 per second.
+pub fn proc_cpu_ms(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces; the fields after it are numbers.
+    let rest = &s[s.rfind(')')? + 1..];
+    let mut f = rest.split_whitespace();
+    let utime: u64 = f.nth(11)?.parse().ok()?;
+    let stime: u64 = f.next()?.parse().ok()?;
+    Some((utime + stime) * 10)
+}
+
 /// `summarize FILE...`: groups JSON-line runs by (bench, label) and prints, for every
 /// numeric field, the median and the min–max over the runs.
 pub fn summarize(args: &Args) -> anyhow::Result<()> {

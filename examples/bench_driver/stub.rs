@@ -5,6 +5,10 @@
 //! client parses the answers, so they must be well-formed). Answers are built once; the
 //! only per-call work is `chat.postMessage`'s fresh `ts`. It runs on one thread so it
 //! leaves the second core to the bot.
+//!
+//! It counts the `views.open` calls it answered and tells on `bench.counts` (not a Slack
+//! method): an app that opens the modal after acknowledging (the reference floor) can ack
+//! faster than its `views.open` calls complete, so the comparison reports both rates.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +31,7 @@ struct Answers {
     auth: Bytes,
     ok: Bytes,
     ts: AtomicU64,
+    views_opened: AtomicU64,
 }
 
 fn bytes(v: serde_json::Value) -> Bytes {
@@ -39,7 +44,15 @@ async fn answer(
     _body: Bytes,
 ) -> Response {
     let body = match method.as_str() {
-        "views.open" | "views.update" | "views.push" => a.views_open.clone(),
+        "views.open" => {
+            a.views_opened.fetch_add(1, Ordering::Relaxed);
+            a.views_open.clone()
+        }
+        "views.update" | "views.push" => a.views_open.clone(),
+        "bench.counts" => bytes(json!({
+            "ok": true,
+            "views_open": a.views_opened.load(Ordering::Relaxed),
+        })),
         "chat.postEphemeral" => a.ephemeral.clone(),
         "chat.update" => a.update.clone(),
         "usergroups.users.list" => a.usergroup.clone(),
@@ -82,6 +95,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         })),
         ok: bytes(json!({"ok": true})),
         ts: AtomicU64::new(0),
+        views_opened: AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/api/{method}", post(answer).get(answer))
