@@ -352,6 +352,70 @@ fn format_in(
     Some((text, errors))
 }
 
+/// What a renderer needs to speak to people: the language's messages and the time zone
+/// they read times in (`UI_LANGUAGE` and `DISPLAY_TZ`). Small and `Copy`: startup makes one
+/// and hands it to every handler and worker that puts text in Slack.
+///
+/// It dereferences to its [`Texts`], so `tr!(locale, "id", …)` works on it directly.
+#[derive(Debug, Clone, Copy)]
+pub struct Locale {
+    texts: &'static Texts,
+    tz: Tz,
+}
+
+impl Locale {
+    /// `language`'s catalogue (parsed once per process, [`Catalog::global`]) and `tz`.
+    pub fn new(language: Language, tz: Tz) -> Locale {
+        Locale {
+            texts: Catalog::global().texts(language),
+            tz,
+        }
+    }
+
+    pub fn language(self) -> Language {
+        self.texts.language
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        self.texts
+    }
+
+    /// The time zone people read times in (`DISPLAY_TZ`).
+    pub fn tz(self) -> Tz {
+        self.tz
+    }
+
+    /// A moment in [`Locale::tz`]: `2026-12-01 (화) 15:30 KST` ([`Language::datetime`]).
+    pub fn time(self, t: DateTime<Utc>) -> String {
+        self.language().datetime(t, self.tz)
+    }
+
+    /// A moment that may not be recorded: its time, or the catalogue's `value-missing`.
+    pub fn time_or_missing(self, t: Option<DateTime<Utc>>) -> String {
+        match t {
+            Some(t) => self.time(t),
+            None => self.texts.get("value-missing"),
+        }
+    }
+
+    /// A day with its weekday in [`Locale::tz`] ([`Language::date`]).
+    pub fn date(self, t: DateTime<Utc>) -> String {
+        self.language().date(t, self.tz)
+    }
+
+    /// A bare day in [`Locale::tz`], `2026-12-01` ([`Language::day`]).
+    pub fn day(self, t: DateTime<Utc>) -> String {
+        Language::day(t, self.tz)
+    }
+}
+
+impl std::ops::Deref for Locale {
+    type Target = Texts;
+    fn deref(&self) -> &Texts {
+        self.texts
+    }
+}
+
 /// Both languages' messages. The process uses the one `UI_LANGUAGE` names; the demo and the
 /// tests use both.
 #[derive(Debug)]
