@@ -214,8 +214,8 @@ mod builders {
     use expire_bot::service::filing::Choice;
     use expire_bot::slack::choice_state;
     use expire_bot::slack::render as views;
-    use expire_bot::tr;
     use expire_bot::testkit::validate::{self, Violation};
+    use expire_bot::tr;
     use proptest::prelude::*;
     use serde_json::{Value, json};
 

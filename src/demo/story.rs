@@ -551,10 +551,7 @@ impl Demo {
                 println!("     {line}");
             }
         }
-        println!(
-            "   She presses “{}”.",
-            tr!(l, "approval-confirm.confirm")
-        );
+        println!("   She presses “{}”.", tr!(l, "approval-confirm.confirm"));
         let before = self.inspect.policy(self.withdrawn_policy).await?;
         let counts = db_counts();
         let status = self.click(LEAD).await?;
@@ -650,7 +647,10 @@ impl Demo {
         let told = calls.iter().any(|c| {
             c.method == "chat.postMessage"
                 && c.args["channel"] == AGENT
-                && c.args["text"].as_str().unwrap_or("").contains(said.approved)
+                && c.args["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(said.approved)
         });
         self.checks.check(told, "Jiwoo is told the outcome", || {
             format!("calls {calls:?}")

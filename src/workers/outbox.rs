@@ -11,8 +11,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use crate::i18n::Locale;
+use chrono::Utc;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 

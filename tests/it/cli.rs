@@ -110,7 +110,10 @@ fn assert_demo_passed(out: &Output) -> String {
 
 /// What Slack showed, in English (`--language en`).
 fn assert_demo_spoke_english(text: &str) {
-    assert!(text.contains("Slack texts in English (UI_LANGUAGE=en)"), "{text}");
+    assert!(
+        text.contains("Slack texts in English (UI_LANGUAGE=en)"),
+        "{text}"
+    );
     assert!(text.contains("홍*동 · withdrawn"), "{text}");
     assert!(text.contains("four-eyes rule"));
     assert!(text.contains("Request #1 was already decided"));
@@ -120,14 +123,31 @@ fn assert_demo_spoke_english(text: &str) {
 /// What Slack showed, in Korean (the default): the key moments in Korean words, and the
 /// English of the same moments nowhere.
 fn assert_demo_spoke_korean(text: &str) {
-    assert!(text.contains("Slack texts in Korean (UI_LANGUAGE=ko)"), "{text}");
-    assert!(text.contains("홍*동 · 2026-") && text.contains(" 탈퇴 · "), "{text}");
+    assert!(
+        text.contains("Slack texts in Korean (UI_LANGUAGE=ko)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("홍*동 · 2026-") && text.contains(" 탈퇴 · "),
+        "{text}"
+    );
     assert!(text.contains("modal “요청 접수 완료”"), "{text}");
     assert!(text.contains("요청자 본인 승인 불가"), "{text}");
-    assert!(text.contains("님이") && text.contains("승인했습니다"), "{text}");
+    assert!(
+        text.contains("님이") && text.contains("승인했습니다"),
+        "{text}"
+    );
     assert!(text.contains("#1 요청은 이미 결정되었습니다"), "{text}");
-    for english in ["four-eyes rule", "Approved by", "already decided", "Request filed"] {
-        assert!(!text.contains(english), "{english:?} in the Korean demo:\n{text}");
+    for english in [
+        "four-eyes rule",
+        "Approved by",
+        "already decided",
+        "Request filed",
+    ] {
+        assert!(
+            !text.contains(english),
+            "{english:?} in the Korean demo:\n{text}"
+        );
     }
 }
 

@@ -703,3 +703,11 @@ pub async fn json_answer(resp: reqwest::Response) -> (u16, Value) {
     };
     (status, v)
 }
+
+/// A bot speaking `language` (`UI_LANGUAGE`), otherwise as `opts` says: the tests that run
+/// once per language start theirs with this.
+#[allow(dead_code)] // used by the per-language tests of some binaries only
+pub async fn spawn_app_in(language: expire_bot::i18n::Language, mut opts: Options) -> TestApp {
+    opts.env.push(("UI_LANGUAGE", language.code()));
+    spawn_app_with(opts).await
+}

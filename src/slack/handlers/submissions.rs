@@ -84,7 +84,11 @@ fn time_problem(l: Locale, p: &TimeProblem) -> String {
     match p {
         TimeProblem::InFuture => tr!(l, "request-error-time-in-future"),
         TimeProblem::BeforePolicyBegan(began) => {
-            tr!(l, "request-error-time-before-policy", began = l.time(*began))
+            tr!(
+                l,
+                "request-error-time-before-policy",
+                began = l.time(*began)
+            )
         }
     }
 }
@@ -101,7 +105,11 @@ fn lag_note(l: Locale, f: &Freshness, warn_after: std::time::Duration) -> Option
 }
 
 fn already_pending(l: Locale, id: RequestId) -> String {
-    tr!(l, "filing-error-already-pending", request_id = id.to_string())
+    tr!(
+        l,
+        "filing-error-already-pending",
+        request_id = id.to_string()
+    )
 }
 
 fn filing_failed(l: Locale, unavailable: bool) -> String {
@@ -283,10 +291,16 @@ async fn submit_reject(
     let reason = match deciding::reject_reason(&raw) {
         Ok(r) => r,
         Err(ReasonError::TooLong) => {
-            return errors(ActionId::RejectReason, tr!(l, "reject-error-reason-too-long"));
+            return errors(
+                ActionId::RejectReason,
+                tr!(l, "reject-error-reason-too-long"),
+            );
         }
         Err(ReasonError::Empty) => {
-            return errors(ActionId::RejectReason, tr!(l, "reject-error-reason-missing"));
+            return errors(
+                ActionId::RejectReason,
+                tr!(l, "reject-error-reason-missing"),
+            );
         }
     };
     crate::telemetry::record_expiry_request(meta.request_id.0);

@@ -71,12 +71,9 @@ fn entry_text(l: Locale, e: &HistoryEntry) -> String {
                 decider = by
             ),
         },
-        RequestStatus::Rejected => tr!(
-            l,
-            "history-entry-rejected",
-            decided_at = when,
-            decider = by
-        ),
+        RequestStatus::Rejected => {
+            tr!(l, "history-entry-rejected", decided_at = when, decider = by)
+        }
         RequestStatus::TimedOut => tr!(l, "history-entry-timed-out", decided_at = when),
         _ => tr!(l, "history-entry-pending"),
     });

@@ -1,0 +1,181 @@
+//! The language people read (issue 13): a bot whose `UI_LANGUAGE` is unset speaks Korean
+//! on every surface. One test plays every path that shows people words — help, history,
+//! the request form and each of its input errors, the choice step, "filed", the approval
+//! message and its confirm dialog, both refusals of a click, the reject form and its
+//! error, the decided message, thread replies and DMs, "already decided", the digest, its
+//! buttons and the bulk filing's answer — and checks that nothing sent to Slack or answered
+//! to it holds an English word (`expire_bot::i18n::english_words`: a run of 4+ ASCII
+//! letters outside markup, code and emoji, other than the never-translated names).
+//!
+//! The per-language flow tests are in `flow.rs`; this one is about the default.
+
+use chrono::{Duration, Utc};
+use expire_bot::i18n::Language;
+use expire_bot::store::seed::{cases, demo_data};
+use expire_bot::testkit::read::english_in;
+use expire_bot::workers::digest::SlotOutcome;
+use serde_json::Value;
+
+use crate::harness::*;
+
+#[tokio::test]
+async fn a_bot_without_ui_language_speaks_korean_on_every_surface() {
+    // The harness sets UI_LANGUAGE=en for the English tests; empty counts as unset (the
+    // configuration's rule), so this bot gets the default.
+    let app = spawn_app_with(Options {
+        backend: Backend::Sqlite,
+        env: vec![("UI_LANGUAGE", "")],
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(app.app.handlers.locale.language(), Language::Ko);
+    let mut answers: Vec<(String, Value)> = Vec::new();
+    let mut answer = |what: &str, body: Value| {
+        assert!(!body.is_null(), "{what}: an answer was expected");
+        answers.push((what.to_owned(), body));
+    };
+    let past = Utc::now() - Duration::hours(2);
+
+    // The command: help, history (asked badly, for nobody), and the request form.
+    let (_, a) = json_answer(app.slash(AGENT, "help").await).await;
+    answer("help", a);
+    let (_, a) = json_answer(app.slash(AGENT, "history").await).await;
+    answer("history without a query", a);
+    let (_, a) = json_answer(app.slash(AGENT, "history 010-9999-0000").await).await;
+    answer("history of nobody", a);
+    let (_, a) = json_answer(app.slash(AGENT, "history hello").await).await;
+    answer("history of an unreadable query", a);
+    assert_eq!(app.slash(AGENT, "010-1234-5678").await.status(), 200);
+
+    // Every input error of the request form.
+    for (query, at, reason) in [
+        ("010-9999-0000", past, "전화로 해지, CX-1"),
+        ("hello; DROP TABLE riders;--", past, "전화로 해지, CX-1"),
+        ("010-1234-5678", Utc::now() + Duration::hours(3), "CX-1"),
+        ("010-1234-5678", past - Duration::days(3650), "CX-1"),
+        ("010-1234-5678", past, "   "),
+        (&cases::NO_ACTIVE_RIDER.to_string(), past, "CX-1"),
+    ] {
+        let (_, a) = app.submit_request(AGENT, query, at, reason).await;
+        assert_eq!(a["response_action"], "errors", "{a}");
+        answer("a request form error", a);
+    }
+
+    // The choice step, then "filed" (a phone typed into the reason is masked).
+    let (_, choice) = app
+        .submit_request(
+            AGENT,
+            "+82 10-5550-1234",
+            past,
+            "탈퇴 회원인데 보험료가 청구됨, 010-5550-1234로 통화, CX-77",
+        )
+        .await;
+    assert_eq!(choice["view"]["callback_id"], "expiry_choose_policy");
+    let (_, policies) = demo_data(Utc::now());
+    let withdrawn = policies
+        .iter()
+        .find(|p| p.rider_id == cases::WITHDRAWN_RIDER)
+        .map(|p| p.id)
+        .expect("the withdrawn rider's policy");
+    let (_, filed) = app.submit_choice(AGENT, &choice["view"], withdrawn).await;
+    assert_eq!(filed["response_action"], "update", "{filed}");
+    answer("the choice step", choice);
+    answer("filed", filed);
+    let first = app.only_request_id().await;
+    app.drain_outbox().await;
+
+    // Refused clicks, the reject form, its error, the rejection, and a late approval.
+    app.click(AGENT, "approve_expiry", first, &[]).await;
+    app.click(OUTSIDER, "approve_expiry", first, &[]).await;
+    app.click(LEAD, "reject_expiry", first, &[]).await;
+    let (_, a) = app.submit_reject(LEAD, first, "   ").await;
+    answer("the reject form's error", a);
+    let (_, a) = app
+        .submit_reject(LEAD, first, "보험사 확인 결과 아직 유효함")
+        .await;
+    assert_eq!(a["response_action"], "clear", "{a}");
+    app.drain_outbox().await;
+    app.click(LEAD2, "approve_expiry", first, &[]).await;
+
+    // A second request: refused while pending, then approved; its history.
+    let (_, a) = app
+        .submit_request(AGENT, "010-1234-5678", past, "전화로 해지, CX-4821")
+        .await;
+    assert_eq!(a["response_action"], "update", "{a}");
+    let second = app
+        .scalar(&format!(
+            "SELECT MAX(id) FROM expiry_requests WHERE id <> {first}"
+        ))
+        .await;
+    let (_, a) = app
+        .submit_request(AGENT, "010-1234-5678", past, "다시, CX-4821")
+        .await;
+    answer("already pending", a);
+    app.drain_outbox().await;
+    app.click(LEAD, "approve_expiry", second, &[]).await;
+    app.drain_outbox().await;
+    let (_, a) = json_answer(app.slash(AGENT, "history 010-1234-5678").await).await;
+    assert!(a.to_string().contains(&format!("#{second}")), "{a}");
+    answer("history", a);
+
+    // The digest, "File request…" and "File requests for all".
+    let slot = Utc::now();
+    let slot = chrono::DateTime::<Utc>::from_timestamp(slot.timestamp(), 0).unwrap_or(slot);
+    assert!(matches!(
+        app.app.digest.run_slot(slot).await.unwrap(),
+        SlotOutcome::Posted { .. }
+    ));
+    let value = format!("{}:{}", cases::WITHDRAWN_RIDER, slot.timestamp());
+    app.interaction(
+        &expire_bot::testkit::fixtures::digest_button_click(
+            APPROVAL_CHANNEL,
+            AGENT,
+            "digest_file_one",
+            &value,
+        ),
+        &[],
+    )
+    .await;
+    app.interaction(
+        &expire_bot::testkit::fixtures::digest_button_click(
+            APPROVAL_CHANNEL,
+            AGENT,
+            "digest_file_all",
+            &slot.timestamp().to_string(),
+        ),
+        &[],
+    )
+    .await;
+    app.drain_outbox().await;
+
+    // Everything Slack was asked to show, and every answer.
+    let mut english = Vec::new();
+    let mut seen = 0;
+    for method in [
+        "views.open",
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+    ] {
+        for call in app.calls(method).await {
+            seen += 1;
+            english.extend(english_in(method, &call));
+        }
+    }
+    for (what, body) in &answers {
+        seen += 1;
+        english.extend(english_in(what, body));
+    }
+    assert!(
+        english.is_empty(),
+        "English in a bot whose UI_LANGUAGE is unset:\n  {}",
+        english.join("\n  ")
+    );
+    // Every surface was reached: the modals (command, reject, digest), the ephemeral
+    // refusals, the messages, and the answers.
+    assert!(app.calls("views.open").await.len() >= 3);
+    assert!(app.calls("chat.postEphemeral").await.len() >= 4);
+    assert!(app.calls("chat.update").await.len() >= 2);
+    assert!(seen >= 40, "{seen} bodies checked");
+    app.stop().await;
+}
