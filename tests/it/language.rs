@@ -10,7 +10,7 @@
 //! The per-language flow tests are in `flow.rs`; this one is about the default.
 
 use chrono::{Duration, Utc};
-use expire_bot::i18n::Language;
+use expire_bot::i18n::{Language, english_words};
 use expire_bot::store::seed::{cases, demo_data};
 use expire_bot::testkit::read::english_in;
 use expire_bot::workers::digest::SlotOutcome;
@@ -178,4 +178,41 @@ async fn a_bot_without_ui_language_speaks_korean_on_every_surface() {
     assert!(app.calls("chat.update").await.len() >= 2);
     assert!(seen >= 40, "{seen} bodies checked");
     app.stop().await;
+}
+
+/// The manifests' texts (Slack shows one string to everyone, whatever `UI_LANGUAGE` says)
+/// hold both languages, the same in both manifests, within the manifest schema's limits
+/// (slackapi/manifest-schema: app description ≤ 140, command description ≤ 2,000, usage
+/// hint ≤ 1,000 characters).
+#[test]
+fn the_manifests_say_it_in_korean_and_english_within_slacks_limits() {
+    fn field(manifest: &str, indent: &str, key: &str) -> String {
+        let prefix = format!("{indent}{key}: ");
+        let line = manifest
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no {key} at indent {}", indent.len()));
+        line[prefix.len()..].trim().trim_matches('"').to_owned()
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).expect("manifest");
+    let (http, socket) = (read("manifest.yml"), read("manifest.socket-mode.yml"));
+    for (indent, key, max) in [
+        ("  ", "description", 140),
+        ("      ", "description", 2000),
+        ("      ", "usage_hint", 1000),
+    ] {
+        let text = field(&http, indent, key);
+        assert_eq!(text, field(&socket, indent, key), "{key} differs");
+        let n = text.chars().count();
+        assert!(n <= max, "{key} is {n} characters (limit {max}): {text}");
+        assert!(
+            text.chars().any(|c| ('가'..='힣').contains(&c)),
+            "{key} has no Korean: {text}"
+        );
+        assert!(
+            !english_words(&text).is_empty(),
+            "{key} has no English: {text}"
+        );
+    }
 }
