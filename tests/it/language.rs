@@ -11,8 +11,10 @@
 
 use chrono::{Duration, Utc};
 use expire_bot::i18n::{Language, english_words};
+use expire_bot::slack::render;
 use expire_bot::store::seed::{cases, demo_data};
 use expire_bot::testkit::read::english_in;
+use expire_bot::tr;
 use expire_bot::workers::digest::SlotOutcome;
 use serde_json::Value;
 
@@ -214,5 +216,131 @@ fn the_manifests_say_it_in_korean_and_english_within_slacks_limits() {
             !english_words(&text).is_empty(),
             "{key} has no English: {text}"
         );
+    }
+}
+
+/// The digest, "File requests for all" and history — the key moments outside the request
+/// flow — in each language: the same structure and action_ids, the catalogue's own
+/// sentences, and the requests the bulk filing made carrying its reason in that language.
+async fn digest_bulk_and_history_speak_the_configured_language(language: Language) {
+    let t = expire_bot::i18n::Catalog::global().texts(language);
+    let l = expire_bot::i18n::Locale::new(language, chrono_tz::Asia::Seoul);
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend: Backend::Sqlite,
+            ..Options::default()
+        },
+    )
+    .await;
+    let slot = chrono::DateTime::<Utc>::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let SlotOutcome::Posted { .. } = app.app.digest.run_slot(slot).await.unwrap() else {
+        panic!("the demo riders include withdrawn riders with active policies");
+    };
+    let page = app
+        .calls("chat.postMessage")
+        .await
+        .into_iter()
+        .find(|m| m.to_string().contains("digest_file_all"))
+        .expect("the digest");
+    assert_eq!(
+        page["blocks"][0]["text"]["text"],
+        tr!(l, "digest-heading", date = l.day(slot)).as_str()
+    );
+    let s = page.to_string();
+    assert!(
+        s.contains("digest_file_one") && s.contains("digest_bulk"),
+        "{s}"
+    );
+    assert!(s.contains(tr!(t, "digest-file-one-button").as_str()), "{s}");
+    let click = expire_bot::testkit::fixtures::digest_button_click(
+        APPROVAL_CHANNEL,
+        AGENT,
+        "digest_file_all",
+        &slot.timestamp().to_string(),
+    );
+    assert_eq!(app.interaction(&click, &[]).await.status(), 200);
+    // The answer comes by the deadline or, on a slow machine, after it.
+    let mut told = Vec::new();
+    for _ in 0..100 {
+        told = app.calls("chat.postEphemeral").await;
+        if !told.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let filed = app.scalar("SELECT COUNT(*) FROM expiry_requests").await;
+    assert!(filed > 0);
+    let answer = told.last().expect("the bulk answer")["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        answer.starts_with(said_filed(language, filed).as_str()),
+        "{answer}"
+    );
+    // The reason each bulk request carries is in the bot's language (its approval message
+    // shows it), and the same for all.
+    let reason = render::bulk_reason(l, slot);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM expiry_requests WHERE reason = '{}'",
+            reason.replace('\'', "''")
+        ))
+        .await,
+        filed
+    );
+    // History, in the same language.
+    let (_, h) = json_answer(
+        app.slash(AGENT, &format!("history {}", cases::WITHDRAWN_RIDER))
+            .await,
+    )
+    .await;
+    let h = h["text"].as_str().unwrap_or_default().to_owned();
+    let pending = tr!(t, "history-entry-pending");
+    assert!(h.contains(&pending), "{h}");
+    let (_, help) = json_answer(app.slash(AGENT, "help").await).await;
+    assert_eq!(help["text"], render::help_text(l).as_str());
+    if language == Language::Ko {
+        assert!(answer.contains("접수했습니다"), "{answer}");
+        assert!(h.contains("만료 요청 이력"), "{h}");
+        assert!(english_words(&h).is_empty(), "{h}");
+    } else {
+        assert!(h.starts_with("*Expiry requests for "), "{h}");
+    }
+    app.stop().await;
+}
+
+/// The bulk answer's first words for `filed` requests, from the catalogue.
+fn said_filed(language: Language, filed: i64) -> String {
+    let t = expire_bot::i18n::Catalog::global().texts(language);
+    let whole = tr!(
+        t,
+        "bulk-answer",
+        filed = filed,
+        already_pending = 0,
+        settled = 0,
+        needs_individual = 0,
+        failed = 0,
+        channel = APPROVAL_CHANNEL
+    );
+    // Up to the first sentence's end (Korean) or the first part (English).
+    whole
+        .split_inclusive(['.', ';'])
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(['.', ';'])
+        .to_owned()
+}
+
+mod digest_bulk_and_history_speak_the_configured_language {
+    use expire_bot::i18n::Language;
+    #[tokio::test]
+    async fn ko() {
+        super::digest_bulk_and_history_speak_the_configured_language(Language::Ko).await
+    }
+    #[tokio::test]
+    async fn en() {
+        super::digest_bulk_and_history_speak_the_configured_language(Language::En).await
     }
 }
