@@ -4,7 +4,7 @@
 //! and nothing is accepted that should not be. And of everything the bot sends out
 //! ([`builders`]): every view and message builder, fed arbitrary riders, policies,
 //! candidates and hostile reasons, stays inside Slack's limits as the strict stand-in
-//! checks them.
+//! checks them — in Korean and in English (one target per language, the same data).
 //!
 //! `FUZZ_CASES` sets the runs per target (default 5,000 so `cargo test` stays quick; the
 //! builders target runs a fiftieth, at least 100, or `FUZZ_BUILDER_CASES`) and
