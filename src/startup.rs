@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::http::{self, HttpState};
+use crate::i18n::Locale;
 use crate::service::deciding::Deciding;
 use crate::service::filing::Filing;
 use crate::service::forms::Forms;
@@ -116,6 +117,8 @@ impl Bot {
             config.request_ttl,
         );
         let deciding = Deciding::new(primary.clone(), dir, wake);
+        // What people read: the configured language's catalogue, times in DISPLAY_TZ.
+        let locale = Locale::new(config.ui_language, config.display_tz);
         let handlers = Arc::new(Ctx {
             slack: slack.clone(),
             filing,
@@ -123,14 +126,14 @@ impl Bot {
             history: HistoryReader::new(replica.clone()),
             forms: Forms::new(primary.clone()),
             approval_channel: config.approval_channel_id.clone(),
-            display_tz: config.display_tz,
+            locale,
             replica_lag_warn: config.replica_lag_warn,
         });
         let outbox = Arc::new(Outbox::new(
             primary.clone(),
             slack.clone(),
             config.approval_channel_id.clone(),
-            config.display_tz,
+            locale,
             bell,
         ));
         let digest = Arc::new(Digest::new(
@@ -139,7 +142,7 @@ impl Bot {
             slack.clone(),
             config.digest.clone(),
             config.approval_channel_id.clone(),
-            config.display_tz,
+            locale,
             digest::new_instance_id(),
         ));
         Ok(Bot {

@@ -11,8 +11,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::i18n::Locale;
 use chrono::Utc;
-use chrono_tz::Tz;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -63,7 +63,8 @@ pub struct Outbox {
     primary: Primary,
     slack: SlackApi,
     approval_channel: String,
-    tz: Tz,
+    /// The language and time zone the messages are written in.
+    locale: Locale,
     bell: Arc<Notify>,
 }
 
@@ -78,14 +79,14 @@ impl Outbox {
         primary: Primary,
         slack: SlackApi,
         approval_channel: String,
-        tz: Tz,
+        locale: Locale,
         bell: Arc<Notify>,
     ) -> Outbox {
         Outbox {
             primary,
             slack,
             approval_channel,
-            tz,
+            locale,
             bell,
         }
     }
@@ -157,7 +158,7 @@ impl Outbox {
 
     async fn deliver(&self, row: &OutboxRow) -> Result<Delivery, DeliveryError> {
         let db = &self.primary;
-        let tz = self.tz;
+        let l = self.locale;
         let Some(request) = db.get_request(row.request_id).await? else {
             // The request is gone (it cannot be, short of a manual delete): nothing to say.
             db.complete_outbox(row.id, Utc::now()).await?;
@@ -176,9 +177,9 @@ impl Outbox {
                 }
                 // Posted late (Slack was down), after a decision: post it already decided.
                 let content = if request.status == RequestStatus::Pending {
-                    render::approval_message(&request, tz)
+                    render::approval_message(l, &request)
                 } else {
-                    render::decided_message(&request, tz)
+                    render::decided_message(l, &request)
                 };
                 let (channel, ts) = self
                     .slack
@@ -191,7 +192,7 @@ impl Outbox {
                 self.slack
                     .post_message(
                         request.requested_by.as_str(),
-                        render::filed_notice(&request),
+                        render::filed_notice(l, &request),
                         None,
                     )
                     .await?;
@@ -203,11 +204,11 @@ impl Outbox {
                 };
                 if kind == OutboxKind::ThreadReply {
                     self.slack
-                        .post_message(channel, render::thread_reply(&request, tz), Some(ts))
+                        .post_message(channel, render::thread_reply(l, &request), Some(ts))
                         .await?;
                 } else {
                     self.slack
-                        .update_message(channel, ts, render::decided_message(&request, tz))
+                        .update_message(channel, ts, render::decided_message(l, &request))
                         .await?;
                 }
                 db.complete_outbox(row.id, Utc::now()).await?;
@@ -216,7 +217,7 @@ impl Outbox {
                 self.slack
                     .post_message(
                         request.requested_by.as_str(),
-                        render::decided_notice(&request, tz),
+                        render::decided_notice(l, &request),
                         None,
                     )
                     .await?;

@@ -103,21 +103,89 @@ fn assert_demo_passed(out: &Output) -> String {
         assert!(text.contains(&format!("\n{step}. ")), "step {step} missing");
     }
     // What people saw is masked, exactly as sent.
-    assert!(text.contains("홍*동 · withdrawn"), "{text}");
     assert!(!text.contains("홍길동") && !text.contains("01055501234"));
-    assert!(text.contains("four-eyes rule"));
-    assert!(text.contains("Request #1 was already decided"));
     assert!(text.contains("status ACTIVE → EXPIRED"));
     text
 }
 
+/// What Slack showed, in English (`--language en`).
+fn assert_demo_spoke_english(text: &str) {
+    assert!(
+        text.contains("Slack texts in English (UI_LANGUAGE=en)"),
+        "{text}"
+    );
+    assert!(text.contains("홍*동 · withdrawn"), "{text}");
+    assert!(text.contains("four-eyes rule"));
+    assert!(text.contains("Request #1 was already decided"));
+    assert!(text.contains("modal “Request filed”"), "{text}");
+}
+
+/// What Slack showed, in Korean (the default): the key moments in Korean words, and the
+/// English of the same moments nowhere.
+fn assert_demo_spoke_korean(text: &str) {
+    assert!(
+        text.contains("Slack texts in Korean (UI_LANGUAGE=ko)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("홍*동 · 2026-") && text.contains(" 탈퇴 · "),
+        "{text}"
+    );
+    assert!(text.contains("modal “요청 접수 완료”"), "{text}");
+    assert!(text.contains("요청자 본인 승인 불가"), "{text}");
+    assert!(
+        text.contains("님이") && text.contains("승인했습니다"),
+        "{text}"
+    );
+    assert!(text.contains("#1 요청은 이미 결정되었습니다"), "{text}");
+    // What Slack showed is drawn in boxes (`┌─`, `│`); the narration around it is English.
+    let shown: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains('│') || l.contains("┌─"))
+        .collect();
+    assert!(shown.len() > 30, "{text}");
+    for line in shown {
+        for english in [
+            "four-eyes",
+            "Approved",
+            "already decided",
+            "Request",
+            "Cancel",
+        ] {
+            assert!(
+                !line.contains(english),
+                "{english:?} in what the Korean demo showed: {line}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_demo_passes_on_the_embedded_sqlite_default() {
+    // No UI_LANGUAGE, no --language: the bot's default, Korean.
     let out = expire_bot(&["demo"], &[]).await;
     let text = assert_demo_passed(&out);
+    assert_demo_spoke_korean(&text);
     assert!(text.contains("embedded default: SQLite"));
     assert!(text.contains("\"attempt to write a readonly database\""));
     assert_replica_line(&text);
+}
+
+#[tokio::test]
+async fn the_demo_passes_in_english_by_flag_and_by_ui_language() {
+    let text = assert_demo_passed(&expire_bot(&["demo", "--language", "en"], &[]).await);
+    assert_demo_spoke_english(&text);
+    let by_env = expire_bot(&["demo"], &[("UI_LANGUAGE", "en".to_owned())]).await;
+    assert_demo_spoke_english(&assert_demo_passed(&by_env));
+    // The flag wins over the variable.
+    let flag = expire_bot(
+        &["demo", "--language", "ko"],
+        &[("UI_LANGUAGE", "en".to_owned())],
+    )
+    .await;
+    assert_demo_spoke_korean(&assert_demo_passed(&flag));
+    let bad = expire_bot(&["demo", "--language", "jp"], &[]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
 }
 
 #[tokio::test]
@@ -125,12 +193,15 @@ async fn the_demo_passes_on_the_postgres_pair_and_refuses_to_run_twice() {
     let (primary, replica) = empty_pg_database().await;
     let args = [
         "demo",
+        "--language",
+        "en",
         "--database-url",
         &primary,
         "--replica-url",
         &replica,
     ];
     let text = assert_demo_passed(&expire_bot(&args, &[]).await);
+    assert_demo_spoke_english(&text);
     assert!(text.contains("demo data seeded: 41 riders"));
     assert!(text.contains("read-only transaction"), "{text}");
     assert_replica_line(&text);

@@ -476,7 +476,7 @@ async fn history_answers_only_the_asker_with_masked_data_from_the_replica() {
         text.contains(&format!("by <@{LEAD}>: policy not changed")),
         "{text}"
     );
-    let until = expire_bot::slack::render::show_time(cancelled_at, chrono_tz::Asia::Seoul);
+    let until = expire_bot::i18n::Language::En.datetime(cancelled_at, chrono_tz::Asia::Seoul);
     assert!(
         text.contains(&format!("ACTIVE (open-ended) → EXPIRED (until {until})")),
         "{text}"

@@ -337,6 +337,10 @@ pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
     vars.insert("REQUEST_TTL", opts.ttl.into());
     vars.insert("READ_FALLBACK", opts.read_fallback.into());
     vars.insert("DISPLAY_TZ", "Asia/Seoul".into());
+    // English unless a test asks for Korean (`env: [("UI_LANGUAGE", "ko")]`): most tests
+    // assert on today's English wording; the per-language tests set it explicitly, and
+    // `i18n::korean_by_default` checks that an unset UI_LANGUAGE gives Korean.
+    vars.insert("UI_LANGUAGE", "en".into());
     // No scheduled digest in tests: one would post on start-up after 09:00 KST and add
     // messages other tests count. The digest tests run slots directly.
     vars.insert("DIGEST_SCHEDULE", "off".into());
@@ -698,4 +702,12 @@ pub async fn json_answer(resp: reqwest::Response) -> (u16, Value) {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
     (status, v)
+}
+
+/// A bot speaking `language` (`UI_LANGUAGE`), otherwise as `opts` says: the tests that run
+/// once per language start theirs with this.
+#[allow(dead_code)] // used by the per-language tests of some binaries only
+pub async fn spawn_app_in(language: expire_bot::i18n::Language, mut opts: Options) -> TestApp {
+    opts.env.push(("UI_LANGUAGE", language.code()));
+    spawn_app_with(opts).await
 }
