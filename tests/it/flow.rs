@@ -1,5 +1,6 @@
 //! The product's spine end to end: command → modal → masked lookup on the replica →
-//! approval request → decision on the primary → Slack follow-ups.
+//! approval request → decision on the primary → Slack follow-ups. Every test runs on both
+//! server pairs (`flow::postgres::…`, `flow::mysql::…`), and the spine once on SQLite.
 
 use chrono::{Duration, TimeZone, Utc};
 use expire_bot::domain::{PolicyId, RiderId};
@@ -72,9 +73,8 @@ async fn file_simple(app: &TestApp) -> i64 {
     .await
 }
 
-#[tokio::test]
-async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
-    let app = spawn_app().await;
+async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone(backend: Backend) {
+    let app = spawn_on(backend).await;
     // 1. The slash command opens the modal, prefilled.
     let resp = app.slash(AGENT, "010-1234-5678").await;
     assert_eq!(resp.status(), 200);
@@ -191,9 +191,8 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn shared_phone_with_a_withdrawn_rider_asks_which_policy() {
-    let app = spawn_app().await;
+async fn shared_phone_with_a_withdrawn_rider_asks_which_policy(backend: Backend) {
+    let app = spawn_on(backend).await;
     let at = Utc::now() - Duration::days(1);
     let (_, answer) = app
         .submit_request(
@@ -231,9 +230,8 @@ async fn shared_phone_with_a_withdrawn_rider_asks_which_policy() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn one_rider_with_two_active_policies_asks_which() {
-    let app = spawn_app().await;
+async fn one_rider_with_two_active_policies_asks_which(backend: Backend) {
+    let app = spawn_on(backend).await;
     let (_, answer) = app
         .submit_request(
             AGENT,
@@ -251,9 +249,8 @@ async fn one_rider_with_two_active_policies_asks_which() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn rider_id_lookup_files_directly() {
-    let app = spawn_app().await;
+async fn rider_id_lookup_files_directly(backend: Backend) {
+    let app = spawn_on(backend).await;
     let (_, answer) = app
         .submit_request(
             AGENT,
@@ -271,9 +268,8 @@ async fn rider_id_lookup_files_directly() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn lookup_problems_come_back_on_the_right_input() {
-    let app = spawn_app().await;
+async fn lookup_problems_come_back_on_the_right_input(backend: Backend) {
+    let app = spawn_on(backend).await;
     let past = Utc::now() - Duration::hours(1);
     let (_, a) = app
         .submit_request(AGENT, "010-9999-0000", past, "CX-1")
@@ -318,9 +314,8 @@ async fn lookup_problems_come_back_on_the_right_input() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending() {
-    let app = spawn_app().await;
+async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     let (_, a) = app
         .submit_request(
@@ -357,9 +352,8 @@ async fn assert_approval_refused(app: &TestApp, id: i64, clicker: &str) -> Strin
     eph[0]["text"].as_str().unwrap_or_default().to_owned()
 }
 
-#[tokio::test]
-async fn the_requester_cannot_approve_their_own_request() {
-    let app = spawn_app().await;
+async fn the_requester_cannot_approve_their_own_request(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     // AGENT is also on the approver list: the four-eyes rule must still refuse.
@@ -372,9 +366,8 @@ async fn the_requester_cannot_approve_their_own_request() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn someone_who_is_not_an_approver_is_refused_quietly() {
-    let app = spawn_app().await;
+async fn someone_who_is_not_an_approver_is_refused_quietly(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     let answer = assert_approval_refused(&app, id, OUTSIDER).await;
@@ -382,9 +375,8 @@ async fn someone_who_is_not_an_approver_is_refused_quietly() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_member_of_the_approver_user_group_may_approve() {
-    let app = spawn_app().await;
+async fn a_member_of_the_approver_user_group_may_approve(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.click(GROUP_LEAD, "approve_expiry", id, &[]).await;
     assert_eq!(app.request_row(id).await.status, "APPROVED");
@@ -393,9 +385,8 @@ async fn a_member_of_the_approver_user_group_may_approve() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn reject_asks_for_a_reason_and_leaves_the_policy_alone() {
-    let app = spawn_app().await;
+async fn reject_asks_for_a_reason_and_leaves_the_policy_alone(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     app.click(LEAD, "reject_expiry", id, &[]).await;
@@ -444,9 +435,8 @@ async fn reject_asks_for_a_reason_and_leaves_the_policy_alone() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn twenty_four_simultaneous_clicks_make_exactly_one_decision() {
-    let app = spawn_app().await;
+async fn twenty_four_simultaneous_clicks_make_exactly_one_decision(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     let mut clicks = Vec::new();
@@ -503,9 +493,8 @@ async fn twenty_four_simultaneous_clicks_make_exactly_one_decision() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_retried_click_changes_nothing_and_says_nothing_twice() {
-    let app = spawn_app().await;
+async fn a_retried_click_changes_nothing_and_says_nothing_twice(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.click(LEAD, "approve_expiry", id, &[]).await;
     let retry = [
@@ -527,22 +516,17 @@ async fn a_retried_click_changes_nothing_and_says_nothing_twice() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten() {
-    let app = spawn_app().await;
+async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     let policy = policy_of(cases::SIMPLE_RIDER);
     let insurer_end = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
-    match app.primary() {
-        AdminDb::Pg(p) => {
-            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
-                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
-        }
-        AdminDb::Sqlite(p) => {
-            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
-                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
-        }
-    }
+    let db = app.primary();
+    let sql = db.sql(
+        "UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2",
+    );
+    on_admin!(db, p => sqlx::query(&sql).bind(insurer_end).bind(policy).execute(p).await.map(|_| ()))
+        .unwrap();
     app.click(LEAD, "approve_expiry", id, &[]).await;
     let row = app.request_row(id).await;
     assert_eq!(row.status, "APPROVED");
@@ -602,9 +586,8 @@ async fn the_same_flow_works_on_the_embedded_sqlite_database() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
-    let app = spawn_app().await;
+async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it(backend: Backend) {
+    let app = spawn_on(backend).await;
     let at = Utc::now() - Duration::hours(1);
     let (_, choice) = app
         .submit_request(
@@ -627,9 +610,8 @@ async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert() {
-    let app = spawn_app().await;
+async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert(backend: Backend) {
+    let app = spawn_on(backend).await;
     let reason = "'); DROP TABLE expiry_requests;-- <!here> <https://evil.example|click> \u{202e}gnp.exe 🚀 ＣＸ－１ \"quoted\" \\ 𝓤𝓷𝓲𝓬𝓸𝓭𝓮";
     let (_, a) = app
         .submit_request(
@@ -662,3 +644,21 @@ async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert() {
     assert!(posted.contains("DROP TABLE expiry_requests") && posted.contains("𝓤𝓷𝓲𝓬𝓸𝓭𝓮"));
     app.stop().await;
 }
+
+per_backend!(
+    happy_path_by_phone_expires_the_policy_once_and_tells_everyone,
+    shared_phone_with_a_withdrawn_rider_asks_which_policy,
+    one_rider_with_two_active_policies_asks_which,
+    rider_id_lookup_files_directly,
+    lookup_problems_come_back_on_the_right_input,
+    a_second_request_for_the_same_policy_is_refused_while_one_is_pending,
+    the_requester_cannot_approve_their_own_request,
+    someone_who_is_not_an_approver_is_refused_quietly,
+    a_member_of_the_approver_user_group_may_approve,
+    reject_asks_for_a_reason_and_leaves_the_policy_alone,
+    twenty_four_simultaneous_clicks_make_exactly_one_decision,
+    a_retried_click_changes_nothing_and_says_nothing_twice,
+    a_policy_the_insurer_already_expired_is_reported_not_overwritten,
+    personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it,
+    hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert,
+);
