@@ -242,7 +242,23 @@ async fn check_primary(store: &Store, embedded: bool) -> Item {
                 ),
             );
         }
-        Err(e) => return Item::fix(NAME, format!("the write probe failed: {e}")),
+        Err(e) => {
+            // MySQL's probe writes a table of the bot's own (see store::probe): on a
+            // database never migrated, the missing schema is the thing to fix.
+            if let Ok(pending) = store.primary.pending_migrations().await
+                && !pending.is_empty()
+            {
+                return Item::fix(
+                    NAME,
+                    format!(
+                        "reachable, but {} migration(s) are not applied ({}): run `expire-bot migrate`",
+                        pending.len(),
+                        pending.join(", ")
+                    ),
+                );
+            }
+            return Item::fix(NAME, format!("the write probe failed: {e}"));
+        }
     }
     let what = match backend {
         Backend::Postgres => "reachable PostgreSQL primary, accepts writes",
