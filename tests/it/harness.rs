@@ -49,6 +49,7 @@ pub enum Backend {
 
 /// Makes each listed `async fn name(backend: Backend)` a test per server backend:
 /// `postgres::name` on the PostgreSQL pair, `mysql::name` on the MariaDB pair.
+#[allow(unused_macros)] // test binaries that include this file without using it
 macro_rules! per_backend {
     ($($name:ident),* $(,)?) => {
         mod postgres {
@@ -69,6 +70,7 @@ macro_rules! per_backend {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use per_backend;
 
 /// Runs the same body on whichever pool an [`AdminDb`] holds (write its SQL through
@@ -82,6 +84,7 @@ macro_rules! on_admin {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use on_admin;
 
 /// Options for [`spawn_app_with`].
