@@ -34,6 +34,7 @@ use crate::slack::verify::Verifier;
 use crate::store::{Store, StoreConfig};
 use crate::telemetry;
 use crate::workers::digest::{self, Digest};
+use crate::workers::heartbeat::Heartbeat;
 use crate::workers::outbox::Outbox;
 use crate::workers::sweeper::Sweeper;
 
@@ -212,7 +213,8 @@ impl Running {
 }
 
 /// Starts the HTTP server on `listener` plus the outbox worker, the TTL sweeper, the
-/// withdrawn-rider digest's scheduler and the user groups' member-list refreshers.
+/// withdrawn-rider digest's scheduler, the user groups' member-list refreshers and, on
+/// MySQL, the replication heartbeat.
 /// In Socket Mode the HTTP server still serves health, readiness and metrics.
 pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
@@ -232,6 +234,9 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     let sweeper = Sweeper::new(bot.deciding.clone(), bot.health.clone(), bot.request_ttl);
     tasks.push(tokio::spawn(sweeper.run(shutdown.clone())));
     tasks.push(tokio::spawn(bot.digest.clone().run(shutdown.clone())));
+    if let Some(heartbeat) = Heartbeat::new(bot.store.primary.clone()) {
+        tasks.push(tokio::spawn(heartbeat.run(shutdown.clone())));
+    }
     // The user groups' member lists, read in the background (never on an answer's path).
     for list in bot.directory.member_lists() {
         tasks.push(tokio::spawn(list.clone().run(shutdown.clone())));

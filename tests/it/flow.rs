@@ -1,5 +1,6 @@
 //! The product's spine end to end: command → modal → masked lookup on the replica →
-//! approval request → decision on the primary → Slack follow-ups.
+//! approval request → decision on the primary → Slack follow-ups. Every test runs on both
+//! server pairs (`flow::postgres::…`, `flow::mysql::…`), and the spine once on SQLite.
 //!
 //! The tests that show people words run once per language ([`per_language!`]: `…::ko` and
 //! `…::en`), asserting on structure, action_ids and the database in both, on the exact
@@ -15,10 +16,12 @@ use serde_json::Value;
 
 use crate::harness::*;
 
-/// Runs the async test `fn $name(language: Language)` once per language, as `$name::ko`
-/// and `$name::en`.
+/// Runs the async test `fn $name(backend: Backend, language: Language)` once per server
+/// pair and language, as `$name::postgres::ko`, `…::postgres::en`, `…::mysql::ko` and
+/// `…::mysql::en`; `per_language!(sqlite $name)` runs `fn $name(language: Language)` as
+/// `$name::ko` and `$name::en`.
 macro_rules! per_language {
-    ($name:ident) => {
+    (sqlite $name:ident) => {
         mod $name {
             use expire_bot::i18n::Language;
             #[tokio::test]
@@ -28,6 +31,34 @@ macro_rules! per_language {
             #[tokio::test]
             async fn en() {
                 super::$name(Language::En).await
+            }
+        }
+    };
+    ($name:ident) => {
+        mod $name {
+            mod postgres {
+                use crate::harness::Backend;
+                use expire_bot::i18n::Language;
+                #[tokio::test]
+                async fn ko() {
+                    super::super::$name(Backend::Postgres, Language::Ko).await
+                }
+                #[tokio::test]
+                async fn en() {
+                    super::super::$name(Backend::Postgres, Language::En).await
+                }
+            }
+            mod mysql {
+                use crate::harness::Backend;
+                use expire_bot::i18n::Language;
+                #[tokio::test]
+                async fn ko() {
+                    super::super::$name(Backend::Mysql, Language::Ko).await
+                }
+                #[tokio::test]
+                async fn en() {
+                    super::super::$name(Backend::Mysql, Language::En).await
+                }
             }
         }
     };
@@ -111,9 +142,19 @@ async fn file_simple(app: &TestApp) -> i64 {
 }
 
 per_language!(happy_path_by_phone_expires_the_policy_once_and_tells_everyone);
-async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone(language: Language) {
+async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone(
+    backend: Backend,
+    language: Language,
+) {
     let t = texts(language);
-    let app = spawn_app_in(language, Options::default()).await;
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     // 1. The slash command opens the modal, prefilled.
     let resp = app.slash(AGENT, "010-1234-5678").await;
     assert_eq!(resp.status(), 200);
@@ -283,8 +324,18 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone(language
 }
 
 per_language!(shared_phone_with_a_withdrawn_rider_asks_which_policy);
-async fn shared_phone_with_a_withdrawn_rider_asks_which_policy(language: Language) {
-    let app = spawn_app_in(language, Options::default()).await;
+async fn shared_phone_with_a_withdrawn_rider_asks_which_policy(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let at = Utc::now() - Duration::days(1);
     let (_, answer) = app
         .submit_request(
@@ -328,9 +379,8 @@ async fn shared_phone_with_a_withdrawn_rider_asks_which_policy(language: Languag
     app.stop().await;
 }
 
-#[tokio::test]
-async fn one_rider_with_two_active_policies_asks_which() {
-    let app = spawn_app().await;
+async fn one_rider_with_two_active_policies_asks_which(backend: Backend) {
+    let app = spawn_on(backend).await;
     let (_, answer) = app
         .submit_request(
             AGENT,
@@ -348,9 +398,8 @@ async fn one_rider_with_two_active_policies_asks_which() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn rider_id_lookup_files_directly() {
-    let app = spawn_app().await;
+async fn rider_id_lookup_files_directly(backend: Backend) {
+    let app = spawn_on(backend).await;
     let (_, answer) = app
         .submit_request(
             AGENT,
@@ -369,9 +418,16 @@ async fn rider_id_lookup_files_directly() {
 }
 
 per_language!(lookup_problems_come_back_on_the_right_input);
-async fn lookup_problems_come_back_on_the_right_input(language: Language) {
+async fn lookup_problems_come_back_on_the_right_input(backend: Backend, language: Language) {
     let t = texts(language);
-    let app = spawn_app_in(language, Options::default()).await;
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let past = Utc::now() - Duration::hours(1);
     let (_, a) = app
         .submit_request(AGENT, "010-9999-0000", past, "CX-1")
@@ -429,8 +485,18 @@ async fn lookup_problems_come_back_on_the_right_input(language: Language) {
 }
 
 per_language!(a_second_request_for_the_same_policy_is_refused_while_one_is_pending);
-async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending(language: Language) {
-    let app = spawn_app_in(language, Options::default()).await;
+async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     let (_, a) = app
         .submit_request(
@@ -475,8 +541,15 @@ async fn assert_approval_refused(app: &TestApp, id: i64, clicker: &str) -> Strin
 }
 
 per_language!(the_requester_cannot_approve_their_own_request);
-async fn the_requester_cannot_approve_their_own_request(language: Language) {
-    let app = spawn_app_in(language, Options::default()).await;
+async fn the_requester_cannot_approve_their_own_request(backend: Backend, language: Language) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     // AGENT is also on the approver list: the four-eyes rule must still refuse.
@@ -497,8 +570,15 @@ async fn the_requester_cannot_approve_their_own_request(language: Language) {
 }
 
 per_language!(someone_who_is_not_an_approver_is_refused_quietly);
-async fn someone_who_is_not_an_approver_is_refused_quietly(language: Language) {
-    let app = spawn_app_in(language, Options::default()).await;
+async fn someone_who_is_not_an_approver_is_refused_quietly(backend: Backend, language: Language) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     let answer = assert_approval_refused(&app, id, OUTSIDER).await;
@@ -510,9 +590,8 @@ async fn someone_who_is_not_an_approver_is_refused_quietly(language: Language) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_member_of_the_approver_user_group_may_approve() {
-    let app = spawn_app().await;
+async fn a_member_of_the_approver_user_group_may_approve(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.click(GROUP_LEAD, "approve_expiry", id, &[]).await;
     assert_eq!(app.request_row(id).await.status, "APPROVED");
@@ -522,8 +601,18 @@ async fn a_member_of_the_approver_user_group_may_approve() {
 }
 
 per_language!(reject_asks_for_a_reason_and_leaves_the_policy_alone);
-async fn reject_asks_for_a_reason_and_leaves_the_policy_alone(language: Language) {
-    let app = spawn_app_in(language, Options::default()).await;
+async fn reject_asks_for_a_reason_and_leaves_the_policy_alone(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     app.click(LEAD, "reject_expiry", id, &[]).await;
@@ -578,9 +667,8 @@ async fn reject_asks_for_a_reason_and_leaves_the_policy_alone(language: Language
     app.stop().await;
 }
 
-#[tokio::test]
-async fn twenty_four_simultaneous_clicks_make_exactly_one_decision() {
-    let app = spawn_app().await;
+async fn twenty_four_simultaneous_clicks_make_exactly_one_decision(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     let mut clicks = Vec::new();
@@ -637,9 +725,8 @@ async fn twenty_four_simultaneous_clicks_make_exactly_one_decision() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_retried_click_changes_nothing_and_says_nothing_twice() {
-    let app = spawn_app().await;
+async fn a_retried_click_changes_nothing_and_says_nothing_twice(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.click(LEAD, "approve_expiry", id, &[]).await;
     let retry = [
@@ -662,21 +749,27 @@ async fn a_retried_click_changes_nothing_and_says_nothing_twice() {
 }
 
 per_language!(a_policy_the_insurer_already_expired_is_reported_not_overwritten);
-async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten(language: Language) {
-    let app = spawn_app_in(language, Options::default()).await;
+async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     let policy = policy_of(cases::SIMPLE_RIDER);
     let insurer_end = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
-    match app.primary() {
-        AdminDb::Pg(p) => {
-            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
-                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
-        }
-        AdminDb::Sqlite(p) => {
-            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
-                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
-        }
-    }
+    let db = app.primary();
+    let sql = db.sql(
+        "UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2",
+    );
+    on_admin!(db, p => sqlx::query(&sql).bind(insurer_end).bind(policy).execute(p).await.map(|_| ()))
+        .unwrap();
     app.click(LEAD, "approve_expiry", id, &[]).await;
     let row = app.request_row(id).await;
     assert_eq!(row.status, "APPROVED");
@@ -700,7 +793,7 @@ async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten(langua
     app.stop().await;
 }
 
-per_language!(the_same_flow_works_on_the_embedded_sqlite_database);
+per_language!(sqlite the_same_flow_works_on_the_embedded_sqlite_database);
 async fn the_same_flow_works_on_the_embedded_sqlite_database(language: Language) {
     let app = spawn_app_in(
         language,
@@ -738,9 +831,8 @@ async fn the_same_flow_works_on_the_embedded_sqlite_database(language: Language)
     app.stop().await;
 }
 
-#[tokio::test]
-async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
-    let app = spawn_app().await;
+async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it(backend: Backend) {
+    let app = spawn_on(backend).await;
     let at = Utc::now() - Duration::hours(1);
     let (_, choice) = app
         .submit_request(
@@ -764,8 +856,18 @@ async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
 }
 
 per_language!(hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert);
-async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert(language: Language) {
-    let app = spawn_app_in(language, Options::default()).await;
+async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let reason = "'); DROP TABLE expiry_requests;-- <!here> <https://evil.example|click> \u{202e}gnp.exe 🚀 ＣＸ－１ \"quoted\" \\ 𝓤𝓷𝓲𝓬𝓸𝓭𝓮";
     let (_, a) = app
         .submit_request(
@@ -798,3 +900,12 @@ async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert(language: L
     assert!(posted.contains("DROP TABLE expiry_requests") && posted.contains("𝓤𝓷𝓲𝓬𝓸𝓭𝓮"));
     app.stop().await;
 }
+
+per_backend!(
+    one_rider_with_two_active_policies_asks_which,
+    rider_id_lookup_files_directly,
+    a_member_of_the_approver_user_group_may_approve,
+    twenty_four_simultaneous_clicks_make_exactly_one_decision,
+    a_retried_click_changes_nothing_and_says_nothing_twice,
+    personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it,
+);
