@@ -237,6 +237,10 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     if let Some(heartbeat) = Heartbeat::new(bot.store.primary.clone()) {
         tasks.push(tokio::spawn(heartbeat.run(shutdown.clone())));
     }
+    tasks.push(tokio::spawn(telemetry::upkeep(
+        bot.metrics.clone(),
+        shutdown.clone(),
+    )));
     // The user groups' member lists, read in the background (never on an answer's path).
     for list in bot.directory.member_lists() {
         tasks.push(tokio::spawn(list.clone().run(shutdown.clone())));

@@ -104,6 +104,25 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+/// How often [`upkeep`] drains the recorder.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Drains the recorder's histograms every few seconds until `shutdown`. A histogram keeps
+/// each sample until it is drained, and a recorder built with `build_recorder` (as here,
+/// so tests and the binary share one) only drains on a scrape: at saturation with no
+/// scrape, samples pile up and hold megabytes (BENCHMARKS.md §9). Upkeep folds them into
+/// the buckets, so memory no longer grows with traffic between scrapes.
+pub async fn upkeep(handle: PrometheusHandle, shutdown: tokio_util::sync::CancellationToken) {
+    let mut tick = tokio::time::interval(UPKEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => handle.run_upkeep(),
+        }
+    }
+}
+
 /// An error and its causes on one line, for logs.
 pub fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();

@@ -420,8 +420,30 @@ async fn slack_failures_are_retried_and_never_corrupt_state(backend: Backend) {
             .await
             >= 1
     );
+    // Slack comes back. The background outbox worker runs beside this test: hold every
+    // owed row out of its reach and let a delivery already in flight finish first, so the
+    // stand-in's record starts clean and every call counted below is one the bot made
+    // against a healthy Slack (under load, an attempt in flight across the reset was
+    // counted as a second update).
+    loop {
+        app.primary()
+            .exec("UPDATE slack_outbox SET next_attempt_at = '2999-01-01 00:00:00' WHERE done_at IS NULL")
+            .await;
+        let in_flight = app
+            .scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL AND claimed_until IS NOT NULL")
+            .await;
+        if in_flight == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     app.slack.reset().await;
     mount_slack_ok(&app.slack).await;
+    app.primary()
+        .exec(
+            "UPDATE slack_outbox SET next_attempt_at = '2000-01-01 00:00:00' WHERE done_at IS NULL",
+        )
+        .await;
     app.drain_outbox().await;
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM slack_outbox WHERE done_at IS NULL")
