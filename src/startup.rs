@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::domain::SlackUserId;
 use crate::http::{self, HttpState};
 use crate::service::deciding::Deciding;
 use crate::service::filing::Filing;
@@ -33,7 +34,7 @@ use crate::slack::verify::Verifier;
 use crate::store::{Store, StoreConfig};
 use crate::telemetry;
 use crate::workers::digest::{self, Digest};
-use crate::workers::outbox::Outbox;
+use crate::workers::outbox::{Approvers, Outbox};
 use crate::workers::sweeper::Sweeper;
 
 /// How long in-flight requests get to finish after SIGTERM.
@@ -53,6 +54,7 @@ pub struct Bot {
     health: Health,
     deciding: Deciding,
     request_ttl: Duration,
+    remind_after: Option<Duration>,
     verifier: Option<Verifier>,
     app_token: Option<SecretString>,
     replica_lag_warn: Duration,
@@ -114,6 +116,7 @@ impl Bot {
             dir.clone(),
             wake.clone(),
             config.request_ttl,
+            config.workflow,
         );
         let deciding = Deciding::new(primary.clone(), dir, wake);
         let handlers = Arc::new(Ctx {
@@ -132,6 +135,14 @@ impl Bot {
             config.approval_channel_id.clone(),
             config.display_tz,
             bell,
+            Approvers {
+                user_ids: config
+                    .approver_user_ids
+                    .iter()
+                    .map(|u| SlackUserId::new(u.clone()))
+                    .collect(),
+                usergroup: config.approver_usergroup_id.clone(),
+            },
         ));
         let digest = Arc::new(Digest::new(
             primary.clone(),
@@ -153,6 +164,7 @@ impl Bot {
             metrics: telemetry::metrics_handle(),
             deciding,
             request_ttl: config.request_ttl,
+            remind_after: config.workflow.remind_after,
             verifier: config.signing_secret.as_ref().map(Verifier::new),
             app_token: config.app_token.clone(),
             replica_lag_warn: config.replica_lag_warn,
@@ -226,7 +238,13 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     });
     let mut tasks = vec![server];
     tasks.push(tokio::spawn(bot.outbox.clone().run(shutdown.clone())));
-    let sweeper = Sweeper::new(bot.deciding.clone(), bot.health.clone(), bot.request_ttl);
+    let sweeper = Sweeper::new(
+        bot.deciding.clone(),
+        bot.health.clone(),
+        bot.directory.clone(),
+        bot.request_ttl,
+        bot.remind_after,
+    );
     tasks.push(tokio::spawn(sweeper.run(shutdown.clone())));
     tasks.push(tokio::spawn(bot.digest.clone().run(shutdown.clone())));
     // The user groups' member lists, read in the background (never on an answer's path).

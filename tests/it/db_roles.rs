@@ -138,6 +138,12 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_roles_and_nothing_more() {
         ("DELETE FROM expiry_requests WHERE false", "42501"),
         ("DELETE FROM slack_outbox WHERE false", "42501"),
         ("UPDATE expiry_audit SET reason = 'x' WHERE false", "42501"),
+        // An approval is never changed or taken back.
+        (
+            "UPDATE expiry_approvals SET approver = 'x' WHERE false",
+            "42501",
+        ),
+        ("DELETE FROM expiry_approvals WHERE false", "42501"),
         ("CREATE TABLE sneaky (id int)", "42501"),
         (
             "SELECT id, status, valid_until FROM hourly_insurance_policies LIMIT 1",
@@ -153,10 +159,11 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_roles_and_nothing_more() {
     for (sql, expected) in [
         ("SELECT name, phone FROM riders LIMIT 1", "ok"),
         ("SELECT COUNT(*) FROM expiry_audit", "ok"),
+        ("SELECT COUNT(*) FROM expiry_approvals", "ok"),
         ("SELECT COUNT(*) FROM slack_outbox", "42501"),
         // Only the primary role may run the server-side approval.
         (
-            "SELECT * FROM expire_bot_approve(0, 'x', now(), ARRAY[]::text[])",
+            "SELECT * FROM expire_bot_approve(0, 'x', now(), ARRAY[]::text[], ARRAY[]::text[])",
             "42501",
         ),
         // Read-only before it is even a standby's refusal.

@@ -1,5 +1,7 @@
-//! The approval message's two buttons. Approve decides at once; Reject opens the reject
-//! form (after checking that the clicker may decide, so a refused lead is told at once).
+//! The approval message's buttons. Approve decides at once (or counts one approval of
+//! several); Reject opens the reject form (after checking that the clicker may decide, so a
+//! refused lead is told at once); Withdraw — also in the requester's DM — takes the request
+//! back, for its requester only.
 //!
 //! Both are acknowledged with an empty 200 by the request's deadline at the latest; the
 //! decision goes on after it if it must ([`budget::work_then_tell`]), and the clicker is
@@ -12,7 +14,7 @@ use chrono::Utc;
 use super::{Ctx, Reply, cannot_confirm};
 use crate::deadline::Deadline;
 use crate::domain::{RequestId, RequestStatus};
-use crate::service::deciding::{DecideError, Decision, Verdict};
+use crate::service::deciding::{DecideError, Decision, Verdict, Withdrawal};
 use crate::slack::payload::{Click, ClickAction};
 use crate::slack::{budget, render};
 
@@ -43,6 +45,11 @@ pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply 
             let work = open_reject_form(ctx.clone(), click, id, *deadline);
             budget::work_then_tell(&ctx.slack, deadline, channel, user, work).await;
         }
+        ClickAction::Withdraw(id) => {
+            crate::telemetry::record_expiry_request(id.0);
+            let work = withdraw(ctx.clone(), click, id);
+            budget::work_then_tell(&ctx.slack, deadline, channel, user, work).await;
+        }
         // The digest's buttons are the digest handler's.
         ClickAction::DigestFileOne { .. } | ClickAction::DigestFileAll { .. } => {}
     }
@@ -56,7 +63,8 @@ async fn approve(ctx: Arc<Ctx>, click: Click, id: RequestId, deadline: Deadline)
         .decide(id, &click.user, &Decision::Approve, &deadline, Utc::now())
         .await;
     match &verdict {
-        Ok(Verdict::Decided(_)) => None,
+        // The thread reply and the message (rewritten in place) say it to everyone.
+        Ok(Verdict::Decided(_) | Verdict::Counted(_)) => None,
         // Slack re-sent a click this user already won: say nothing twice.
         Ok(Verdict::AlreadyDecided(r))
             if click.retry
@@ -65,6 +73,7 @@ async fn approve(ctx: Arc<Ctx>, click: Click, id: RequestId, deadline: Deadline)
         {
             None
         }
+        Ok(Verdict::AlreadyApproved(_)) if click.retry => None,
         Ok(v) => refusal_text(v, &ctx, APPROVED),
         // Counted and logged where the membership check failed.
         Err(e @ DecideError::Unverifiable(_)) => Some(decide_error_text(e)),
@@ -106,12 +115,62 @@ async fn open_reject_form(
     }
 }
 
+/// Withdraws the request if the clicker filed it; returns what to tell them otherwise.
+async fn withdraw(ctx: Arc<Ctx>, click: Click, id: RequestId) -> Option<String> {
+    match ctx.deciding.withdraw(id, &click.user, Utc::now()).await {
+        // The message, its thread and the requester's DM say it.
+        Ok(Withdrawal::Withdrawn(_)) => None,
+        // Slack re-sent the click that withdrew it: say nothing twice.
+        Ok(Withdrawal::AlreadyDecided(r))
+            if click.retry
+                && r.status == RequestStatus::Cancelled
+                && r.decided_by.as_ref() == Some(&click.user) =>
+        {
+            None
+        }
+        Ok(Withdrawal::NotYours) => Some(format!(
+            "Only the agent who filed request #{id} can withdraw it. Nothing was changed."
+        )),
+        Ok(Withdrawal::AlreadyDecided(r)) => Some(format!(
+            "Request #{} can no longer be withdrawn: {}",
+            r.id,
+            render::outcome_line(&r, ctx.display_tz)
+        )),
+        Ok(Withdrawal::TimedOut(r)) => Some(format!(
+            "Request #{} timed out before anyone decided it; there is nothing to withdraw. The policy was not changed.",
+            r.id
+        )),
+        Ok(Withdrawal::NotFound) => Some("That request no longer exists.".to_owned()),
+        Err(e) => {
+            tracing::error!(
+                error = crate::telemetry::chain(&e),
+                request_id = id.0,
+                "withdrawal failed"
+            );
+            Some(if e.is_unavailable() {
+                "Your request was not withdrawn: the database isn't answering. It is still pending; please try again in a minute.".to_owned()
+            } else {
+                "Your request was not withdrawn because of an error on our side. It is still pending; please try again, and tell the backend team if it persists.".to_owned()
+            })
+        }
+    }
+}
+
 /// What to tell a clicker whose decision did not decide; `verb` is what a timed-out
 /// request can no longer be.
 pub(super) fn refusal_text(v: &Verdict, ctx: &Ctx, verb: &str) -> Option<String> {
     let tz = ctx.display_tz;
     match v {
-        Verdict::Decided(_) => None,
+        Verdict::Decided(_) | Verdict::Counted(_) => None,
+        Verdict::AlreadyApproved(r) => Some(format!(
+            "You already approved request #{} ({} of {} approvals). Each lead counts once: another lead has to give the next approval. Nothing was changed.",
+            r.id, r.approvals, r.approvals_required
+        )),
+        Verdict::AlreadyDecided(r) if r.status == RequestStatus::Cancelled => Some(format!(
+            "Request #{} was withdrawn by its requester, so it can no longer be {verb}: {}",
+            r.id,
+            render::outcome_line(r, tz)
+        )),
         Verdict::NotAnApprover => Some(
             "Only the approvers configured for expire-bot can decide these requests. Nothing was changed.".to_owned(),
         ),

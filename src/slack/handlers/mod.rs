@@ -161,6 +161,17 @@ pub async fn handle(ctx: &Arc<Ctx>, input: Input, deadline: Deadline) -> Reply {
     }
 }
 
+impl Ctx {
+    /// What the modals say about approvals, from the filing service's rules.
+    pub(crate) fn approval_rules(&self) -> super::render::ApprovalRules {
+        let w = self.filing.workflow();
+        super::render::ApprovalRules {
+            approvals_required: w.approvals_required,
+            second_approval_backdate: w.second_approval_backdate,
+        }
+    }
+}
+
 /// The command's and the digest buttons' refusal of someone who may not file.
 pub(crate) const NOT_A_REQUESTER: &str = "You are not on the list of people who may file insurance expiry requests. Ask the CX leads to add you.";
 

@@ -185,11 +185,14 @@ fn answer(ctx: &Ctx, submitted: Submitted, step: Step) -> Reply {
             id,
             candidate,
             freshness,
+            needed,
         } => update(render::filed_modal(
             id,
             &candidate,
             &ctx.approval_channel,
             lag_note(&freshness, ctx.replica_lag_warn),
+            needed,
+            ctx.approval_rules(),
         )),
         Submitted::AlreadyPending(id) => errors(main, already_pending(id)),
         Submitted::NotFiled { unavailable } => errors(main, filing_failed(unavailable)),
@@ -282,7 +285,12 @@ async fn choice_step(
     submitted: Submitted,
     deadline: &Deadline,
 ) -> Result<Reply, Submitted> {
-    let Submitted::Choose { candidates, choice } = submitted else {
+    let Submitted::Choose {
+        candidates,
+        choice,
+        needed,
+    } = submitted
+    else {
         return Err(submitted);
     };
     match choice_state::to_metadata(&ctx.forms, &choice, Utc::now(), deadline.remaining()).await {
@@ -290,6 +298,8 @@ async fn choice_step(
             &candidates,
             ctx.display_tz,
             meta,
+            needed,
+            ctx.approval_rules(),
         ))),
         Err(e) => {
             tracing::error!(error = %e, "could not keep the choice step's state");

@@ -1,6 +1,8 @@
 //! The answer to `/expire-insurance history`: one message text, kept under Slack's 4,000
 //! characters by showing fewer requests (newest first, and saying so). Built from an
-//! already-masked [`History`].
+//! already-masked [`History`]. Each request reads as its record: who filed it, every
+//! approval (who, when, of how many), the reminder, the decision or the withdrawal, and the
+//! policy before and after.
 
 use chrono_tz::Tz;
 
@@ -26,7 +28,10 @@ fn entry_text(e: &HistoryEntry, tz: Tz) -> String {
         policy(&e.policy_number_masked),
         name(&e.rider_name_masked),
         e.rider_id,
-        e.status.as_str().to_lowercase().replace('_', " "),
+        match e.status {
+            RequestStatus::Cancelled => "withdrawn".to_owned(),
+            s => s.as_str().to_lowercase().replace('_', " "),
+        },
     )];
     lines.push(format!(
         "Filed {} by <@{}> · cancellation time {}",
@@ -36,6 +41,25 @@ fn entry_text(e: &HistoryEntry, tz: Tz) -> String {
             .map(|t| show_time(t, tz))
             .unwrap_or_else(|| "-".to_owned()),
     ));
+    if e.approvals_required > 1 || !e.approvals.is_empty() {
+        let given = if e.approvals.is_empty() {
+            "none".to_owned()
+        } else {
+            e.approvals
+                .iter()
+                .map(|a| format!("<@{}> {}", a.approver, show_time(a.approved_at, tz)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        lines.push(format!(
+            "Approvals ({} of {} needed): {given}",
+            e.approvals.len(),
+            e.approvals_required
+        ));
+    }
+    if let Some(at) = e.reminded_at {
+        lines.push(format!("Reminder sent {}", show_time(at, tz)));
+    }
     let by = e
         .decided_by
         .as_ref()
@@ -60,7 +84,10 @@ fn entry_text(e: &HistoryEntry, tz: Tz) -> String {
         RequestStatus::TimedOut => {
             format!("Timed out {when}: no lead decided in time, policy not changed")
         }
-        _ => "Waiting for a lead's decision".to_owned(),
+        RequestStatus::Cancelled => {
+            format!("Withdrawn {when} by its requester {by}: policy not changed")
+        }
+        RequestStatus::Pending => "Waiting for a lead's decision".to_owned(),
     });
     let change = match (&e.before, &e.after) {
         (Some(b), Some(a)) => format!("Policy: {} → {}", state(b, tz), state(a, tz)),
