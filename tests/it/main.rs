@@ -13,3 +13,4 @@ mod reliability;
 mod security;
 mod socket;
 mod store;
+mod workflow;
