@@ -908,8 +908,7 @@ async fn history_shows_every_approval_the_reminder_and_the_withdrawal(backend: B
     let two = entry(second);
     assert!(two.contains("withdrawn"), "{two}");
     assert!(
-        two.contains(&format!("Withdrawn "))
-            && two.contains(&format!("by its requester <@{AGENT}>")),
+        two.contains("Withdrawn ") && two.contains(&format!("by its requester <@{AGENT}>")),
         "{two}"
     );
     assert!(two.contains("policy not changed"), "{two}");
