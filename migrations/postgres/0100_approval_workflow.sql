@@ -71,6 +71,10 @@ SELECT id, decided_by, decided_at FROM expiry_requests
 --
 -- SECURITY INVOKER (the default): the function has exactly the caller's rights, so the
 -- least-privilege role (docs/db-roles.sql) still decides what the bot may touch.
+-- SET search_path: every name in the body resolves in pg_catalog, then the bot's schema
+-- (public), and a temporary table can never stand in for one of the bot's (pg_temp last,
+-- named, so it is not searched first). The function's behaviour cannot depend on the
+-- caller's search_path.
 -- A rolling upgrade: instances still running the previous version call the old signature,
 -- which is gone, so their approvals fail closed (the lead is told to try again) until they
 -- are replaced; none can approve a two-approval request with one click.
@@ -85,6 +89,7 @@ CREATE FUNCTION expire_bot_approve(
     p_counted_followups  TEXT[]
 ) RETURNS SETOF expiry_requests
 LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
     req        expiry_requests;

@@ -14,7 +14,7 @@ use sqlx::FromRow;
 
 use super::columns::REQUEST_COLUMNS;
 use super::outbox::insert_followups;
-use super::{Pool, Primary, StoreError, on_pool};
+use super::{Pool, Primary, StoreError, mysql, on_pool};
 use crate::domain::status::KEPT_EARLIER_VALID_UNTIL;
 use crate::domain::{
     Approval, OutboxKind, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, RiderId,
@@ -88,14 +88,14 @@ pub enum WithdrawOutcome {
 
 /// The policy row as the approval transaction found and left it.
 #[derive(Debug, Clone, FromRow)]
-struct PolicyLock {
-    status: String,
-    valid_until: Option<DateTime<Utc>>,
+pub(super) struct PolicyLock {
+    pub(super) status: String,
+    pub(super) valid_until: Option<DateTime<Utc>>,
 }
 
 /// The company's spelling of an active policy, and of one the approval expired.
-const ACTIVE: &str = "ACTIVE";
-const EXPIRED: &str = "EXPIRED";
+pub(super) const ACTIVE: &str = "ACTIVE";
+pub(super) const EXPIRED: &str = "EXPIRED";
 
 impl Primary {
     /// Files a request: the row, its FILED audit record and the Slack post it owes, in one
@@ -163,7 +163,7 @@ impl Primary {
                         .await?;
                     tx.commit().await?;
                     Ok(FileOutcome::Filed(id))
-                })
+                }, mysql: m => mysql::file_request(m, r).await)
             })
             .await
     }
@@ -172,7 +172,8 @@ impl Primary {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM expiry_requests WHERE id = $1");
         self.h
             .observe("get_request", async {
-                on_pool!(self.h, p => sqlx::query_as::<_, Request>(&sql).bind(id).fetch_optional(p).await)
+                on_pool!(self.h, p => sqlx::query_as::<_, Request>(&sql).bind(id).fetch_optional(p).await,
+                    mysql: m => mysql::get_request(m, id).await)
             })
             .await
     }
@@ -199,7 +200,8 @@ impl Primary {
     /// On PostgreSQL these steps run inside the server, as `expire_bot_approve` (migration
     /// 0100, replacing 0080's): one statement, one round trip instead of ten, which is what
     /// fifty approvals at once were limited by. On SQLite (in-process, no round trips) they
-    /// run as statements.
+    /// run as statements, and on MySQL as its own statements in one client-side transaction
+    /// (`store::mysql::requests`), in the same steps and order.
     pub async fn approve_request(
         &self,
         request_id: RequestId,
@@ -225,7 +227,9 @@ impl Primary {
                     })
                     .await?
             }
-            Pool::Sqlite(_) => self.approve_in_statements(request_id, actor, now).await?,
+            Pool::Sqlite(_) | Pool::MySql(_) => {
+                self.approve_in_statements(request_id, actor, now).await?
+            }
         };
         self.decided_or_why_not(claimed, request_id, actor, now)
             .await
@@ -265,7 +269,8 @@ impl Primary {
                    AND (expires_at IS NULL OR expires_at > $2) AND requested_by <> $3 FOR UPDATE",
                 "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1 FOR UPDATE",
             ),
-            Pool::Sqlite(_) => (
+            // MySQL's statements are its module's own, in the `mysql:` arm below.
+            Pool::Sqlite(_) | Pool::MySql(_) => (
                 "UPDATE expiry_requests SET approvals = approvals WHERE id = $1 AND status = 'PENDING' \
                    AND (expires_at IS NULL OR expires_at > $2) AND requested_by <> $3 RETURNING id",
                 "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
@@ -407,7 +412,7 @@ impl Primary {
                 row.outcome = Some(outcome);
                 row.decision_note = note;
                 Ok(Some(row))
-            })
+            }, mysql: m => mysql::approve(m, request_id, actor, now).await)
         })
         .await
     }
@@ -456,7 +461,7 @@ impl Primary {
                     insert_followups!(tx, request_id, now);
                     tx.commit().await?;
                     Ok(Some(row))
-                })
+                }, mysql: m => mysql::reject(m, request_id, actor, reason, now).await)
             })
             .await?;
         self.decided_or_why_not(claimed, request_id, actor, now)
@@ -493,7 +498,7 @@ impl Primary {
                     }
                     tx.commit().await?;
                     Ok(ids.into_iter().map(|(id, _)| id).collect())
-                })
+                }, mysql: m => mysql::time_out_expired(m, now).await)
             })
             .await
     }
@@ -580,7 +585,7 @@ impl Primary {
                     insert_followups!(tx, request_id, now);
                     tx.commit().await?;
                     Ok(Some(row))
-                })
+                }, mysql: m => mysql::withdraw(m, request_id, actor, now).await)
             })
             .await?;
         if let Some(row) = claimed {
@@ -644,7 +649,7 @@ impl Primary {
                     }
                     tx.commit().await?;
                     Ok(ids.into_iter().map(|(id, _)| id).collect())
-                })
+                }, mysql: m => mysql::claim_due_reminders(m, now).await)
             })
             .await
     }
@@ -658,17 +663,17 @@ impl Primary {
                 )
                 .bind(request_id)
                 .fetch_all(p)
-                .await)
+                .await
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|(approver, approved_at)| Approval {
+                            approver,
+                            approved_at,
+                        })
+                        .collect()
+                }), mysql: m => mysql::approvals_of(m, request_id).await)
             })
             .await
-            .map(|rows| {
-                rows.into_iter()
-                    .map(|(approver, approved_at)| Approval {
-                        approver,
-                        approved_at,
-                    })
-                    .collect()
-            })
     }
 
     /// Reminders, for the gauges: pending requests that were reminded and are still
@@ -689,7 +694,7 @@ impl Primary {
                 )
                 .bind(now - late)
                 .fetch_one(p)
-                .await)
+                .await, mysql: m => mysql::reminder_summary(m, now - late).await)
             })
             .await
     }
@@ -702,7 +707,7 @@ impl Primary {
                     "SELECT COUNT(*), MIN(requested_at) FROM expiry_requests WHERE status = 'PENDING'",
                 )
                 .fetch_one(p)
-                .await)
+                .await, mysql: m => mysql::pending_summary(m).await)
             })
             .await
     }

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use chrono_tz::Tz;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::{OutboxKind, RequestStatus, SlackUserId};
+use crate::i18n::Locale;
 use crate::service::workflow;
 use crate::slack::api::{SlackApi, SlackCallError};
 use crate::slack::render;
@@ -71,7 +71,8 @@ pub struct Outbox {
     primary: Primary,
     slack: SlackApi,
     approval_channel: String,
-    tz: Tz,
+    /// The language and time zone the messages are written in.
+    locale: Locale,
     bell: Arc<Notify>,
     approvers: Approvers,
 }
@@ -87,7 +88,7 @@ impl Outbox {
         primary: Primary,
         slack: SlackApi,
         approval_channel: String,
-        tz: Tz,
+        locale: Locale,
         bell: Arc<Notify>,
         approvers: Approvers,
     ) -> Outbox {
@@ -95,7 +96,7 @@ impl Outbox {
             primary,
             slack,
             approval_channel,
-            tz,
+            locale,
             bell,
             approvers,
         }
@@ -168,7 +169,7 @@ impl Outbox {
 
     async fn deliver(&self, row: &OutboxRow) -> Result<Delivery, DeliveryError> {
         let db = &self.primary;
-        let tz = self.tz;
+        let l = self.locale;
         let Some(request) = db.get_request(row.request_id).await? else {
             // The request is gone (it cannot be, short of a manual delete): nothing to say.
             db.complete_outbox(row.id, Utc::now()).await?;
@@ -196,9 +197,9 @@ impl Outbox {
                 }
                 // Posted late (Slack was down), after a decision: post it already decided.
                 let content = if pending {
-                    render::approval_message(&request, &approvals, tz)
+                    render::approval_message(l, &request, &approvals)
                 } else {
-                    render::decided_message(&request, &approvals, tz)
+                    render::decided_message(l, &request, &approvals)
                 };
                 let (channel, ts) = self
                     .slack
@@ -212,7 +213,7 @@ impl Outbox {
                 self.slack
                     .post_message(
                         request.requested_by.as_str(),
-                        render::filed_notice(&request),
+                        render::filed_notice(l, &request),
                         None,
                     )
                     .await?;
@@ -221,7 +222,7 @@ impl Outbox {
                 self.slack
                     .post_message(
                         request.requested_by.as_str(),
-                        render::decided_notice(&request, tz),
+                        render::decided_notice(l, &request),
                         None,
                     )
                     .await?;
@@ -233,7 +234,7 @@ impl Outbox {
                 self.slack
                     .post_message(
                         request.requested_by.as_str(),
-                        render::reminded_notice(&request, tz),
+                        render::reminded_notice(l, &request),
                         None,
                     )
                     .await?;
@@ -249,7 +250,7 @@ impl Outbox {
                 match kind {
                     OutboxKind::ThreadReply => {
                         self.slack
-                            .post_message(channel, render::thread_reply(&request, tz), Some(ts))
+                            .post_message(channel, render::thread_reply(l, &request), Some(ts))
                             .await?;
                     }
                     OutboxKind::ApprovalReply => {
@@ -262,7 +263,7 @@ impl Outbox {
                             self.slack
                                 .post_message(
                                     channel,
-                                    render::approval_reply(&request, a, ordinal, tz),
+                                    render::approval_reply(l, &request, a, ordinal),
                                     Some(ts),
                                 )
                                 .await?;
@@ -278,7 +279,7 @@ impl Outbox {
                         self.slack
                             .post_message(
                                 channel,
-                                render::reminder_reply(&request, &who, tz),
+                                render::reminder_reply(l, &request, &who),
                                 Some(ts),
                             )
                             .await?;
@@ -287,9 +288,9 @@ impl Outbox {
                     // refresh delivered after the decision shows the decision too.
                     _ => {
                         let content = if pending {
-                            render::approval_message(&request, &approvals, tz)
+                            render::approval_message(l, &request, &approvals)
                         } else {
-                            render::decided_message(&request, &approvals, tz)
+                            render::decided_message(l, &request, &approvals)
                         };
                         self.slack.update_message(channel, ts, content).await?;
                     }

@@ -6,6 +6,7 @@ mod deadline;
 mod digest;
 mod flow;
 mod harness;
+mod language;
 mod limits;
 mod payloads;
 mod process;

@@ -1,10 +1,12 @@
-//! The approval has three runs: on PostgreSQL the server-side function the bot runs
+//! The approval has four runs: on PostgreSQL the server-side function the bot runs
 //! (`expire_bot_approve`, one round trip) and the statement-by-statement transaction; on
-//! SQLite that same statement-by-statement transaction, on SQLite's SQL engine. This module
-//! holds them to each other: every case is set up on each, its approvals clicked in order
-//! as the bot's own role, and every verdict and the database after must be the same, row for
-//! row (ids aside) — the function against the statements on PostgreSQL, and SQLite's
-//! statements against PostgreSQL's, compared as normalised rows. The cases cover one
+//! SQLite that same statement-by-statement transaction, on SQLite's SQL engine; on MySQL
+//! its own statements (`store::mysql`), one client-side transaction in the same steps. This
+//! module holds them to each other: every case is set up on each, its approvals clicked in
+//! order as the bot's own role, and every verdict and the database after must be the same,
+//! row for row (ids aside) — the function against the statements on PostgreSQL, and
+//! SQLite's and MySQL's runs against PostgreSQL's (and MySQL's against SQLite's), compared
+//! as normalised rows. The cases cover one
 //! approval and several: counted, decided by the last one, the same lead twice, the
 //! requester as the second, a click after the decision, the insurer or the deadline
 //! getting there between two approvals.
@@ -221,83 +223,110 @@ async fn the_server_side_approval_agrees_with_the_statement_by_statement_one() {
     admin.close().await;
 }
 
-/// SQLite's approval (its statement-by-statement transaction, which is what the bot runs
-/// there) against PostgreSQL's statement-by-statement one: every case set up on a fresh
-/// database of each, decided as the bot's role, and every row an approval may touch read
-/// back and normalised (ids left out, times as UTC text), so the two engines must agree on
-/// the verdict and on the resulting state, case by case.
-#[tokio::test]
-async fn sqlite_approves_exactly_as_postgresql_does() {
-    // Whole seconds: PostgreSQL keeps microseconds, SQLite whatever it is given.
-    let now = Utc::now().trunc_subsecs(0);
-    let mut runs: Vec<Vec<(&str, String, String)>> = Vec::new();
-    for backend in [Backend::Postgres, Backend::Sqlite] {
-        let db = fresh_db(backend).await;
-        let admin = AdminDb::open(&db.admin_url);
-        let bot = Store::open(&StoreConfig {
-            primary_url: Some(db.primary_url.clone().into()),
-            replica_url: None,
-            max_connections: 2,
-        })
-        .expect("store");
-        let rider = expire_bot_scalar(&admin, "SELECT MIN(id) FROM riders").await;
-        let mut seen = Vec::new();
-        let mut next_policy = 990_000;
-        for case in CASES {
-            next_policy += 1;
-            if let Some((status, until)) = case.policy {
-                on_admin!(&admin, p => sqlx::query(INSERT_POLICY)
-                    .bind(next_policy)
-                    .bind(rider)
-                    .bind(status)
-                    .bind(now - Duration::days(60))
-                    .bind(until.map(|d| now + d))
-                    .execute(p)
-                    .await
-                    .map(|_| ()))
-                .expect("policy");
-            }
-            let request = file(&bot, case, rider, next_policy, now).await;
-            // SQLite's approval is its statements; PostgreSQL's reference is its statements.
-            let verdicts =
-                approve_all(&bot.primary, case, request, now, backend == Backend::Sqlite).await;
-            seen.push((
-                case.name,
-                verdicts,
-                normalised(&admin, request, next_policy).await,
-            ));
+/// One backend's run of every case: each set up on a fresh database, its approvals clicked
+/// as the bot's role, and every row an approval may touch read back and normalised (ids
+/// left out, times as UTC text), so two engines must agree on the verdicts and on the
+/// resulting state, case by case. On PostgreSQL this is the statement-by-statement
+/// transaction; on SQLite and MySQL what the bot runs there.
+async fn run_cases(backend: Backend, now: DateTime<Utc>) -> Vec<(&'static str, String, String)> {
+    let db = fresh_db(backend).await;
+    let admin = AdminDb::open(&db.admin_url);
+    let bot = Store::open(&StoreConfig {
+        primary_url: Some(db.primary_url.clone().into()),
+        replica_url: None,
+        max_connections: 2,
+    })
+    .expect("store");
+    let rider = expire_bot_scalar(&admin, "SELECT MIN(id) FROM riders").await;
+    let mut seen = Vec::new();
+    let mut next_policy = 990_000;
+    for case in CASES {
+        next_policy += 1;
+        if let Some((status, until)) = case.policy {
+            let sql = admin.sql(INSERT_POLICY);
+            on_admin!(&admin, p => sqlx::query(&sql)
+                .bind(next_policy)
+                .bind(rider)
+                .bind(format!("DIFF-{next_policy}"))
+                .bind(status)
+                .bind(now - Duration::days(60))
+                .bind(until.map(|d| now + d))
+                .execute(p)
+                .await
+                .map(|_| ()))
+            .expect("policy");
         }
-        // The cases did what their names say (so the comparison compared something).
-        let outcomes: Vec<String> = on_admin!(&admin, p => sqlx::query_scalar(
-            "SELECT coalesce(outcome, status) FROM expiry_requests WHERE policy_id >= 990000 ORDER BY id",
+        let request = file(&bot, case, rider, next_policy, now).await;
+        // PostgreSQL's reference is its statements; elsewhere what the bot runs.
+        let verdicts = approve_all(
+            &bot.primary,
+            case,
+            request,
+            now,
+            backend != Backend::Postgres,
         )
-        .fetch_all(p)
-        .await)
-        .expect("outcomes");
-        assert_eq!(outcomes, OUTCOMES, "{backend:?}");
-        bot.close().await;
-        runs.push(seen);
+        .await;
+        seen.push((
+            case.name,
+            verdicts,
+            normalised(&admin, request, next_policy).await,
+        ));
     }
-    assert_eq!(runs[0].len(), CASES.len());
-    for (pg, lite) in runs[0].iter().zip(&runs[1]) {
+    // The cases did what their names say (so the comparison compared something).
+    let sql = admin.sql(
+        "SELECT CAST(coalesce(outcome, status) AS TEXT) FROM expiry_requests WHERE policy_id >= 990000 ORDER BY id",
+    );
+    let outcomes: Vec<String> =
+        on_admin!(&admin, p => sqlx::query_scalar(&sql).fetch_all(p).await).expect("outcomes");
+    assert_eq!(outcomes, OUTCOMES, "{backend:?}");
+    bot.close().await;
+    admin.close().await;
+    assert_eq!(seen.len(), CASES.len());
+    seen
+}
+
+/// Asserts two runs agree, case by case.
+fn assert_same(
+    left: &[(&str, String, String)],
+    right: &[(&str, String, String)],
+    names: (&str, &str),
+) {
+    for (l, r) in left.iter().zip(right) {
         assert_eq!(
-            pg, lite,
-            "{}: PostgreSQL (left) and SQLite (right) differ",
-            pg.0
+            l, r,
+            "{}: {} (left) and {} (right) differ",
+            l.0, names.0, names.1
         );
     }
 }
 
-/// Runs the same body on whichever pool an [`AdminDb`] holds.
-macro_rules! on_admin {
-    ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            AdminDb::Pg($p) => $body,
-            AdminDb::Sqlite($p) => $body,
-        }
-    };
+/// SQLite's approval (its statement-by-statement transaction, which is what the bot runs
+/// there) against PostgreSQL's statement-by-statement one.
+#[tokio::test]
+async fn sqlite_approves_exactly_as_postgresql_does() {
+    // Whole seconds: PostgreSQL keeps microseconds, SQLite whatever it is given.
+    let now = Utc::now().trunc_subsecs(0);
+    let (pg, lite) = tokio::join!(
+        run_cases(Backend::Postgres, now),
+        run_cases(Backend::Sqlite, now)
+    );
+    assert_same(&pg, &lite, ("PostgreSQL", "SQLite"));
 }
-use on_admin;
+
+/// MySQL's approval (its own statements in one client-side transaction, run on the MariaDB
+/// pair) against PostgreSQL's statements and SQLite's, case by case: one approval and
+/// several, counted in the last approval's transaction.
+#[tokio::test]
+async fn mysql_approves_exactly_as_postgresql_and_sqlite_do() {
+    let now = Utc::now().trunc_subsecs(0);
+    let (pg, lite, my) = tokio::join!(
+        run_cases(Backend::Postgres, now),
+        run_cases(Backend::Sqlite, now),
+        run_cases(Backend::Mysql, now)
+    );
+    assert_same(&pg, &my, ("PostgreSQL", "MySQL"));
+    assert_same(&lite, &my, ("SQLite", "MySQL"));
+}
 
 fn t(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(
@@ -335,44 +364,40 @@ async fn normalised(admin: &AdminDb, request: RequestId, policy: i64) -> String 
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
     );
-    let (status, decided_by, decided_at, outcome, note, approvals, required): RequestRow = on_admin!(admin, p => sqlx::query_as(
-        "SELECT status, decided_by, decided_at, outcome, decision_note, approvals, approvals_required \
-         FROM expiry_requests WHERE id = $1",
-    )
-    .bind(request.0)
-    .fetch_one(p)
-    .await)
-    .expect("request");
-    let pol: Option<(String, Option<DateTime<Utc>>)> = on_admin!(admin, p => sqlx::query_as(
-        "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
-    )
-    .bind(policy)
-    .fetch_optional(p)
-    .await)
-    .expect("policy");
-    let audit: Vec<AuditRow> = on_admin!(admin, p => sqlx::query_as(
-        "SELECT event, actor, at, status_before, status_after, valid_until_before, valid_until_after, reason \
+    let sql = admin.sql(
+        "SELECT CAST(status AS TEXT), CAST(decided_by AS TEXT), decided_at, CAST(outcome AS TEXT), \
+                CAST(decision_note AS TEXT), approvals, approvals_required FROM expiry_requests WHERE id = $1",
+    );
+    let (status, decided_by, decided_at, outcome, note, approvals, required): RequestRow =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_one(p).await)
+            .expect("request");
+    let sql = admin.sql(
+        "SELECT CAST(status AS TEXT), valid_until FROM hourly_insurance_policies WHERE id = $1",
+    );
+    let pol: Option<(String, Option<DateTime<Utc>>)> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(policy).fetch_optional(p).await)
+            .expect("policy");
+    let sql = admin.sql(
+        "SELECT CAST(event AS TEXT), CAST(actor AS TEXT), at, CAST(status_before AS TEXT), \
+                CAST(status_after AS TEXT), valid_until_before, valid_until_after, CAST(reason AS TEXT) \
          FROM expiry_audit WHERE request_id = $1 ORDER BY id",
-    )
-    .bind(request.0)
-    .fetch_all(p)
-    .await)
-    .expect("audit");
-    let outbox: Vec<OutboxRow> = on_admin!(admin, p => sqlx::query_as(
-        "SELECT kind, attempts, next_attempt_at, claimed_until, done_at FROM slack_outbox \
+    );
+    let audit: Vec<AuditRow> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_all(p).await)
+            .expect("audit");
+    let sql = admin.sql(
+        "SELECT CAST(kind AS TEXT), attempts, next_attempt_at, claimed_until, done_at FROM slack_outbox \
          WHERE request_id = $1 ORDER BY kind",
-    )
-    .bind(request.0)
-    .fetch_all(p)
-    .await)
-    .expect("outbox");
-    let given: Vec<(String, DateTime<Utc>)> = on_admin!(admin, p => sqlx::query_as(
-        "SELECT approver, approved_at FROM expiry_approvals WHERE request_id = $1 ORDER BY id",
-    )
-    .bind(request.0)
-    .fetch_all(p)
-    .await)
-    .expect("approvals");
+    );
+    let outbox: Vec<OutboxRow> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_all(p).await)
+            .expect("outbox");
+    let sql = admin.sql(
+        "SELECT CAST(approver AS TEXT), approved_at FROM expiry_approvals WHERE request_id = $1 ORDER BY id",
+    );
+    let given: Vec<(String, DateTime<Utc>)> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_all(p).await)
+            .expect("approvals");
     let mut out = format!(
         "request {status} {decided_by:?} {} {outcome:?} {note:?} {approvals}/{required}\n",
         t(decided_at)
@@ -416,6 +441,7 @@ async fn set_up(
         sqlx::query(INSERT_POLICY)
             .bind(policy_id)
             .bind(rider)
+            .bind(format!("DIFF-{policy_id}"))
             .bind(status)
             .bind(now - Duration::days(60))
             .bind(until.map(|d| now + d))
@@ -427,7 +453,7 @@ async fn set_up(
 }
 
 const INSERT_POLICY: &str = "INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) \
-     VALUES ($1, $2, '한빛손해보험', 'DIFF-' || $1, $3, $4, $5)";
+     VALUES ($1, $2, '한빛손해보험', $3, $4, $5, $6)";
 
 /// Files the case's request through the bot's store; returns its id.
 async fn file(
@@ -550,7 +576,7 @@ fn without_ids(json: &str) -> String {
 /// holding rows can prove.
 #[tokio::test]
 async fn an_upgrade_to_the_approval_workflow_keeps_every_request_and_its_trail() {
-    for backend in [Backend::Postgres, Backend::Sqlite] {
+    for backend in [Backend::Postgres, Backend::Sqlite, Backend::Mysql] {
         let (url, _dir) = empty_db(backend).await;
         let admin = AdminDb::open(&url);
         // Everything before 0100, as an instance of the previous version left it.
@@ -558,6 +584,7 @@ async fn an_upgrade_to_the_approval_workflow_keeps_every_request_and_its_trail()
         let dialect = match backend {
             Backend::Postgres => "postgres",
             Backend::Sqlite => "sqlite",
+            Backend::Mysql => "mysql",
         };
         let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("migrations")
@@ -568,7 +595,13 @@ async fn an_upgrade_to_the_approval_workflow_keeps_every_request_and_its_trail()
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            if name < "0100" {
+            // MySQL's 0100 is its heartbeat; its workflow migration is 0110.
+            let first_new = if backend == Backend::Mysql {
+                "0110"
+            } else {
+                "0100"
+            };
+            if name < first_new {
                 std::fs::copy(&path, earlier.path().join(name)).expect("copy");
             }
         }
@@ -590,7 +623,13 @@ async fn an_upgrade_to_the_approval_workflow_keeps_every_request_and_its_trail()
              (1, 'FILED', 'U0AGENT', 11), (1, 'APPROVED', 'U0LEAD1', 11), (2, 'FILED', 'U0AGENT', 12)",
             "INSERT INTO slack_outbox (request_id, kind) VALUES (1, 'thread_reply'), (2, 'post_request')",
         ] {
-            admin.exec(sql).await;
+            // MySQL's DATETIME takes no offset (the connection is UTC).
+            let sql = if backend == Backend::Mysql {
+                sql.replace("T00:00:00+00:00", " 00:00:00")
+            } else {
+                sql.to_owned()
+            };
+            admin.exec(&sql).await;
         }
         let store = Store::open(&StoreConfig {
             primary_url: Some(url.clone().into()),
@@ -647,7 +686,7 @@ async fn an_upgrade_to_the_approval_workflow_keeps_every_request_and_its_trail()
                     .execute(p)
                     .await
                     .is_err(),
-                AdminDb::Pg(_) => unreachable!(),
+                AdminDb::Pg(_) | AdminDb::MySql(_) => unreachable!(),
             };
             assert!(refused, "expiry_audit stays append-only");
         }
@@ -690,6 +729,25 @@ async fn empty_db(backend: Backend) -> (String, Option<tempfile::TempDir>) {
             let file = dir.path().join("expire-bot.db");
             std::fs::File::create(&file).expect("db file");
             (format!("sqlite://{}", file.display()), Some(dir))
+        }
+        Backend::Mysql => {
+            let base = std::env::var("TEST_MYSQL_PRIMARY_URL").expect("scripts/test.sh sets it");
+            let admin = sqlx::mysql::MySqlPoolOptions::new()
+                .max_connections(1)
+                .connect(&base)
+                .await
+                .expect("connect to the MySQL test primary");
+            let name = format!("upgrade_{}_{}", std::process::id(), rand_suffix());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create database");
+            admin.close().await;
+            let url = match base.rfind('/') {
+                Some(i) => format!("{}/{name}", &base[..i]),
+                None => base,
+            };
+            (url, None)
         }
     }
 }

@@ -19,13 +19,18 @@ use crate::payloads;
 use crate::process::BotProcess;
 use crate::reliability::single_policy_riders;
 
-/// Runs a scenario once per backend, as `<scenario>::postgres` and `<scenario>::sqlite`.
+/// Runs a scenario once per backend, as `<scenario>::postgres`, `<scenario>::mysql` (the
+/// MariaDB pair) and `<scenario>::sqlite`.
 macro_rules! on_every_backend {
     ($($scenario:ident),+ $(,)?) => {$(
         mod $scenario {
             #[tokio::test]
             async fn postgres() {
                 super::$scenario(crate::harness::Backend::Postgres).await
+            }
+            #[tokio::test]
+            async fn mysql() {
+                super::$scenario(crate::harness::Backend::Mysql).await
             }
             #[tokio::test]
             async fn sqlite() {
@@ -79,9 +84,11 @@ async fn file_backdated(app: &TestApp, days: i64) -> i64 {
 
 /// Rows of one column as text, from the tables' owner's connection.
 async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
+    let sql = &*app.primary().sql(sql);
     match app.primary() {
         AdminDb::Pg(p) => sqlx::query_scalar(sql).fetch_all(p).await,
         AdminDb::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+        AdminDb::MySql(p) => sqlx::query_scalar(sql).fetch_all(p).await,
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
@@ -89,7 +96,9 @@ async fn texts(app: &TestApp, sql: &str) -> Vec<String> {
 async fn audit(app: &TestApp, id: i64) -> Vec<String> {
     texts(
         app,
-        &format!("SELECT event FROM expiry_audit WHERE request_id = {id} ORDER BY id"),
+        &format!(
+            "SELECT CAST(event AS TEXT) FROM expiry_audit WHERE request_id = {id} ORDER BY id"
+        ),
     )
     .await
 }
@@ -97,7 +106,7 @@ async fn audit(app: &TestApp, id: i64) -> Vec<String> {
 async fn approvers_of(app: &TestApp, id: i64) -> Vec<String> {
     texts(
         app,
-        &format!("SELECT approver FROM expiry_approvals WHERE request_id = {id} ORDER BY id"),
+        &format!("SELECT CAST(approver AS TEXT) FROM expiry_approvals WHERE request_id = {id} ORDER BY id"),
     )
     .await
 }
@@ -611,7 +620,8 @@ async fn a_reminder_goes_out_once_across_a_restart_and_two_instances(backend: Ba
     let replies: Vec<&Value> = posts.iter().filter(|p| !p["thread_ts"].is_null()).collect();
     assert_eq!(replies.len(), 1, "one reminder in the thread: {replies:?}");
     let reminder = text(replies[0]);
-    assert!(reminder.contains("Reminder"), "{reminder}");
+    // The processes speak the default language, Korean.
+    assert!(reminder.contains(":alarm_clock: 리마인더:"), "{reminder}");
     assert!(
         reminder.contains(&format!("<!subteam^{APPROVER_GROUP}>")),
         "the group: {reminder}"
@@ -627,7 +637,7 @@ async fn a_reminder_goes_out_once_across_a_restart_and_two_instances(backend: Ba
     let to_agent: Vec<&Value> = posts.iter().filter(|p| p["channel"] == AGENT).collect();
     assert_eq!(to_agent.len(), 2, "filed, then reminded: {to_agent:?}");
     assert!(
-        text(to_agent[1]).contains("reminded the approvers"),
+        text(to_agent[1]).contains("스레드에서 승인자에게 리마인더를 보냈습니다"),
         "{}",
         to_agent[1]
     );
@@ -811,7 +821,9 @@ async fn history_shows_every_approval_the_reminder_and_the_withdrawal(backend: B
     assert_eq!(app.slash(AGENT, "").await.status(), 200);
     let form = app.calls("views.open").await.remove(0).to_string();
     assert!(
-        form.contains("A time more than 7 days back needs approval by 2 different leads instead of a lead's approval"),
+        form.contains(
+            "A time more than 7 days back needs 2 approvals from different leads instead of one"
+        ),
         "{form}"
     );
     // A rider with two policies: the choice step says what this request will need.
@@ -864,9 +876,7 @@ async fn history_shows_every_approval_the_reminder_and_the_withdrawal(backend: B
     approve(&app, LEAD2, first).await;
     // The other policy (now the rider's only active one, so no choice step once the
     // replica has the expiry): filed, then withdrawn.
-    if backend == Backend::Postgres {
-        wait_for_replay().await;
-    }
+    replicated(backend).await;
     let (_, filed) = app
         .submit_request(
             AGENT,
@@ -879,9 +889,7 @@ async fn history_shows_every_approval_the_reminder_and_the_withdrawal(backend: B
     let second = app.scalar("SELECT MAX(id) FROM expiry_requests").await;
     assert_eq!(app.click(AGENT, "withdraw_expiry", second, &[]).await, 200);
     app.drain_outbox().await;
-    if backend == Backend::Postgres {
-        wait_for_replay().await;
-    }
+    replicated(backend).await;
 
     let resp = app.slash(AGENT, &format!("history {}", rider.0)).await;
     let (_, answer) = json_answer(resp).await;

@@ -1,6 +1,7 @@
 //! The building blocks every renderer shares: making free text inert for mrkdwn, showing
 //! the company's values at a bounded display size, splitting long text into section blocks,
-//! and writing times as people read them.
+//! and making the catalogue's mrkdwn into blocks. (Times are written by
+//! [`crate::i18n::Locale`], in the configured language and `DISPLAY_TZ`.)
 //!
 //! Free text typed by people (the reasons) goes through [`free`]: Slack's control
 //! characters are escaped, so `<!channel>` or a crafted link is shown, not executed; line
@@ -13,8 +14,6 @@
 //! company's tables) are cut visibly (`…`) to a display size; the stored row keeps them
 //! whole.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
 use crate::slack::limits::{self, cut, cut_mrkdwn};
@@ -145,26 +144,6 @@ pub fn rich(text: &str) -> SlackMessageContent {
         .with_blocks(sections(text))
 }
 
-/// A span of time as people read it: `7 days`, `36 hours`, `90 minutes`.
-pub fn show_span(d: std::time::Duration) -> String {
-    let secs = d.as_secs();
-    let (n, unit) = if secs >= 86_400 && secs.is_multiple_of(86_400) {
-        (secs / 86_400, "day")
-    } else if secs >= 3600 && secs.is_multiple_of(3600) {
-        (secs / 3600, "hour")
-    } else if secs >= 60 && secs.is_multiple_of(60) {
-        (secs / 60, "minute")
-    } else {
-        (secs, "second")
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-/// A time as people read it: `2026-11-28 21:30 KST`.
-pub fn show_time(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
-}
-
 /// A mrkdwn section block of the bot's own short text (at most Slack's 3,000 characters).
 pub(crate) fn section(text: String) -> SlackBlock {
     SlackSectionBlock::new()
@@ -208,16 +187,6 @@ mod tests {
             escape("<!channel> & <@U1>"),
             "&lt;!channel&gt; &amp; &lt;@U1&gt;"
         );
-    }
-
-    #[test]
-    fn spans_read_in_their_largest_whole_unit() {
-        use std::time::Duration;
-        assert_eq!(show_span(Duration::from_secs(7 * 86_400)), "7 days");
-        assert_eq!(show_span(Duration::from_secs(86_400)), "1 day");
-        assert_eq!(show_span(Duration::from_secs(36 * 3600)), "36 hours");
-        assert_eq!(show_span(Duration::from_secs(90 * 60)), "90 minutes");
-        assert_eq!(show_span(Duration::from_secs(45)), "45 seconds");
     }
 
     #[test]

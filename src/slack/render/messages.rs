@@ -14,210 +14,234 @@
 //! section blocks, never cut; the reject reason is cut in the decided message (saying
 //! where the whole of it is) and shown whole in the thread.
 
-use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
 use super::blocks::{
-    context, free, insurer, message_link, name, policy, rich, section, sections, show_time,
-    text_chars,
+    context, free, insurer, message_link, name, policy, rich, section, sections, text_chars,
 };
 use crate::domain::{Approval, Mentions, PolicyOutcome, Request, RequestStatus};
+use crate::i18n::Locale;
 use crate::slack::ids::ActionId;
 use crate::slack::limits::{self, cut, cut_mrkdwn};
+use crate::tr;
+
+/// Who decided, as the catalogue's `decider` selects on it: a user ID, or `none`.
+fn decider(user: Option<&crate::domain::SlackUserId>) -> String {
+    user.map_or_else(|| "none".to_owned(), |u| u.to_string())
+}
 
 /// The request's facts, one `*Field:*` per line; the reason comes in its own blocks
 /// ([`reason_blocks`]), after them.
-fn request_fields(r: &Request, tz: Tz) -> String {
-    let member = if r.rider_is_withdrawn() {
-        "withdrawn member"
+fn request_fields(l: Locale, r: &Request) -> String {
+    let rider_status = if r.rider_is_withdrawn() {
+        "WITHDRAWN"
     } else {
-        "active member"
+        "ACTIVE"
     };
-    format!(
-        "*Rider:* {} ({}) · {}\n*Policy:* {} {}\n*Cancelled at the insurer:* {}\n*Requested by:* <@{}> at {}",
-        name(&r.rider_name_masked),
-        member,
-        cut(&r.rider_phone_masked, 13),
-        insurer(&r.insurer),
-        policy(&r.policy_number_masked),
-        r.cancelled_at
-            .map(|t| show_time(t, tz))
-            .unwrap_or_else(|| "-".to_owned()),
-        r.requested_by,
-        show_time(r.requested_at, tz),
-    )
+    [
+        tr!(
+            l,
+            "approval-rider-field",
+            name = name(&r.rider_name_masked),
+            rider_status = rider_status,
+            phone = cut(&r.rider_phone_masked, 13)
+        ),
+        tr!(
+            l,
+            "approval-policy-field",
+            insurer = insurer(&r.insurer),
+            policy = policy(&r.policy_number_masked)
+        ),
+        tr!(
+            l,
+            "approval-cancelled-at-field",
+            cancelled_at = l.time_or_missing(r.cancelled_at)
+        ),
+        tr!(
+            l,
+            "approval-requester-field",
+            requester = r.requested_by.to_string(),
+            requested_at = l.time(r.requested_at)
+        ),
+    ]
+    .join("\n")
 }
 
 /// The reason, whole, made inert ([`free`]), over as many section blocks as it needs.
-fn reason_blocks(r: &Request) -> Vec<SlackBlock> {
-    sections(&format!("*Reason:* {}", free(&r.reason)))
+fn reason_blocks(l: Locale, r: &Request) -> Vec<SlackBlock> {
+    sections(&tr!(l, "approval-reason-field", reason = free(&r.reason)))
 }
 
-/// How a request's status reads in its messages (a withdrawal is not the insurer's
-/// cancellation, so `CANCELLED` reads "withdrawn").
-fn status_word(status: RequestStatus) -> String {
-    match status {
-        RequestStatus::Cancelled => "withdrawn".to_owned(),
-        s => s.as_str().to_lowercase().replace('_', " "),
-    }
-}
-
-/// `<@U1> at 10:02 KST · <@U2> at 10:15 KST`.
-fn approvals_list(approvals: &[Approval], tz: Tz) -> String {
-    approvals
-        .iter()
-        .map(|a| format!("<@{}> at {}", a.approver, show_time(a.approved_at, tz)))
-        .collect::<Vec<_>>()
-        .join(" · ")
+/// `yes` or `no`, as the catalogue's `$backdated` selects on it.
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
 }
 
 /// The approvals line of a request that needs several: `*Approvals:* 1 of 2 — <@U1> at …`.
-fn approvals_line(r: &Request, approvals: &[Approval], tz: Tz) -> String {
+fn approvals_line(l: Locale, r: &Request, approvals: &[Approval]) -> String {
     let given = if approvals.is_empty() {
-        "none yet".to_owned()
+        tr!(l, "approval-approvals-none")
     } else {
-        approvals_list(approvals, tz)
+        approvals
+            .iter()
+            .map(|a| {
+                tr!(
+                    l,
+                    "approval-approvals-item",
+                    approver = a.approver.to_string(),
+                    approved_at = l.time(a.approved_at)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(&tr!(l, "list-separator"))
     };
-    format!(
-        "*Approvals:* {} of {} — {given}",
-        r.approvals, r.approvals_required
+    tr!(
+        l,
+        "approval-approvals-field",
+        approvals = r.approvals,
+        required = r.approvals_required,
+        given = given
     )
-}
-
-/// Why this request needs the approvals it does, for the approval message's footer.
-fn approvals_needed(r: &Request) -> String {
-    match (r.needs_several_approvals(), r.backdated) {
-        (false, _) => "a lead's decision".to_owned(),
-        (true, true) => format!(
-            "{} approvals from different leads (the cancellation time is far in the past, so premiums after it go unbilled)",
-            r.approvals_required
-        ),
-        (true, false) => format!("{} approvals from different leads", r.approvals_required),
-    }
 }
 
 /// The Withdraw button: only the requester's click does anything (the others are told so,
 /// privately); Slack asks first.
-fn withdraw_button(r: &Request) -> SlackActionBlockElement {
-    SlackBlockButtonElement::new(pt!("Withdraw request"))
+fn withdraw_button(l: Locale, r: &Request) -> SlackActionBlockElement {
+    SlackBlockButtonElement::new(pt!(tr!(l, "withdraw-button")))
         .with_action_id(ActionId::Withdraw.as_str().into())
         .with_value(r.id.to_string())
         .with_confirm(SlackBlockConfirmItem::new(
-            pt!("Withdraw this request?"),
-            md!(format!(
-                "Request #{} will be withdrawn and policy {} left as it is. Only the agent who filed it can withdraw it.",
-                r.id,
-                policy(&r.policy_number_masked)
+            pt!(tr!(l, "withdraw-confirm.title")),
+            md!(tr!(
+                l,
+                "withdraw-confirm.body",
+                request_id = r.id.to_string(),
+                policy = policy(&r.policy_number_masked)
             )),
-            pt!("Withdraw it"),
-            pt!("Back"),
+            pt!(tr!(l, "withdraw-confirm.confirm")),
+            pt!(tr!(l, "withdraw-confirm.deny")),
         ))
         .into()
 }
 
-/// The approval request posted to the approvals channel, with its buttons; a request that
-/// needs several approvals shows those given so far.
-pub fn approval_message(r: &Request, approvals: &[Approval], tz: Tz) -> SlackMessageContent {
-    let value = r.id.to_string();
-    let mut blocks = vec![
-        section(format!("*Insurance expiry request #{}*", r.id)),
-        section(request_fields(r, tz)),
-    ];
-    blocks.extend(reason_blocks(r));
-    if r.needs_several_approvals() {
-        blocks.push(section(approvals_line(r, approvals, tz)));
-    }
-    let cancelled_at = r.cancelled_at.map(|t| show_time(t, tz)).unwrap_or_default();
-    // Whether the next approval is the last one needed: only that one expires the policy.
-    let confirm = if r.approvals + 1 >= r.approvals_required {
+/// The Approve button's confirmation: the last approval needed expires the policy; an
+/// earlier one only counts.
+fn approve_confirm(l: Locale, r: &Request) -> SlackBlockConfirmItem {
+    let (shown_policy, cancelled_at) = (
+        policy(&r.policy_number_masked),
+        l.time_or_missing(r.cancelled_at),
+    );
+    if r.approvals + 1 >= r.approvals_required {
         SlackBlockConfirmItem::new(
-            pt!("Expire this policy?"),
-            md!(format!(
-                "Policy {} will be expired as of {cancelled_at}.",
-                policy(&r.policy_number_masked),
+            pt!(tr!(l, "approval-confirm.title")),
+            md!(tr!(
+                l,
+                "approval-confirm.body",
+                policy = shown_policy,
+                cancelled_at = cancelled_at
             )),
-            pt!("Expire it"),
-            pt!("Back"),
+            pt!(tr!(l, "approval-confirm.confirm")),
+            pt!(tr!(l, "approval-confirm.deny")),
         )
     } else {
         SlackBlockConfirmItem::new(
-            pt!("Approve this request?"),
-            md!(format!(
-                "Yours is approval {} of {}. Policy {} is expired as of {cancelled_at} once all {} are in.",
-                r.approvals + 1,
-                r.approvals_required,
-                policy(&r.policy_number_masked),
-                r.approvals_required,
+            pt!(tr!(l, "approval-count-confirm.title")),
+            md!(tr!(
+                l,
+                "approval-count-confirm.body",
+                ordinal = r.approvals + 1,
+                required = r.approvals_required,
+                policy = shown_policy,
+                cancelled_at = cancelled_at
             )),
-            pt!("Approve"),
-            pt!("Back"),
+            pt!(tr!(l, "approval-count-confirm.confirm")),
+            pt!(tr!(l, "approval-count-confirm.deny")),
         )
-    };
+    }
+}
+
+/// The approval request posted to the approvals channel, with its buttons; a request that
+/// needs several approvals shows those given so far.
+pub fn approval_message(l: Locale, r: &Request, approvals: &[Approval]) -> SlackMessageContent {
+    let value = r.id.to_string();
+    let mut blocks = vec![
+        section(tr!(l, "approval-header", request_id = r.id.to_string())),
+        section(request_fields(l, r)),
+    ];
+    blocks.extend(reason_blocks(l, r));
+    if r.needs_several_approvals() {
+        blocks.push(section(approvals_line(l, r, approvals)));
+    }
     blocks.push(
         SlackActionsBlock::new(vec![
-            SlackBlockButtonElement::new(pt!("Approve"))
+            SlackBlockButtonElement::new(pt!(tr!(l, "approval-approve-button")))
                 .with_action_id(ActionId::Approve.as_str().into())
                 .with_value(value.clone())
                 .with_style(SlackBlockButtonStyle::Primary)
-                .with_confirm(confirm)
+                .with_confirm(approve_confirm(l, r))
                 .into(),
-            SlackBlockButtonElement::new(pt!("Reject"))
+            SlackBlockButtonElement::new(pt!(tr!(l, "approval-reject-button")))
                 .with_action_id(ActionId::Reject.as_str().into())
                 .with_value(value)
                 .with_style(SlackBlockButtonStyle::Danger)
                 .into(),
-            withdraw_button(r),
+            withdraw_button(l, r),
         ])
         .with_block_id(format!("decide_{}", r.id).into())
         .into(),
     );
-    let rules = if r.needs_several_approvals() {
-        " The requester cannot approve their own request, each lead counts once, and any one rejection ends it."
+    let expires_at = l.time_or_missing(r.expires_at);
+    blocks.push(context(if r.needs_several_approvals() {
+        tr!(
+            l,
+            "approval-deadline-several",
+            expires_at = expires_at,
+            required = r.approvals_required,
+            backdated = yes_no(r.backdated)
+        )
     } else {
-        " The requester cannot approve their own request."
-    };
-    blocks.push(context(format!(
-        "Needs {} by {}.{rules} Only the requester can withdraw it.",
-        approvals_needed(r),
-        r.expires_at
-            .map(|t| show_time(t, tz))
-            .unwrap_or_else(|| "-".to_owned())
-    )));
-    let count = if r.needs_several_approvals() {
-        format!(" ({} of {} approvals)", r.approvals, r.approvals_required)
+        tr!(l, "approval-deadline", expires_at = expires_at)
+    }));
+    let text = if r.needs_several_approvals() {
+        tr!(
+            l,
+            "approval-fallback-several",
+            request_id = r.id.to_string(),
+            policy = policy(&r.policy_number_masked),
+            approvals = r.approvals,
+            required = r.approvals_required
+        )
     } else {
-        String::new()
+        tr!(
+            l,
+            "approval-fallback",
+            request_id = r.id.to_string(),
+            policy = policy(&r.policy_number_masked)
+        )
     };
     SlackMessageContent::new()
-        .with_text(format!(
-            "Insurance expiry request #{} for policy {}{count}",
-            r.id,
-            policy(&r.policy_number_masked)
-        ))
+        .with_text(text)
         .with_blocks(blocks)
 }
 
 /// The thread reply for one approval of several (the `ordinal`-th), which did not yet
 /// decide the request.
-pub fn approval_reply(r: &Request, a: &Approval, ordinal: i32, tz: Tz) -> SlackMessageContent {
-    let missing = (r.approvals_required - ordinal).max(1);
-    let more = if missing == 1 {
-        "One more approval, from another lead, is needed".to_owned()
-    } else {
-        format!("{missing} more approvals, from other leads, are needed")
-    };
-    rich(&format!(
-        ":ballot_box_with_check: Approval {ordinal} of {} by <@{}> at {}. {more} before policy {} is expired.",
-        r.approvals_required,
-        a.approver,
-        show_time(a.approved_at, tz),
-        policy(&r.policy_number_masked),
+pub fn approval_reply(l: Locale, r: &Request, a: &Approval, ordinal: i32) -> SlackMessageContent {
+    rich(&tr!(
+        l,
+        "approval-counted-reply",
+        ordinal = ordinal,
+        required = r.approvals_required,
+        approver = a.approver.to_string(),
+        approved_at = l.time(a.approved_at),
+        missing = (r.approvals_required - ordinal).max(1),
+        policy = policy(&r.policy_number_masked)
     ))
 }
 
 /// The one reminder, in the request's thread: how long it has waited, and the approvers
 /// who may still decide it, mentioned so Slack notifies them.
-pub fn reminder_reply(r: &Request, who: &Mentions, tz: Tz) -> SlackMessageContent {
+pub fn reminder_reply(l: Locale, r: &Request, who: &Mentions) -> SlackMessageContent {
     /// Listed approvers mentioned by name at most; more are counted.
     const MENTIONED: usize = 30;
     let mut names: Vec<String> = who
@@ -227,125 +251,144 @@ pub fn reminder_reply(r: &Request, who: &Mentions, tz: Tz) -> SlackMessageConten
         .chain(who.users.iter().take(MENTIONED).map(|u| format!("<@{u}>")))
         .collect();
     if who.users.len() > MENTIONED {
-        names.push(format!("and {} more", who.users.len() - MENTIONED));
+        names.push(tr!(
+            l,
+            "reminder-more-approvers",
+            more = who.users.len() - MENTIONED
+        ));
     }
-    let so_far = if r.needs_several_approvals() {
-        format!(
-            " ({} of {} approvals so far)",
-            r.approvals, r.approvals_required
+    let (id, since, expires_at) = (
+        r.id.to_string(),
+        l.time(r.requested_at),
+        l.time_or_missing(r.expires_at),
+    );
+    rich(&if names.is_empty() {
+        tr!(
+            l,
+            "reminder-reply-nobody",
+            request_id = id,
+            requested_at = since,
+            approvals = r.approvals,
+            required = r.approvals_required,
+            expires_at = expires_at
         )
     } else {
-        String::new()
-    };
-    let ask = if names.is_empty() {
-        "Nobody else is configured to decide it: ask the bot's operators to check APPROVER_USER_IDS and APPROVER_USERGROUP_ID.".to_owned()
-    } else {
-        format!("{}: please approve or reject it.", names.join(" "))
-    };
-    rich(&format!(
-        ":alarm_clock: Reminder: request #{} has waited for a decision since {}{so_far}. {ask} It times out at {}.",
-        r.id,
-        show_time(r.requested_at, tz),
-        r.expires_at
-            .map(|t| show_time(t, tz))
-            .unwrap_or_else(|| "-".to_owned()),
-    ))
+        tr!(
+            l,
+            "reminder-reply",
+            request_id = id,
+            requested_at = since,
+            approvals = r.approvals,
+            required = r.approvals_required,
+            approvers = names.join(" "),
+            expires_at = expires_at
+        )
+    })
 }
 
 /// The requester's notice that the reminder went out.
-pub fn reminded_notice(r: &Request, tz: Tz) -> SlackMessageContent {
-    let link = match (&r.channel_id, &r.message_ts) {
-        (Some(c), Some(ts)) => format!(" (<{}|request>)", message_link(c, ts)),
-        _ => String::new(),
-    };
-    let so_far = if r.needs_several_approvals() {
-        format!(
-            ", {} of {} approvals so far",
-            r.approvals, r.approvals_required
-        )
-    } else {
-        String::new()
-    };
-    rich(&format!(
-        "Your request #{}{link} to expire policy {} is still waiting for a decision{so_far}, so I reminded the approvers in its thread. It times out at {}.",
-        r.id,
+pub fn reminded_notice(l: Locale, r: &Request) -> SlackMessageContent {
+    let (id, shown_policy, expires_at) = (
+        r.id.to_string(),
         policy(&r.policy_number_masked),
-        r.expires_at
-            .map(|t| show_time(t, tz))
-            .unwrap_or_else(|| "-".to_owned()),
-    ))
+        l.time_or_missing(r.expires_at),
+    );
+    rich(&match (&r.channel_id, &r.message_ts) {
+        (Some(c), Some(ts)) => tr!(
+            l,
+            "notice-reminded",
+            request_id = id,
+            link = message_link(c, ts),
+            policy = shown_policy,
+            approvals = r.approvals,
+            required = r.approvals_required,
+            expires_at = expires_at
+        ),
+        _ => tr!(
+            l,
+            "notice-reminded-no-link",
+            request_id = id,
+            policy = shown_policy,
+            approvals = r.approvals,
+            required = r.approvals_required,
+            expires_at = expires_at
+        ),
+    })
 }
 
 /// One line saying what happened, for the thread reply, the updated message and the
 /// requester's notice. A reject reason is shown whole (it may be ~5,000 characters once
 /// escaped: callers send this as [`rich`] sections).
-pub fn outcome_line(r: &Request, tz: Tz) -> String {
-    outcome_line_within(r, tz, usize::MAX)
+pub fn outcome_line(l: Locale, r: &Request) -> String {
+    outcome_line_within(l, r, usize::MAX)
 }
 
 /// [`outcome_line`] with the reject reason cut to `note_max` characters (as sent), saying
 /// where the whole reason is.
-fn outcome_line_within(r: &Request, tz: Tz, note_max: usize) -> String {
-    let by = r
-        .decided_by
-        .as_ref()
-        .map(|u| format!("<@{u}>"))
-        .unwrap_or_else(|| "expire-bot".to_owned());
-    let when = r
-        .decided_at
-        .map(|t| show_time(t, tz))
-        .unwrap_or_else(|| "-".to_owned());
+fn outcome_line_within(l: Locale, r: &Request, note_max: usize) -> String {
+    let by = decider(r.decided_by.as_ref());
+    let when = l.time_or_missing(r.decided_at);
+    let shown_policy = policy(&r.policy_number_masked);
     match r.status {
         RequestStatus::Approved => match r.outcome {
-            Some(PolicyOutcome::AlreadyExpired) => format!(
-                ":information_source: Approved by {by} at {when}, but policy {} had already been expired (most likely by the insurer's callback). It was left as it was.",
-                policy(&r.policy_number_masked)
+            Some(PolicyOutcome::AlreadyExpired) => tr!(
+                l,
+                "outcome-approved-already-expired",
+                decider = by,
+                decided_at = when,
+                policy = shown_policy
             ),
-            Some(PolicyOutcome::PolicyMissing) => format!(
-                ":warning: Approved by {by} at {when}, but policy {} no longer exists. Nothing was changed.",
-                policy(&r.policy_number_masked)
+            Some(PolicyOutcome::PolicyMissing) => tr!(
+                l,
+                "outcome-approved-policy-missing",
+                decider = by,
+                decided_at = when,
+                policy = shown_policy
             ),
-            _ => {
-                let kept = if r.kept_earlier_valid_until() {
-                    " Its existing end time was earlier than the cancellation time and was kept."
-                } else {
-                    ""
-                };
-                let count = if r.needs_several_approvals() {
-                    format!(", approval {} of {}", r.approvals, r.approvals_required)
-                } else {
-                    String::new()
-                };
-                format!(
-                    ":white_check_mark: Approved by {by} at {when}{count}. Policy {} is now expired as of {}.{kept}",
-                    policy(&r.policy_number_masked),
-                    r.cancelled_at.map(|t| show_time(t, tz)).unwrap_or_default(),
-                )
-            }
+            _ if r.needs_several_approvals() => tr!(
+                l,
+                "outcome-approved-last",
+                decider = by,
+                decided_at = when,
+                required = r.approvals_required,
+                policy = shown_policy,
+                cancelled_at = l.time_or_missing(r.cancelled_at),
+                kept = yes_no(r.kept_earlier_valid_until())
+            ),
+            _ => tr!(
+                l,
+                "outcome-approved",
+                decider = by,
+                decided_at = when,
+                policy = shown_policy,
+                cancelled_at = l.time_or_missing(r.cancelled_at),
+                kept = yes_no(r.kept_earlier_valid_until())
+            ),
         },
         RequestStatus::Rejected => {
             let note = free(r.decision_note.as_deref().unwrap_or("-"));
             let note = if limits::chars(&note) > note_max {
-                format!(
-                    "{} (the whole reason is in the thread)",
-                    cut_mrkdwn(&note, note_max)
-                )
+                tr!(l, "outcome-note-cut", note = cut_mrkdwn(&note, note_max))
             } else {
                 note
             };
-            format!(":x: Rejected by {by} at {when}. Reason: {note}. The policy was not changed.")
+            tr!(
+                l,
+                "outcome-rejected",
+                decider = by,
+                decided_at = when,
+                note = note
+            )
         }
-        RequestStatus::TimedOut => format!(
-            ":hourglass: Timed out at {when}: no lead decided in time. The policy was not changed; file a new request if it still needs expiring."
+        RequestStatus::TimedOut => tr!(l, "outcome-timed-out", decided_at = when),
+        RequestStatus::Cancelled => tr!(l, "outcome-withdrawn", decider = by, decided_at = when),
+        RequestStatus::Pending if r.needs_several_approvals() => tr!(
+            l,
+            "outcome-pending-several",
+            approvals = r.approvals,
+            required = r.approvals_required
         ),
-        RequestStatus::Cancelled => format!(
-            ":leftwards_arrow_with_hook: Withdrawn by its requester {by} at {when}. The policy was not changed."
-        ),
-        RequestStatus::Pending if r.needs_several_approvals() => format!(
-            "Still waiting: {} of {} approvals given.",
-            r.approvals, r.approvals_required
-        ),
-        RequestStatus::Pending => "Still waiting for a lead's decision.".to_owned(),
+        RequestStatus::Pending => tr!(l, "outcome-pending"),
     }
 }
 
@@ -353,29 +396,39 @@ fn outcome_line_within(r: &Request, tz: Tz, note_max: usize) -> String {
 /// reasons can be ~5,000 characters once escaped, more than one message may hold
 /// together ([`limits::MESSAGE_BLOCKS_TEXT`]); the reject reason is then cut here, and
 /// shown whole in the thread reply.
-pub fn decided_message(r: &Request, approvals: &[Approval], tz: Tz) -> SlackMessageContent {
-    let state = status_word(r.status);
+pub fn decided_message(l: Locale, r: &Request, approvals: &[Approval]) -> SlackMessageContent {
+    let status = r.status.as_str();
     let mut blocks = vec![
-        section(format!("*Insurance expiry request #{}* — {state}", r.id)),
-        section(request_fields(r, tz)),
+        section(tr!(
+            l,
+            "decided-header",
+            request_id = r.id.to_string(),
+            status = status
+        )),
+        section(request_fields(l, r)),
     ];
-    blocks.extend(reason_blocks(r));
+    blocks.extend(reason_blocks(l, r));
     if r.needs_several_approvals() {
-        blocks.push(section(approvals_line(r, approvals, tz)));
+        blocks.push(section(approvals_line(l, r, approvals)));
     }
-    // Room for the outcome line's own words (~250) and some margin.
+    // Room for the outcome line's own words (~250 in either language) and some margin.
     let room = limits::MESSAGE_BLOCKS_TEXT
         .max
         .saturating_sub(text_chars(&blocks) + 400);
-    blocks.extend(sections(&outcome_line_within(r, tz, room)));
+    blocks.extend(sections(&outcome_line_within(l, r, room)));
     SlackMessageContent::new()
-        .with_text(format!("Insurance expiry request #{}: {state}", r.id))
+        .with_text(tr!(
+            l,
+            "decided-fallback",
+            request_id = r.id.to_string(),
+            status = status
+        ))
         .with_blocks(blocks)
 }
 
 /// The reply in the request message's thread: the outcome, whole.
-pub fn thread_reply(r: &Request, tz: Tz) -> SlackMessageContent {
-    rich(&outcome_line(r, tz))
+pub fn thread_reply(l: Locale, r: &Request) -> SlackMessageContent {
+    rich(&outcome_line(l, r))
 }
 
 /// The requester's notice that the request was posted. A link's label cannot hold a
@@ -383,45 +436,60 @@ pub fn thread_reply(r: &Request, tz: Tz) -> SlackMessageContent {
 /// side by side.
 ///
 /// It carries the Withdraw button: the requester's own place to take the request back.
-pub fn filed_notice(r: &Request) -> SlackMessageContent {
-    let link = match (&r.channel_id, &r.message_ts) {
-        (Some(c), Some(ts)) => format!("in <#{c}> (<{}|open the request>)", message_link(c, ts)),
-        _ => "to the approvals channel".to_owned(),
-    };
-    let needs = if r.needs_several_approvals() {
-        format!(
-            " It needs {} approvals from different leads{}.",
-            r.approvals_required,
-            if r.backdated {
-                " because the cancellation time is far in the past"
-            } else {
-                ""
-            }
-        )
-    } else {
-        String::new()
-    };
-    let text = format!(
-        "Your request #{} to expire policy {} ({}) was posted {link}.{needs} I'll tell you when a lead decides; until then you can withdraw it here.",
-        r.id,
+pub fn filed_notice(l: Locale, r: &Request) -> SlackMessageContent {
+    let (id, shown_policy, who) = (
+        r.id.to_string(),
         policy(&r.policy_number_masked),
-        name(&r.rider_name_masked)
+        name(&r.rider_name_masked),
     );
+    let text = match (&r.channel_id, &r.message_ts) {
+        (Some(c), Some(ts)) => tr!(
+            l,
+            "notice-filed",
+            request_id = id,
+            policy = shown_policy,
+            name = who,
+            channel = c.as_str(),
+            link = message_link(c, ts),
+            required = r.approvals_required,
+            backdated = yes_no(r.backdated)
+        ),
+        _ => tr!(
+            l,
+            "notice-filed-no-link",
+            request_id = id,
+            policy = shown_policy,
+            name = who,
+            required = r.approvals_required,
+            backdated = yes_no(r.backdated)
+        ),
+    };
     SlackMessageContent::new()
         .with_text(cut_mrkdwn(&text, limits::MESSAGE_TEXT.max))
         .with_blocks(vec![
             section(text),
-            SlackActionsBlock::new(vec![withdraw_button(r)])
+            SlackActionsBlock::new(vec![withdraw_button(l, r)])
                 .with_block_id(format!("withdraw_{}", r.id).into())
                 .into(),
         ])
 }
 
 /// The requester's notice of the outcome.
-pub fn decided_notice(r: &Request, tz: Tz) -> SlackMessageContent {
-    let link = match (&r.channel_id, &r.message_ts) {
-        (Some(c), Some(ts)) => format!(" (<{}|request>)", message_link(c, ts)),
-        _ => String::new(),
-    };
-    rich(&format!("Request #{}{link}: {}", r.id, outcome_line(r, tz)))
+pub fn decided_notice(l: Locale, r: &Request) -> SlackMessageContent {
+    let outcome = outcome_line(l, r);
+    rich(&match (&r.channel_id, &r.message_ts) {
+        (Some(c), Some(ts)) => tr!(
+            l,
+            "notice-decided",
+            request_id = r.id.to_string(),
+            link = message_link(c, ts),
+            outcome = outcome
+        ),
+        _ => tr!(
+            l,
+            "notice-decided-no-link",
+            request_id = r.id.to_string(),
+            outcome = outcome
+        ),
+    })
 }

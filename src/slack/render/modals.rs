@@ -1,23 +1,25 @@
 //! The bot's modals: the request form, the policy choice, "filed", and the reject form.
 //! They take masked values only ([`Candidate`]) and stay inside Slack's limits for any
-//! input the bot accepts.
+//! input the bot accepts, in either language: every text comes from the catalogue
+//! ([`Locale`]), and the data in a short text is cut before it is formatted.
 //!
 //! The agent is told before filing how many approvals a request will need: the request
-//! form's time input says which cancellation times need one more (when
-//! `SECOND_APPROVAL_BACKDATE` is on), the choice step says what this one needs, and "filed"
-//! says it again.
+//! form says every request's number and, when `SECOND_APPROVAL_BACKDATE` is on, which
+//! cancellation times need one more; the choice step says what this one needs, and
+//! "filed" says it again.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
-use super::blocks::{context, insurer, modal, name, policy, section, show_span};
+use super::blocks::{context, insurer, modal, name, policy, section};
 use crate::domain::{Candidate, Needed, RequestId};
+use crate::i18n::Locale;
 use crate::slack::ids::{ActionId, CallbackId};
 use crate::slack::limits::{self, cut};
+use crate::tr;
 
-/// What the request modal says about approvals: every request's number, and the backdate
-/// rule's limit when it is on (`APPROVALS_REQUIRED`, `SECOND_APPROVAL_BACKDATE`).
+/// What the modals say about approvals: every request's number, and the backdate rule's
+/// limit when it is on (`APPROVALS_REQUIRED`, `SECOND_APPROVAL_BACKDATE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApprovalRules {
     pub approvals_required: u32,
@@ -33,36 +35,45 @@ impl Default for ApprovalRules {
     }
 }
 
-/// "a lead's approval" / "approval by 2 different leads".
-fn approval_by(n: u32) -> String {
-    if n <= 1 {
-        "a lead's approval".to_owned()
+/// A span of time as people read it, in its largest whole unit: `7 days` / `7일`.
+pub fn span(l: Locale, d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (amount, unit) = if secs >= 86_400 && secs.is_multiple_of(86_400) {
+        (secs / 86_400, "day")
+    } else if secs >= 3600 && secs.is_multiple_of(3600) {
+        (secs / 3600, "hour")
+    } else if secs >= 60 && secs.is_multiple_of(60) {
+        (secs / 60, "minute")
     } else {
-        format!("approval by {n} different leads")
-    }
+        (secs, "second")
+    };
+    tr!(l, "span", amount = amount, unit = unit)
 }
 
-/// Why a request needs what it needs, as the choice step and "filed" say it.
-fn needed_note(needed: Needed, rules: ApprovalRules) -> String {
-    let why = match (needed.backdated, rules.second_approval_backdate) {
-        (true, Some(limit)) => format!(
-            ": the cancellation time is more than {} back, and premiums after it go unbilled",
-            show_span(limit)
+/// Why a request needs what it needs, as the choice step and "filed" say it (only shown
+/// when it needs more than one approval).
+fn needed_note(l: Locale, needed: Needed, rules: ApprovalRules) -> String {
+    match (needed.backdated, rules.second_approval_backdate) {
+        (true, Some(limit)) => tr!(
+            l,
+            "approvals-needed-backdated-note",
+            required = needed.approvals,
+            span = span(l, limit)
         ),
-        _ => String::new(),
-    };
-    format!("This request needs {}{why}.", approval_by(needed.approvals))
+        _ => tr!(l, "approvals-needed-note", required = needed.approvals),
+    }
 }
 
 /// The request modal opened by `/expire-insurance`, prefilled with what was typed.
 pub fn request_modal(
+    l: Locale,
     prefill: &str,
     initial_time: Option<DateTime<Utc>>,
     rules: ApprovalRules,
 ) -> SlackView {
     let mut query = SlackBlockPlainTextInputElement::new()
         .with_action_id(ActionId::RiderQuery.as_str().into())
-        .with_placeholder(pt!("Rider ID, or phone such as 010-1234-5678"))
+        .with_placeholder(pt!(tr!(l, "request-rider-input.placeholder")))
         .with_max_length(64);
     if !prefill.trim().is_empty() {
         // What was typed after the command may be longer than the input takes; Slack
@@ -74,80 +85,93 @@ pub fn request_modal(
     if let Some(t) = initial_time {
         picker = picker.with_initial_date_time(SlackDateTime(t));
     }
-    let who = if rules.approvals_required > 1 {
-        format!("{} different leads approve", rules.approvals_required)
-    } else {
-        "A lead approves".to_owned()
-    };
-    let mut hint = "When the rider asked the insurer to cancel. The policy ends then.".to_owned();
-    if let Some(limit) = rules.second_approval_backdate {
-        hint.push_str(&format!(
-            " A time more than {} back needs {} instead of {}.",
-            show_span(limit),
-            approval_by(rules.approvals_required + 1),
-            approval_by(rules.approvals_required)
-        ));
-    }
     let blocks = vec![
-        section(format!(
-            "Expire a rider's hourly insurance after the insurer cancelled it. {who} before anything changes."
+        section(tr!(
+            l,
+            "request-modal-intro",
+            required = rules.approvals_required
         )),
-        SlackInputBlock::new(pt!("Rider"), query.into())
+        SlackInputBlock::new(pt!(tr!(l, "request-rider-input.label")), query.into())
             .with_block_id(ActionId::RiderQuery.as_str().into())
-            .with_hint(pt!("Withdrawn riders are found too."))
-            .into(),
-        SlackInputBlock::new(pt!("Cancelled at the insurer"), picker.into())
-            .with_block_id(ActionId::CancelledAt.as_str().into())
-            .with_hint(pt!(hint))
+            .with_hint(pt!(tr!(l, "request-rider-input.hint")))
             .into(),
         SlackInputBlock::new(
-            pt!("Reason and CX ticket"),
+            pt!(tr!(l, "request-cancelled-at-input.label")),
+            picker.into(),
+        )
+        .with_block_id(ActionId::CancelledAt.as_str().into())
+        .with_hint(pt!(match rules.second_approval_backdate {
+            Some(limit) => tr!(
+                l,
+                "request-cancelled-at-backdate-input.hint",
+                span = span(l, limit),
+                required = rules.approvals_required,
+                more_required = rules.approvals_required + 1
+            ),
+            None => tr!(l, "request-cancelled-at-input.hint"),
+        }))
+        .into(),
+        SlackInputBlock::new(
+            pt!(tr!(l, "request-reason-input.label")),
             SlackBlockPlainTextInputElement::new()
                 .with_action_id(ActionId::Reason.as_str().into())
                 .with_multiline(true)
                 .with_max_length(1000)
-                .with_placeholder(pt!("e.g. Cancelled with the insurer by phone, CX-12345"))
+                .with_placeholder(pt!(tr!(l, "request-reason-input.placeholder")))
                 .into(),
         )
         .with_block_id(ActionId::Reason.as_str().into())
         .into(),
     ];
     SlackView::Modal(
-        modal("Expire insurance", blocks)
+        modal(&tr!(l, "request-modal.title"), blocks)
             .with_callback_id(CallbackId::Request.as_str().into())
-            .with_submit(pt!("Look up"))
-            .with_close(pt!("Cancel")),
+            .with_submit(pt!(tr!(l, "request-modal.submit")))
+            .with_close(pt!(tr!(l, "request-modal.close"))),
     )
-}
-
-fn member_status(c: &Candidate, tz: Tz) -> String {
-    if c.is_withdrawn() {
-        match c.withdrawn_at {
-            Some(at) => format!("withdrawn {}", at.with_timezone(&tz).format("%Y-%m-%d")),
-            None => "withdrawn".to_owned(),
-        }
-    } else {
-        "active member".to_owned()
-    }
 }
 
 /// One policy as an option: the text names the policy (masked number first, so a cut
 /// only ever shortens the insurer), the description the rider: masked name, member status
-/// (what tells a withdrawn account from the new one), phone, and since when. Both fit
-/// Slack's 75 characters (16 + 3 + 20 + 3 + 13 + 3 + 16 = 74 at most).
-fn candidate_option(c: &Candidate, tz: Tz) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
-    let text = format!(
-        "{} · {}",
-        policy(&c.policy_number_masked),
-        cut(&c.insurer, 56)
+/// (what tells a withdrawn account from the new one), phone, and since when. The values
+/// are cut to fit before they are formatted (16 + 3 + 20 + 3 + 13 + 3 + 16 = 74 at most
+/// in English), and the result is cut to Slack's 75 characters all the same.
+fn candidate_option(l: Locale, c: &Candidate) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
+    let text = tr!(
+        l,
+        "choice-policy-option",
+        policy = policy(&c.policy_number_masked),
+        insurer = cut(&c.insurer, 56)
     );
-    let description = format!(
-        "{} · {} · {} · since {}",
+    let (who, phone, since) = (
         name(&c.rider_name_masked),
-        member_status(c, tz),
         cut(&c.rider_phone_masked, 13),
-        c.valid_from.with_timezone(&tz).format("%Y-%m-%d"),
+        l.day(c.valid_from),
     );
+    let description = match (c.is_withdrawn(), c.withdrawn_at) {
+        (true, Some(at)) => tr!(
+            l,
+            "choice-withdrawn-on-description",
+            name = who,
+            withdrawn_on = l.day(at),
+            phone = phone,
+            valid_from = since
+        ),
+        (true, None) => tr!(
+            l,
+            "choice-withdrawn-description",
+            name = who,
+            phone = phone,
+            valid_from = since
+        ),
+        (false, _) => tr!(
+            l,
+            "choice-active-description",
+            name = who,
+            phone = phone,
+            valid_from = since
+        ),
+    };
     let mut item = SlackBlockChoiceItem::new(
         pt!(cut(&text, limits::OPTION_TEXT.max)),
         c.policy_id.to_string(),
@@ -160,8 +184,8 @@ fn candidate_option(c: &Candidate, tz: Tz) -> SlackBlockChoiceItem<SlackBlockPla
 /// answers (no raw personal data): the caller keeps it under Slack's 3,000 characters.
 /// `needed`: what the request will need once filed, said when it is more than one approval.
 pub fn choose_policy_modal(
+    l: Locale,
     candidates: &[Candidate],
-    tz: Tz,
     metadata: String,
     needed: Needed,
     rules: ApprovalRules,
@@ -169,7 +193,7 @@ pub fn choose_policy_modal(
     let options: Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>> = candidates
         .iter()
         .take(limits::SELECT_OPTIONS.max)
-        .map(|c| candidate_option(c, tz))
+        .map(|c| candidate_option(l, c))
         .collect();
     let element: SlackInputBlockElement = if options.len() <= limits::RADIO_OPTIONS.max {
         SlackBlockRadioButtonsElement::new(
@@ -188,7 +212,7 @@ pub fn choose_policy_modal(
     } else {
         SlackBlockStaticSelectElement::new()
             .with_action_id(ActionId::Policy.as_str().into())
-            .with_placeholder(pt!("Choose a policy"))
+            .with_placeholder(pt!(tr!(l, "choice-policy-input.placeholder")))
             .with_options(options)
             .into()
     };
@@ -199,33 +223,31 @@ pub fn choose_policy_modal(
         ids.len()
     };
     let mut blocks = vec![
-        section(format!(
-            "*{} active policies* belong to *{}* rider account{} matching what you typed. A withdrawn account and a newer one can share a phone number: pick the policy the rider cancelled.",
-            candidates.len(),
-            riders,
-            if riders == 1 { "" } else { "s" }
+        section(tr!(
+            l,
+            "choice-intro",
+            policies = candidates.len(),
+            riders = riders
         )),
-        SlackInputBlock::new(pt!("Policy to expire"), element)
+        SlackInputBlock::new(pt!(tr!(l, "choice-policy-input.label")), element)
             .with_block_id(ActionId::Policy.as_str().into())
             .into(),
     ];
     if needed.approvals > 1 {
-        blocks.push(context(format!(
-            ":information_source: {}",
-            needed_note(needed, rules)
-        )));
+        blocks.push(context(needed_note(l, needed, rules)));
     }
     SlackView::Modal(
-        modal("Choose the policy", blocks)
+        modal(&tr!(l, "choice-modal.title"), blocks)
             .with_callback_id(CallbackId::ChoosePolicy.as_str().into())
             .with_private_metadata(metadata)
-            .with_submit(pt!("File request"))
-            .with_close(pt!("Cancel")),
+            .with_submit(pt!(tr!(l, "choice-modal.submit")))
+            .with_close(pt!(tr!(l, "choice-modal.close"))),
     )
 }
 
 /// Shown in the modal once a request is filed.
 pub fn filed_modal(
+    l: Locale,
     request_id: RequestId,
     c: &Candidate,
     approval_channel: &str,
@@ -233,34 +255,38 @@ pub fn filed_modal(
     needed: Needed,
     rules: ApprovalRules,
 ) -> SlackView {
-    let mut blocks = vec![section(format!(
-        ":white_check_mark: Request *#{request_id}* is filed: expire {} policy {} of {} ({}).\nIt is being posted to <#{approval_channel}> for {}; I'll message you the outcome. Until it is decided you can withdraw it from that message or from my message to you.",
-        insurer(&c.insurer),
-        policy(&c.policy_number_masked),
-        name(&c.rider_name_masked),
-        cut(&c.rider_phone_masked, 13),
-        approval_by(needed.approvals),
+    let mut blocks = vec![section(tr!(
+        l,
+        "filed-modal-text",
+        request_id = request_id.to_string(),
+        insurer = insurer(&c.insurer),
+        policy = policy(&c.policy_number_masked),
+        name = name(&c.rider_name_masked),
+        phone = cut(&c.rider_phone_masked, 13),
+        channel = approval_channel
     ))];
     if needed.approvals > 1 {
-        blocks.push(context(format!(
-            ":information_source: {}",
-            needed_note(needed, rules)
-        )));
+        blocks.push(context(needed_note(l, needed, rules)));
     }
+    blocks.push(context(tr!(l, "filed-modal-withdraw-note")));
     if let Some(note) = lag_note.filter(|n| !n.trim().is_empty()) {
         blocks.push(context(note));
     }
-    SlackView::Modal(modal("Request filed", blocks).with_close(pt!("Done")))
+    SlackView::Modal(
+        modal(&tr!(l, "filed-modal.title"), blocks).with_close(pt!(tr!(l, "filed-modal.close"))),
+    )
 }
 
 /// The reject modal: a lead says why.
-pub fn reject_modal(request_id: RequestId, metadata: String) -> SlackView {
+pub fn reject_modal(l: Locale, request_id: RequestId, metadata: String) -> SlackView {
     let blocks = vec![
-        section(format!(
-            "Reject request *#{request_id}*. The policy stays as it is."
+        section(tr!(
+            l,
+            "reject-modal-intro",
+            request_id = request_id.to_string()
         )),
         SlackInputBlock::new(
-            pt!("Why is it rejected?"),
+            pt!(tr!(l, "reject-reason-input.label")),
             SlackBlockPlainTextInputElement::new()
                 .with_action_id(ActionId::RejectReason.as_str().into())
                 .with_multiline(true)
@@ -271,11 +297,11 @@ pub fn reject_modal(request_id: RequestId, metadata: String) -> SlackView {
         .into(),
     ];
     SlackView::Modal(
-        modal("Reject request", blocks)
+        modal(&tr!(l, "reject-modal.title"), blocks)
             .with_callback_id(CallbackId::Reject.as_str().into())
             .with_private_metadata(metadata)
-            .with_submit(pt!("Reject"))
-            .with_close(pt!("Cancel")),
+            .with_submit(pt!(tr!(l, "reject-modal.submit")))
+            .with_close(pt!(tr!(l, "reject-modal.close"))),
     )
 }
 
@@ -284,8 +310,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spans_read_in_their_largest_whole_unit() {
+        use std::time::Duration;
+        let en = Locale::new(crate::i18n::Language::En, chrono_tz::Asia::Seoul);
+        let ko = Locale::new(crate::i18n::Language::Ko, chrono_tz::Asia::Seoul);
+        assert_eq!(span(en, Duration::from_secs(7 * 86_400)), "7 days");
+        assert_eq!(span(en, Duration::from_secs(86_400)), "1 day");
+        assert_eq!(span(en, Duration::from_secs(36 * 3600)), "36 hours");
+        assert_eq!(span(en, Duration::from_secs(90 * 60)), "90 minutes");
+        assert_eq!(span(en, Duration::from_secs(45)), "45 seconds");
+        assert_eq!(span(ko, Duration::from_secs(7 * 86_400)), "7일");
+        assert_eq!(span(ko, Duration::from_secs(36 * 3600)), "36시간");
+    }
+
+    #[test]
     fn request_modal_carries_the_contract_ids() {
+        let l = Locale::new(crate::i18n::Language::Ko, chrono_tz::Asia::Seoul);
         let v = serde_json::to_value(request_modal(
+            l,
             "010-1234-5678",
             None,
             ApprovalRules::default(),

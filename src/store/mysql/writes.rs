@@ -1,0 +1,83 @@
+//! The rest of the primary's statements on MySQL: `form_state` (`store::forms`) and the demo
+//! seed (`store::seed`).
+
+use chrono::{DateTime, Utc};
+
+use super::{MySql, text};
+use crate::store::seed::{SeedPolicy, SeedRider};
+
+pub(in crate::store) async fn save_form_state(
+    m: &MySql,
+    token: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM form_state WHERE expires_at < ?")
+        .bind(now)
+        .execute(&m.pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO form_state (token, payload, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(token)
+    .bind(payload)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&m.pool)
+    .await
+    .map(|_| ())
+}
+
+pub(in crate::store) async fn load_form_state(
+    m: &MySql,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar::<_, String>(concat!(
+        "SELECT ",
+        text!("payload"),
+        " FROM form_state WHERE token = ? AND expires_at > ?"
+    ))
+    .bind(token)
+    .bind(now)
+    .fetch_optional(&m.pool)
+    .await
+}
+
+pub(in crate::store) async fn seed(
+    m: &MySql,
+    riders: &[SeedRider],
+    policies: &[SeedPolicy],
+) -> Result<(), sqlx::Error> {
+    let mut tx = m.pool.begin().await?;
+    for r in riders {
+        sqlx::query(
+            "INSERT INTO riders (id, name, phone, birth_date, status, withdrawn_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.id)
+        .bind(&r.name)
+        .bind(&r.phone)
+        .bind(r.birth_date)
+        .bind(r.status)
+        .bind(r.withdrawn_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for p in policies {
+        sqlx::query(
+            "INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id)
+        .bind(p.rider_id)
+        .bind(p.insurer)
+        .bind(&p.policy_number)
+        .bind(p.status)
+        .bind(p.valid_from)
+        .bind(p.valid_until)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
