@@ -114,7 +114,7 @@ fn assert_demo_passed(out: &Output) -> String {
         text.trim_end()
             .lines()
             .last()
-            .is_some_and(|l| l.starts_with("demo passed: 7 steps,")),
+            .is_some_and(|l| l.starts_with("demo passed: 10 steps,")),
         "{text}"
     );
     assert!(!text.contains('✗'), "a check failed:\n{text}");
