@@ -258,6 +258,16 @@ impl Demo {
     ) -> anyhow::Result<Vec<AuditView>> {
         let rows = self.inspect.audit(request_id).await?;
         for a in &rows {
+            if a.event == "APPROVAL_RECORDED" {
+                println!(
+                    "   DB  expiry_audit #{}: {} by {} · approval {} · policy not touched",
+                    a.id,
+                    a.event,
+                    self.who(&a.actor),
+                    a.reason
+                );
+                continue;
+            }
             let before = a.status_before.as_deref().unwrap_or("—");
             let after = a.status_after.as_deref().unwrap_or("—");
             println!(

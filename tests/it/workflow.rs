@@ -623,6 +623,10 @@ async fn a_reminder_goes_out_once_across_a_restart_and_two_instances(backend: Ba
     // The processes speak the default language, Korean.
     assert!(reminder.contains(":alarm_clock: 리마인더:"), "{reminder}");
     assert!(
+        expire_bot::i18n::english_words(&reminder).is_empty(),
+        "no English in the Korean reminder: {reminder}"
+    );
+    assert!(
         reminder.contains(&format!("<!subteam^{APPROVER_GROUP}>")),
         "the group: {reminder}"
     );
