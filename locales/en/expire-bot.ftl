@@ -234,7 +234,10 @@ approval-confirm =
 # The Approve button's confirm dialog when the click is not the last approval needed. $ordinal: which approval it is.
 approval-count-confirm =
     .title = Approve this request?
-    .body = Yours is approval { $ordinal } of { $required }. Policy { $policy } is expired as of { $cancelled_at } once all { $required } are in.
+    .body = Yours is approval { $ordinal } of { $required }. Policy { $policy } is expired as of { $cancelled_at } once { $required ->
+            [2] both are
+           *[other] all { $required } are
+        } in.
     .confirm = Approve
     .deny = Back
 # The Withdraw button (the approval message and the requester's DM); only the requester's click withdraws.
