@@ -12,7 +12,8 @@ use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use expire_bot::domain::RiderQuery;
 use expire_bot::domain::{
-    Candidate, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, RiderId, SlackUserId,
+    Candidate, Needed, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, RiderId,
+    SlackUserId,
 };
 use expire_bot::mask;
 use expire_bot::slack::render as views;
@@ -143,8 +144,19 @@ fn request_row() -> Request {
         outcome: Some(PolicyOutcome::Expired),
         channel_id: Some("C0APPROVE".into()),
         message_ts: Some("1700000000.000001".into()),
+        approvals_required: 1,
+        approvals: 1,
+        backdated: false,
+        remind_at: None,
+        reminded_at: None,
     }
 }
+
+/// One approval, not backdated: the default workflow.
+const ONE: Needed = Needed {
+    approvals: 1,
+    backdated: false,
+};
 
 fn view_building(c: &mut Criterion) {
     // The default language (Korean), as an unconfigured bot renders: the catalogue's
@@ -161,19 +173,36 @@ fn view_building(c: &mut Criterion) {
     // serialise it into the views.open body.
     g.bench_function("request_modal_to_json", |b| {
         b.iter(|| {
-            let v = views::request_modal(l, black_box("010-1234-5678"), None);
+            let v = views::request_modal(
+                l,
+                black_box("010-1234-5678"),
+                None,
+                views::ApprovalRules::default(),
+            );
             black_box(serde_json::to_vec(&v))
         })
     });
     g.bench_function("choose_policy_modal_2_to_json", |b| {
         b.iter(|| {
-            let v = views::choose_policy_modal(l, black_box(&two), "{}".to_owned());
+            let v = views::choose_policy_modal(
+                l,
+                black_box(&two),
+                "{}".to_owned(),
+                ONE,
+                views::ApprovalRules::default(),
+            );
             black_box(serde_json::to_vec(&v))
         })
     });
     g.bench_function("choose_policy_modal_12_to_json", |b| {
         b.iter(|| {
-            let v = views::choose_policy_modal(l, black_box(&twelve), "{}".to_owned());
+            let v = views::choose_policy_modal(
+                l,
+                black_box(&twelve),
+                "{}".to_owned(),
+                ONE,
+                views::ApprovalRules::default(),
+            );
             black_box(serde_json::to_vec(&v))
         })
     });
@@ -182,6 +211,7 @@ fn view_building(c: &mut Criterion) {
             black_box(serde_json::to_vec(&views::approval_message(
                 l,
                 black_box(&row),
+                &[],
             )))
         })
     });
@@ -190,6 +220,7 @@ fn view_building(c: &mut Criterion) {
             black_box(serde_json::to_vec(&views::decided_message(
                 l,
                 black_box(&row),
+                &[],
             )))
         })
     });

@@ -102,6 +102,8 @@ GRANT SHOW VIEW ON expiry_audit TO 'expire_bot_primary'@'%', 'expire_bot_replica
 REVOKE ALL PRIVILEGES ON expiry_audit FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 GRANT SHOW VIEW ON slack_outbox TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 REVOKE ALL PRIVILEGES ON slack_outbox FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON expiry_approvals TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON expiry_approvals FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 GRANT SHOW VIEW ON digest_runs TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 REVOKE ALL PRIVILEGES ON digest_runs FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 GRANT SHOW VIEW ON digest_items TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
@@ -135,6 +137,8 @@ GRANT SELECT ON riders TO 'expire_bot_replica'@'%';
 GRANT SELECT ON hourly_insurance_policies TO 'expire_bot_replica'@'%';
 GRANT SELECT ON expiry_requests TO 'expire_bot_replica'@'%';
 GRANT SELECT ON expiry_audit TO 'expire_bot_replica'@'%';
+-- Who approved what, for the history answer (migration 0110).
+GRANT SELECT ON expiry_approvals TO 'expire_bot_replica'@'%';
 -- The digest's "File requests for all" re-reads the policies a digest listed.
 GRANT SELECT ON digest_items TO 'expire_bot_replica'@'%';
 -- The replication-lag probe reads the replica's own status (SHOW REPLICA/SLAVE STATUS),
@@ -162,6 +166,10 @@ GRANT SELECT (id, status, valid_until), UPDATE (status, valid_until)
 GRANT SELECT, INSERT, UPDATE ON expiry_requests TO 'expire_bot_primary'@'%';
 --  * the audit trail is append-only (triggers also refuse UPDATE/DELETE for everyone).
 GRANT SELECT, INSERT ON expiry_audit TO 'expire_bot_primary'@'%';
+--  * the approvals of each request (migration 0110): recorded (INSERT; its unique pair is
+--    the "same person counts once") and read back for the messages. Never changed or
+--    deleted.
+GRANT SELECT, INSERT ON expiry_approvals TO 'expire_bot_primary'@'%';
 --  * the Slack outbox: queued, leased, completed. Rows are never deleted.
 GRANT SELECT, INSERT, UPDATE ON slack_outbox TO 'expire_bot_primary'@'%';
 --  * the withdrawn-rider digest's bookkeeping: one claimed row per schedule slot (released

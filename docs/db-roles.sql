@@ -51,7 +51,7 @@ ALTER ROLE expire_bot_replica SET default_transaction_read_only = on;
 -- Start from nothing, so a second run converges to exactly what is below. (Revoking a
 -- table privilege also revokes the column privileges on it.)
 REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox,
-    digest_runs, digest_items, form_state
+    digest_runs, digest_items, form_state, expiry_approvals
     FROM expire_bot_primary, expire_bot_replica;
 
 GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
@@ -59,8 +59,8 @@ GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
 -- Replica: every lookup (riders joined with their policies), the replication-lag probe
 -- (pg_last_wal_*() and pg_last_xact_replay_timestamp() are open to everyone), and the
 -- bot's own tables for history and reporting.
-GRANT SELECT ON riders, hourly_insurance_policies, expiry_requests, expiry_audit
-    TO expire_bot_replica;
+GRANT SELECT ON riders, hourly_insurance_policies, expiry_requests, expiry_audit,
+    expiry_approvals TO expire_bot_replica;
 -- The digest's "File requests for all" re-reads the policies a digest listed.
 GRANT SELECT ON digest_items TO expire_bot_replica;
 
@@ -75,6 +75,9 @@ GRANT SELECT (id, status, valid_until), UPDATE (status, valid_until)
 GRANT SELECT, INSERT, UPDATE ON expiry_requests TO expire_bot_primary;
 --  * the audit trail is append-only (a trigger also refuses UPDATE/DELETE for everyone).
 GRANT SELECT, INSERT ON expiry_audit TO expire_bot_primary;
+--  * the approvals given (migration 0100): recorded, counted, read for the messages. An
+--    approval is never changed or taken back.
+GRANT SELECT, INSERT ON expiry_approvals TO expire_bot_primary;
 --  * the Slack outbox: queued, leased, completed. Rows are never deleted.
 GRANT SELECT, INSERT, UPDATE ON slack_outbox TO expire_bot_primary;
 --  * the withdrawn-rider digest's bookkeeping: one claimed row per schedule slot (released
@@ -83,14 +86,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON digest_runs, digest_items TO expire_bot_
 --  * a modal step's state too big for Slack's private_metadata (migration 0090): saved,
 --    read back by its token, and swept (DELETE) once expired.
 GRANT SELECT, INSERT, DELETE ON form_state TO expire_bot_primary;
---  * the identity sequences behind the three tables' ids.
+--  * the identity sequences behind the four tables' ids.
 SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
-  FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox']) AS t \gexec
---  * the approval, run server-side in one round trip (migration 0080). The function is
---    SECURITY INVOKER: calling it grants nothing beyond the privileges above. Functions are
---    executable by PUBLIC unless revoked; only the bot's primary role needs this one.
-REVOKE ALL ON FUNCTION expire_bot_approve(BIGINT, TEXT, TIMESTAMPTZ, TEXT[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION expire_bot_approve(BIGINT, TEXT, TIMESTAMPTZ, TEXT[])
+  FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox', 'expiry_approvals']) AS t \gexec
+--  * the approval, run server-side in one round trip (migration 0100, which replaced
+--    0080's). The function is SECURITY INVOKER: calling it grants nothing beyond the
+--    privileges above. Functions are executable by PUBLIC unless revoked; only the bot's
+--    primary role needs this one.
+REVOKE ALL ON FUNCTION expire_bot_approve(BIGINT, TEXT, TIMESTAMPTZ, TEXT[], TEXT[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION expire_bot_approve(BIGINT, TEXT, TIMESTAMPTZ, TEXT[], TEXT[])
     TO expire_bot_primary;
 --  * which migrations are applied (check-config may compare them with the binary's).
 SELECT 'GRANT SELECT ON _sqlx_migrations TO expire_bot_primary, expire_bot_replica'

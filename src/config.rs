@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::i18n::Language;
 use crate::service::lookup::ReadFallback;
+use crate::service::workflow::Workflow;
 use crate::telemetry::LogFormat;
 use crate::workers::digest::schedule::{self, DigestConfig};
 
@@ -52,7 +53,14 @@ pub struct Config {
     pub replica_lag_warn: Duration,
     /// The withdrawn-rider digest (`DIGEST_*`, beyond the contract's variables).
     pub digest: DigestConfig,
+    /// The approval workflow: `APPROVALS_REQUIRED` (default 1), `SECOND_APPROVAL_BACKDATE`
+    /// (default off), `REMIND_AFTER` (default 2h).
+    pub workflow: Workflow,
 }
+
+/// The most approvals `APPROVALS_REQUIRED` may ask for: more leads than a CX team has on
+/// shift would leave requests to time out.
+pub const MAX_APPROVALS_REQUIRED: u32 = 5;
 
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 
@@ -258,6 +266,70 @@ impl Config {
             }),
         };
 
+        let defaults = Workflow::default();
+        let approvals_required = match var("APPROVALS_REQUIRED") {
+            None => defaults.approvals_required,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=MAX_APPROVALS_REQUIRED).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "APPROVALS_REQUIRED \"{v}\" is not understood: use a whole number from 1 to {MAX_APPROVALS_REQUIRED} (the approvals a request needs, each from a different lead)."
+                    ));
+                    defaults.approvals_required
+                }
+            },
+        };
+        let mut off_or_duration = |name: &str, example: &str, default: Option<Duration>| match var(
+            name,
+        ) {
+            None => default,
+            Some(v) if v.eq_ignore_ascii_case("off") => None,
+            Some(v) => match parse_duration(&v) {
+                Some(d) => Some(d),
+                None => {
+                    problems.push(format!(
+                        "{name} \"{v}\" is not understood: use a duration such as {example}, or off."
+                    ));
+                    default
+                }
+            },
+        };
+        let second_approval_backdate = off_or_duration(
+            "SECOND_APPROVAL_BACKDATE",
+            "7d or 36h",
+            defaults.second_approval_backdate,
+        );
+        let remind_after = off_or_duration("REMIND_AFTER", "2h or 30m", defaults.remind_after);
+        let workflow = Workflow {
+            approvals_required,
+            second_approval_backdate,
+            remind_after,
+        };
+        // Approvals come from different people, never the requester: with only listed IDs
+        // (no group that can grow), there must be enough of them for the most any request
+        // can need, or such a request could only time out.
+        if mode != Mode::Migrate && mode != Mode::Demo && approver_usergroup_id.is_none() {
+            let listed = {
+                let mut ids = approver_user_ids.clone();
+                ids.sort();
+                ids.dedup();
+                ids.len()
+            };
+            let most = workflow.most_approvals() as usize;
+            if listed > 0 && listed < most {
+                let why = if workflow.second_approval_backdate.is_some() {
+                    format!(
+                        "a backdated request needs {most} approvals (APPROVALS_REQUIRED {approvals_required}, plus one for SECOND_APPROVAL_BACKDATE)"
+                    )
+                } else {
+                    format!("APPROVALS_REQUIRED is {approvals_required}")
+                };
+                problems.push(format!(
+                    "Too few approvers: {why}, each from a different person, but APPROVER_USER_IDS lists {listed} and no APPROVER_USERGROUP_ID is set, so such a request could never be approved."
+                ));
+            }
+        }
+
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
         }
@@ -281,6 +353,7 @@ impl Config {
             ui_language,
             replica_lag_warn,
             digest,
+            workflow,
         })
     }
 
@@ -427,6 +500,92 @@ mod tests {
         assert_eq!(parse_duration("0s"), None);
         assert_eq!(parse_duration("h"), None);
         assert_eq!(parse_duration("5y"), None);
+    }
+
+    #[test]
+    fn the_workflow_variables_have_their_defaults_and_take_off() {
+        let c = cfg(Mode::Serve, GOOD).unwrap();
+        assert_eq!(c.workflow, Workflow::default());
+        assert_eq!(c.workflow.approvals_required, 1);
+        assert_eq!(c.workflow.second_approval_backdate, None);
+        assert_eq!(c.workflow.remind_after, Some(Duration::from_secs(2 * 3600)));
+        let mut vars = GOOD.to_vec();
+        vars.extend([
+            ("APPROVALS_REQUIRED", "2"),
+            ("SECOND_APPROVAL_BACKDATE", "7d"),
+            ("REMIND_AFTER", "OFF"),
+            ("APPROVER_USER_IDS", "ULEAD1,ULEAD2,ULEAD3"),
+        ]);
+        let c = cfg(Mode::Serve, &vars).unwrap();
+        assert_eq!(
+            c.workflow,
+            Workflow {
+                approvals_required: 2,
+                second_approval_backdate: Some(Duration::from_secs(7 * 86_400)),
+                remind_after: None,
+            }
+        );
+    }
+
+    #[test]
+    fn bad_workflow_values_are_one_plain_sentence_each() {
+        let mut vars = GOOD.to_vec();
+        vars.extend([
+            ("APPROVALS_REQUIRED", "two"),
+            ("SECOND_APPROVAL_BACKDATE", "a week"),
+            ("REMIND_AFTER", "-1h"),
+        ]);
+        let e = cfg(Mode::Serve, &vars).unwrap_err();
+        assert_eq!(
+            e.0,
+            vec![
+                "APPROVALS_REQUIRED \"two\" is not understood: use a whole number from 1 to 5 (the approvals a request needs, each from a different lead).",
+                "SECOND_APPROVAL_BACKDATE \"a week\" is not understood: use a duration such as 7d or 36h, or off.",
+                "REMIND_AFTER \"-1h\" is not understood: use a duration such as 2h or 30m, or off.",
+            ]
+        );
+        for bad in ["0", "6", "1.5"] {
+            let mut vars = GOOD.to_vec();
+            vars.push(("APPROVALS_REQUIRED", bad));
+            assert!(cfg(Mode::Serve, &vars).is_err(), "{bad}");
+        }
+        // Checked in every mode, like the rest.
+        assert!(cfg(Mode::Demo, &[("REMIND_AFTER", "soon")]).is_err());
+    }
+
+    #[test]
+    fn too_few_listed_approvers_for_the_approvals_asked_is_refused() {
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = GOOD.to_vec();
+            vars.extend_from_slice(extra);
+            cfg(Mode::Serve, &vars)
+        };
+        // GOOD lists two approvers.
+        assert!(with(&[("APPROVALS_REQUIRED", "2")]).is_ok());
+        let e = with(&[("APPROVALS_REQUIRED", "3")]).unwrap_err();
+        assert_eq!(
+            e.0,
+            vec![
+                "Too few approvers: APPROVALS_REQUIRED is 3, each from a different person, but APPROVER_USER_IDS lists 2 and no APPROVER_USERGROUP_ID is set, so such a request could never be approved."
+            ]
+        );
+        let e = with(&[
+            ("APPROVALS_REQUIRED", "2"),
+            ("SECOND_APPROVAL_BACKDATE", "7d"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.0[0].contains("a backdated request needs 3 approvals"),
+            "{e}"
+        );
+        // A group can hold any number of leads.
+        assert!(
+            with(&[
+                ("APPROVALS_REQUIRED", "3"),
+                ("APPROVER_USERGROUP_ID", "S0LEADS")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::domain::SlackUserId;
 use crate::http::{self, HttpState};
 use crate::i18n::Locale;
 use crate::service::deciding::Deciding;
@@ -35,7 +36,7 @@ use crate::store::{Store, StoreConfig};
 use crate::telemetry;
 use crate::workers::digest::{self, Digest};
 use crate::workers::heartbeat::Heartbeat;
-use crate::workers::outbox::Outbox;
+use crate::workers::outbox::{Approvers, Outbox};
 use crate::workers::sweeper::Sweeper;
 
 /// How long in-flight requests get to finish after SIGTERM.
@@ -55,6 +56,7 @@ pub struct Bot {
     health: Health,
     deciding: Deciding,
     request_ttl: Duration,
+    remind_after: Option<Duration>,
     verifier: Option<Verifier>,
     app_token: Option<SecretString>,
     replica_lag_warn: Duration,
@@ -116,6 +118,7 @@ impl Bot {
             dir.clone(),
             wake.clone(),
             config.request_ttl,
+            config.workflow,
         );
         let deciding = Deciding::new(primary.clone(), dir, wake);
         // What people read: the configured language's catalogue, times in DISPLAY_TZ.
@@ -136,6 +139,14 @@ impl Bot {
             config.approval_channel_id.clone(),
             locale,
             bell,
+            Approvers {
+                user_ids: config
+                    .approver_user_ids
+                    .iter()
+                    .map(|u| SlackUserId::new(u.clone()))
+                    .collect(),
+                usergroup: config.approver_usergroup_id.clone(),
+            },
         ));
         let digest = Arc::new(Digest::new(
             primary.clone(),
@@ -157,6 +168,7 @@ impl Bot {
             metrics: telemetry::metrics_handle(),
             deciding,
             request_ttl: config.request_ttl,
+            remind_after: config.workflow.remind_after,
             verifier: config.signing_secret.as_ref().map(Verifier::new),
             app_token: config.app_token.clone(),
             replica_lag_warn: config.replica_lag_warn,
@@ -231,7 +243,13 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     });
     let mut tasks = vec![server];
     tasks.push(tokio::spawn(bot.outbox.clone().run(shutdown.clone())));
-    let sweeper = Sweeper::new(bot.deciding.clone(), bot.health.clone(), bot.request_ttl);
+    let sweeper = Sweeper::new(
+        bot.deciding.clone(),
+        bot.health.clone(),
+        bot.directory.clone(),
+        bot.request_ttl,
+        bot.remind_after,
+    );
     tasks.push(tokio::spawn(sweeper.run(shutdown.clone())));
     tasks.push(tokio::spawn(bot.digest.clone().run(shutdown.clone())));
     if let Some(heartbeat) = Heartbeat::new(bot.store.primary.clone()) {

@@ -184,11 +184,39 @@ fn describe_metrics() {
     );
     describe_counter!(
         "expire_bot_requests_total",
-        "Expiry requests by event: filed, approved, rejected, timed_out"
+        "Expiry requests by event: filed, approved, rejected, timed_out, cancelled (withdrawn by the requester)"
     );
     describe_counter!(
         "expire_bot_decisions_refused_total",
-        "Approve/reject clicks refused: own_request (four-eyes rule) or not_approver"
+        "Approve/reject clicks refused: own_request (four-eyes rule), not_approver, or already_approved (the same lead again)"
+    );
+    describe_counter!(
+        "expire_bot_approvals_total",
+        "Approvals given, by result: counted (more are needed) or decided (the last one needed, which expired the policy)"
+    );
+    describe_histogram!(
+        "expire_bot_approvals_per_request",
+        "Approvals an approved request took (1, or more under APPROVALS_REQUIRED / SECOND_APPROVAL_BACKDATE)"
+    );
+    describe_counter!(
+        "expire_bot_withdrawals_refused_total",
+        "Withdraw clicks refused: not_requester (only the requester may withdraw)"
+    );
+    describe_counter!(
+        "expire_bot_reminders_total",
+        "Reminders sent (REMIND_AFTER): each pending request is reminded at most once"
+    );
+    describe_gauge!(
+        "expire_bot_pending_reminded_requests",
+        "Pending requests already reminded and still waiting (read from the database)"
+    );
+    describe_gauge!(
+        "expire_bot_reminders_overdue",
+        "Reminders due more than 5 minutes ago and not yet sent: the reminder sweep is not running or failing"
+    );
+    describe_gauge!(
+        "expire_bot_approvers_available",
+        "People who may approve as this instance knows them: APPROVER_USER_IDS plus the usable user group's members"
     );
     describe_gauge!(
         "expire_bot_pending_requests",
@@ -231,15 +259,21 @@ fn describe_metrics() {
 
     metrics::gauge!("expire_bot_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     metrics::counter!("expire_bot_signature_failures_total").increment(0);
-    for event in ["filed", "approved", "rejected", "timed_out"] {
+    for event in ["filed", "approved", "rejected", "timed_out", "cancelled"] {
         metrics::counter!("expire_bot_requests_total", "event" => event).increment(0);
     }
     for outcome in ["primary", "refused"] {
         metrics::counter!("expire_bot_replica_fallbacks_total", "outcome" => outcome).increment(0);
     }
-    for why in ["own_request", "not_approver"] {
+    for why in ["own_request", "not_approver", "already_approved"] {
         metrics::counter!("expire_bot_decisions_refused_total", "why" => why).increment(0);
     }
+    for result in ["counted", "decided"] {
+        metrics::counter!("expire_bot_approvals_total", "result" => result).increment(0);
+    }
+    metrics::counter!("expire_bot_withdrawals_refused_total", "why" => "not_requester")
+        .increment(0);
+    metrics::counter!("expire_bot_reminders_total").increment(0);
     for audience in ["approvers", "requesters"] {
         for why in ["group_unreadable", "list_too_old", "list_not_read_yet"] {
             metrics::counter!("expire_bot_membership_unverified_total", "audience" => audience, "why" => why).increment(0);

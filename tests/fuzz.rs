@@ -206,8 +206,8 @@ mod builders {
     use expire_bot::domain::digest::{BulkReport, DigestPolicy, DigestRider, Scan};
     use expire_bot::domain::history::{History, HistoryEntry, HistoryRider, PolicyState};
     use expire_bot::domain::{
-        Candidate, PolicyId, PolicyOutcome, PolicyRef, Request, RequestId, RequestStatus, RiderId,
-        SlackUserId,
+        Approval, Candidate, Mentions, Needed, PolicyId, PolicyOutcome, PolicyRef, Request,
+        RequestId, RequestStatus, RiderId, SlackUserId,
     };
     use expire_bot::i18n::{Language, Locale};
     use expire_bot::mask;
@@ -368,6 +368,52 @@ mod builders {
         })
     }
 
+    /// 0 to 6 approvals, as `expiry_approvals` holds them.
+    fn approvals() -> impl Strategy<Value = Vec<Approval>> {
+        proptest::collection::vec((user_id(), time()), 0..=6).prop_map(|v| {
+            v.into_iter()
+                .map(|(u, at)| Approval {
+                    approver: SlackUserId::new(u),
+                    approved_at: at,
+                })
+                .collect()
+        })
+    }
+
+    /// Whom a reminder mentions: a group, and up to 60 listed IDs.
+    fn mentions() -> impl Strategy<Value = Mentions> {
+        (
+            proptest::option::of("S[A-Z0-9]{8,10}"),
+            proptest::collection::vec(user_id(), 0..=60),
+        )
+            .prop_map(|(g, users)| Mentions {
+                usergroup: g,
+                users: users.into_iter().map(SlackUserId::new).collect(),
+            })
+    }
+
+    /// What the modals say about approvals.
+    fn rules() -> impl Strategy<Value = (views::ApprovalRules, Needed)> {
+        (
+            1u32..=5,
+            proptest::option::of((1u64..=10_000_000).prop_map(std::time::Duration::from_secs)),
+            any::<bool>(),
+        )
+            .prop_map(|(n, backdate, backdated)| {
+                let backdated = backdated && backdate.is_some();
+                (
+                    views::ApprovalRules {
+                        approvals_required: n,
+                        second_approval_backdate: backdate,
+                    },
+                    Needed {
+                        approvals: n + u32::from(backdated),
+                        backdated,
+                    },
+                )
+            })
+    }
+
     fn request_row() -> impl Strategy<Value = Request> {
         let status = proptest::sample::select(RequestStatus::ALL.to_vec());
         let outcome = proptest::option::of(proptest::sample::select(PolicyOutcome::ALL.to_vec()));
@@ -401,6 +447,13 @@ mod builders {
                 outcome,
             ),
             proptest::option::of((channel_id(), "[0-9]{10}\\.[0-9]{6}")),
+            (
+                1i32..=6,
+                0i32..=6,
+                any::<bool>(),
+                proptest::option::of(time()),
+                proptest::option::of(time()),
+            ),
         )
             .prop_map(
                 |(
@@ -409,6 +462,7 @@ mod builders {
                     (reason, requested_at, expires_at, decided_at),
                     (note, outcome),
                     message,
+                    (approvals_required, approvals, backdated, remind_at, reminded_at),
                 )| {
                     Request {
                         id: RequestId(id),
@@ -431,6 +485,11 @@ mod builders {
                         outcome,
                         channel_id: message.as_ref().map(|(c, _)| c.clone()),
                         message_ts: message.map(|(_, ts)| ts),
+                        approvals_required,
+                        approvals,
+                        backdated,
+                        remind_at,
+                        reminded_at,
                     }
                 },
             )
@@ -504,12 +563,7 @@ mod builders {
         let entry = (
             (id(), id(), name_masked(), insurer(), policy_masked()),
             (
-                proptest::sample::select(vec![
-                    RequestStatus::Pending,
-                    RequestStatus::Approved,
-                    RequestStatus::Rejected,
-                    RequestStatus::TimedOut,
-                ]),
+                proptest::sample::select(RequestStatus::ALL.to_vec()),
                 user_id(),
                 time(),
                 proptest::option::of(user_id()),
@@ -517,6 +571,9 @@ mod builders {
             ),
             (
                 proptest::option::of(proptest::sample::select(PolicyOutcome::ALL.to_vec())),
+                proptest::option::of(time()),
+                approvals(),
+                1i32..=6,
                 proptest::option::of(time()),
             ),
             (
@@ -529,7 +586,7 @@ mod builders {
                 |(
                     (request_id, rider_id, name, insurer, number),
                     (status, by, at, decided_by, decided_at),
-                    (outcome, cancelled_at),
+                    (outcome, cancelled_at, approvals, approvals_required, reminded_at),
                     (before, after, message),
                 )| HistoryEntry {
                     request_id: RequestId(request_id),
@@ -544,6 +601,9 @@ mod builders {
                     decided_at,
                     outcome,
                     cancelled_at,
+                    approvals,
+                    approvals_required,
+                    reminded_at,
                     before,
                     after,
                     channel_id: message.as_ref().map(|(c, _)| (*c).to_owned()),
@@ -651,6 +711,7 @@ mod builders {
                         request_row(),
                         channel_id(),
                         proptest::option::of(hostile(0, 300)),
+                        (approvals(), mentions(), rules()),
                     ),
                     (scan(), time(), any::<bool>()),
                     (
@@ -666,14 +727,14 @@ mod builders {
                 ),
                 |(
                     (prefill, candidates, choice_reason, at),
-                    (row, channel, note),
+                    (row, channel, note, (given, who, (rules, needed))),
                     (scan, slot, retaken),
                     (history, (filed, pending, settled, individual, failed)),
                 )| {
                     // The request modal, prefilled with anything typed after the command.
                     view(
                         "request modal",
-                        &views::request_modal(l, &prefill, Some(at)),
+                        &views::request_modal(l, &prefill, Some(at), rules),
                     )?;
                     // The choice step, with its metadata as the bot would send it.
                     let meta = Choice {
@@ -687,7 +748,13 @@ mod builders {
                     let encoded = choice_state::encode(&meta);
                     let choice = view(
                         "choice modal",
-                        &views::choose_policy_modal(l, &candidates, encoded.metadata().to_owned()),
+                        &views::choose_policy_modal(
+                            l,
+                            &candidates,
+                            encoded.metadata().to_owned(),
+                            needed,
+                            rules,
+                        ),
                     )?;
                     let options = choice["blocks"][1]["element"]["options"]
                         .as_array()
@@ -695,19 +762,44 @@ mod builders {
                     prop_assert_eq!(options, candidates.len(), "every candidate offered");
                     view(
                         "filed modal",
-                        &views::filed_modal(l, row.id, &candidates[0], &channel, note),
+                        &views::filed_modal(
+                            l,
+                            row.id,
+                            &candidates[0],
+                            &channel,
+                            note,
+                            needed,
+                            rules,
+                        ),
                     )?;
                     view(
                         "reject modal",
                         &views::reject_modal(l, row.id, json!({"request_id": row.id}).to_string()),
                     )?;
                     // The messages about one request, in every state.
-                    let approval = message("approval message", &views::approval_message(l, &row))?;
+                    let approval = message(
+                        "approval message",
+                        &views::approval_message(l, &row, &given),
+                    )?;
                     prop_assert!(
                         shown(&approval).contains(&squeezed(&views::free(&row.reason))),
                         "the approval message shows the whole reason"
                     );
-                    message("decided message", &views::decided_message(l, &row))?;
+                    message("decided message", &views::decided_message(l, &row, &given))?;
+                    for (i, a) in given.iter().enumerate() {
+                        message(
+                            "approval reply",
+                            &views::approval_reply(l, &row, a, i as i32 + 1),
+                        )?;
+                    }
+                    let reminder = message("reminder", &views::reminder_reply(l, &row, &who))?;
+                    if let Some(g) = &who.usergroup {
+                        prop_assert!(
+                            reminder.to_string().contains(&format!("<!subteam^{g}>")),
+                            "the reminder mentions the approvers' group"
+                        );
+                    }
+                    message("reminded notice", &views::reminded_notice(l, &row))?;
                     let reply = message("thread reply", &views::thread_reply(l, &row))?;
                     if row.status == RequestStatus::Rejected {
                         let note = views::free(row.decision_note.as_deref().unwrap_or("-"));

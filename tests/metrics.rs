@@ -398,6 +398,9 @@ async fn a_flow_moves_the_counters_and_labels_carry_no_personal_data() {
         ("expire_bot_outbox_backlog", vec![]),
         ("expire_bot_outbox_oldest_age_seconds", vec![]),
         ("expire_bot_replica_lag_seconds", vec![]),
+        ("expire_bot_pending_reminded_requests", vec![]),
+        ("expire_bot_reminders_overdue", vec![]),
+        ("expire_bot_approvers_available", vec![]),
     ] {
         let v = after.get(name, &labels);
         assert!(

@@ -56,6 +56,9 @@ pub fn request_for(policy_id: PolicyId) -> NewRequest {
         expires_at: now + chrono::Duration::hours(24),
         policy_status: "ACTIVE".into(),
         valid_until: None,
+        approvals_required: 1,
+        backdated: false,
+        remind_at: None,
     }
 }
 

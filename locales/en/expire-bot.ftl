@@ -29,7 +29,7 @@ request-status =
         [APPROVED] approved
         [REJECTED] rejected
         [TIMED_OUT] timed out
-        [CANCELLED] cancelled
+        [CANCELLED] withdrawn
        *[other] { $status }
     }
 # Who decided. $decider: a Slack user ID, or "none" when nobody is recorded.
@@ -55,6 +55,26 @@ policy-status =
 value-missing = -
 # Between the items of a list in running text (the riders of a history answer).
 list-separator = {", "}
+# A span of time (SECOND_APPROVAL_BACKDATE). $unit: day, hour, minute, second; $amount: how many.
+span =
+    { $unit ->
+        [day] { $amount ->
+            [one] { $amount } day
+           *[other] { $amount } days
+        }
+        [hour] { $amount ->
+            [one] { $amount } hour
+           *[other] { $amount } hours
+        }
+        [minute] { $amount ->
+            [one] { $amount } minute
+           *[other] { $amount } minutes
+        }
+       *[second] { $amount ->
+            [one] { $amount } second
+           *[other] { $amount } seconds
+        }
+    }
 
 ## /expire-insurance help: the ephemeral help, one line each
 help-request-line = */expire-insurance [rider ID or phone]* — file a request to expire a rider's hourly insurance after the insurer cancelled it; a lead approves it in the approvals channel.
@@ -81,7 +101,12 @@ request-modal =
     .title = Expire insurance
     .submit = Look up
     .close = Cancel
-request-modal-intro = Expire a rider's hourly insurance after the insurer cancelled it. A lead approves before anything changes.
+# $required: approvals every request needs (APPROVALS_REQUIRED).
+request-modal-intro =
+    Expire a rider's hourly insurance after the insurer cancelled it. { $required ->
+        [1] A lead approves
+       *[other] { $required } different leads approve
+    } before anything changes.
 request-rider-input =
     .label = Rider
     .placeholder = Rider ID, or phone such as 010-1234-5678
@@ -89,6 +114,13 @@ request-rider-input =
 request-cancelled-at-input =
     .label = Cancelled at the insurer
     .hint = When the rider asked the insurer to cancel. The policy ends then.
+# The same hint when SECOND_APPROVAL_BACKDATE is on. $span: its length; $more_required = $required + 1.
+request-cancelled-at-backdate-input =
+    .hint =
+        When the rider asked the insurer to cancel. The policy ends then. A time more than { $span } back needs { $more_required } approvals from different leads instead of { $required ->
+            [1] one
+           *[other] { $required }
+        }.
 request-reason-input =
     .label = Reason and CX ticket
     .placeholder = e.g. Cancelled with the insurer by phone, CX-12345
@@ -161,6 +193,12 @@ late-filing-internal = Your expiry request was not filed. { error-nothing-filed-
 # The database stopped answering before the filing could be confirmed. $channel: the approvals channel.
 late-filing-gave-up = I couldn't confirm that your expiry request was filed: the database stopped answering. If it doesn't appear in <#{ $channel }> within a few minutes, please file it again (a request already waiting is never filed twice).
 
+## Choice step and filed view: the note on a request that needs several approvals
+# $required: the approvals this request needs.
+approvals-needed-note = :information_source: This request needs approval by { $required } different leads.
+# Its cancellation time lies further back than SECOND_APPROVAL_BACKDATE ($span), which added one.
+approvals-needed-backdated-note = :information_source: This request needs approval by { $required } different leads: the cancellation time is more than { $span } back, and premiums after it go unbilled.
+
 ## Filed view: the modal once a request is filed
 filed-modal =
     .title = Request filed
@@ -169,6 +207,7 @@ filed-modal =
 filed-modal-text =
     :white_check_mark: Request *#{ $request_id }* is filed: expire { $insurer } policy { $policy } of { $name } ({ $phone }).
     It is being posted to <#{ $channel }> for a lead's approval; I'll message you the outcome.
+filed-modal-withdraw-note = Until it is decided you can withdraw it from that message or from my message to you.
 # Context line under the filed view: where the lookup was answered.
 lookup-primary-note = :warning: The read replica was unavailable, so this lookup was answered by the primary database.
 # $lag_seconds: whole seconds.
@@ -192,9 +231,58 @@ approval-confirm =
     .body = Policy { $policy } will be expired as of { $cancelled_at }.
     .confirm = Expire it
     .deny = Back
-approval-deadline = Needs a lead's decision by { $expires_at }. The requester cannot approve their own request.
+# The Approve button's confirm dialog when the click is not the last approval needed. $ordinal: which approval it is.
+approval-count-confirm =
+    .title = Approve this request?
+    .body = Yours is approval { $ordinal } of { $required }. Policy { $policy } is expired as of { $cancelled_at } once { $required ->
+            [2] both are
+           *[other] all { $required } are
+        } in.
+    .confirm = Approve
+    .deny = Back
+# The Withdraw button (the approval message and the requester's DM); only the requester's click withdraws.
+withdraw-button = Withdraw request
+withdraw-confirm =
+    .title = Withdraw this request?
+    .body = Request #{ $request_id } will be withdrawn and policy { $policy } left as it is. Only the agent who filed it can withdraw it.
+    .confirm = Withdraw it
+    .deny = Back
+# The approvals of a request that needs several (the decided message too). $given: the approval items joined with list-separator.
+approval-approvals-field = *Approvals:* { $approvals } of { $required } — { $given }
+approval-approvals-none = none yet
+approval-approvals-item = <@{ $approver }> at { $approved_at }
+approval-deadline = Needs a lead's decision by { $expires_at }. The requester cannot approve their own request. Only the requester can withdraw it.
+# $backdated: yes when the cancellation time's age added an approval, else no.
+approval-deadline-several =
+    Needs { $required } approvals from different leads by { $expires_at }{ $backdated ->
+        [yes] {" "}(the cancellation time is far in the past, so premiums after it go unbilled)
+       *[no] {""}
+    }. The requester cannot approve their own request, each lead counts once, and any one rejection ends it. Only the requester can withdraw it.
 # The notification text (shown where blocks are not).
 approval-fallback = Insurance expiry request #{ $request_id } for policy { $policy }
+approval-fallback-several = Insurance expiry request #{ $request_id } for policy { $policy } ({ $approvals } of { $required } approvals)
+
+## Thread replies in the approvals channel: one approval of several, the reminder
+# An approval that is not the last. $ordinal: which approval; $missing: how many more are needed.
+approval-counted-reply =
+    :ballot_box_with_check: Approval { $ordinal } of { $required } by <@{ $approver }> at { $approved_at }. { $missing ->
+        [one] One more approval, from another lead, is needed
+       *[other] { $missing } more approvals, from other leads, are needed
+    } before policy { $policy } is expired.
+# Once, when a request is still pending REMIND_AFTER after filing. $approvers: the approvers' mentions (<!subteam^…>, <@…>) joined by spaces.
+reminder-reply =
+    :alarm_clock: Reminder: request #{ $request_id } has waited for a decision since { $requested_at }{ $required ->
+        [1] {""}
+       *[other] {" "}({ $approvals } of { $required } approvals so far)
+    }. { $approvers }: please approve or reject it. It times out at { $expires_at }.
+# When no approver is configured to mention.
+reminder-reply-nobody =
+    :alarm_clock: Reminder: request #{ $request_id } has waited for a decision since { $requested_at }{ $required ->
+        [1] {""}
+       *[other] {" "}({ $approvals } of { $required } approvals so far)
+    }. Nobody else is configured to decide it: ask the bot's operators to check `APPROVER_USER_IDS` and `APPROVER_USERGROUP_ID`. It times out at { $expires_at }.
+# The last item when there are too many approvers to mention. $more: how many more.
+reminder-more-approvers = and { $more } more
 
 ## Reject modal, opened by the Reject button
 reject-modal =
@@ -224,6 +312,14 @@ decide-refused-timed-out =
        *[reject] rejected
     }. File a new request if the policy still needs expiring.
 decide-refused-not-found = That request no longer exists.
+# The same lead approving twice. $approvals: given so far; $required: needed.
+decide-refused-already-approved = You already approved request #{ $request_id } ({ $approvals } of { $required } approvals). Each lead counts once: another lead has to give the next approval. Nothing was changed.
+# Approve or Reject on a request its requester withdrew.
+decide-refused-withdrawn =
+    Request #{ $request_id } was withdrawn by its requester, so it can no longer be { $decision ->
+        [approve] approved
+       *[reject] rejected
+    }: { $outcome }
 decide-error-db-unavailable = Your decision did not go through: the database isn't answering. The request is still pending; please try again in a minute.
 # The approvers' user group cannot be read. $code: Slack's error code.
 decide-error-group-unreadable = Your decision did not go through. I can't confirm that you may decide these requests: Slack refuses to list the user group that says who may (Slack said `{ $code }`). Nothing was changed. The bot's operators are alerted; please try again later. The request is still pending.
@@ -232,10 +328,23 @@ decide-error-group-stale = Your decision did not go through. I couldn't check wh
 decide-error-internal = Your decision did not go through because of an error on our side. The request is still pending; please try again, and tell the backend team if it persists.
 reject-open-form-failed = I couldn't open the reject form (Slack said `{ $code }`). Please click Reject again.
 
+## The Withdraw button: ephemeral answers to the clicker
+withdraw-refused-not-yours = Only the agent who filed request #{ $request_id } can withdraw it. Nothing was changed.
+withdraw-refused-already-decided = Request #{ $request_id } can no longer be withdrawn: { $outcome }
+withdraw-refused-timed-out = Request #{ $request_id } timed out before anyone decided it; there is nothing to withdraw. The policy was not changed.
+withdraw-error-db-unavailable = Your request was not withdrawn: the database isn't answering. It is still pending; please try again in a minute.
+withdraw-error-internal = Your request was not withdrawn because of an error on our side. It is still pending; please try again, and tell the backend team if it persists.
+
 ## Outcome line: the thread reply, the decided message, the requester's DM
 # $kept: yes when the policy's earlier end time was kept, else no.
 outcome-approved =
     :white_check_mark: Approved by { decider } at { $decided_at }. Policy { $policy } is now expired as of { $cancelled_at }.{ $kept ->
+        [yes] {" "}Its existing end time was earlier than the cancellation time and was kept.
+       *[no] {""}
+    }
+# The last approval of a request that needed several. $required: how many it needed.
+outcome-approved-last =
+    :white_check_mark: Approved by { decider } at { $decided_at }, approval { $required } of { $required }. Policy { $policy } is now expired as of { $cancelled_at }.{ $kept ->
         [yes] {" "}Its existing end time was earlier than the cancellation time and was kept.
        *[no] {""}
     }
@@ -244,7 +353,9 @@ outcome-approved-policy-missing = :warning: Approved by { decider } at { $decide
 # $note: the lead's reason, escaped.
 outcome-rejected = :x: Rejected by { decider } at { $decided_at }. Reason: { $note }. The policy was not changed.
 outcome-timed-out = :hourglass: Timed out at { $decided_at }: no lead decided in time. The policy was not changed; file a new request if it still needs expiring.
+outcome-withdrawn = :leftwards_arrow_with_hook: Withdrawn by its requester { decider } at { $decided_at }. The policy was not changed.
 outcome-pending = Still waiting for a lead's decision.
+outcome-pending-several = Still waiting: { $approvals } of { $required } approvals given.
 # A reject reason too long for the decided message, cut there; the thread reply has all of it.
 outcome-note-cut = { $note } (the whole reason is in the thread)
 
@@ -254,8 +365,34 @@ decided-fallback = Insurance expiry request #{ $request_id }: { request-status }
 
 ## The requester's DMs
 # $link: the approval message's permalink; $channel: where it was posted.
-notice-filed = Your request #{ $request_id } to expire policy { $policy } ({ $name }) was posted in <#{ $channel }> (<{ $link }|open the request>). I'll tell you when a lead decides.
-notice-filed-no-link = Your request #{ $request_id } to expire policy { $policy } ({ $name }) was posted to the approvals channel. I'll tell you when a lead decides.
+# $required: approvals needed; $backdated: yes when the cancellation time's age added one.
+notice-filed =
+    Your request #{ $request_id } to expire policy { $policy } ({ $name }) was posted in <#{ $channel }> (<{ $link }|open the request>).{ $required ->
+        [1] {""}
+       *[other] {" "}It needs { $required } approvals from different leads{ $backdated ->
+            [yes] {" "}because the cancellation time is far in the past
+           *[no] {""}
+        }.
+    } I'll tell you when a lead decides; until then you can withdraw it here.
+notice-filed-no-link =
+    Your request #{ $request_id } to expire policy { $policy } ({ $name }) was posted to the approvals channel.{ $required ->
+        [1] {""}
+       *[other] {" "}It needs { $required } approvals from different leads{ $backdated ->
+            [yes] {" "}because the cancellation time is far in the past
+           *[no] {""}
+        }.
+    } I'll tell you when a lead decides; until then you can withdraw it here.
+# The DM saying the reminder went out.
+notice-reminded =
+    Your request #{ $request_id } (<{ $link }|request>) to expire policy { $policy } is still waiting for a decision{ $required ->
+        [1] {""}
+       *[other] , { $approvals } of { $required } approvals so far
+    }, so I reminded the approvers in its thread. It times out at { $expires_at }.
+notice-reminded-no-link =
+    Your request #{ $request_id } to expire policy { $policy } is still waiting for a decision{ $required ->
+        [1] {""}
+       *[other] , { $approvals } of { $required } approvals so far
+    }, so I reminded the approvers in its thread. It times out at { $expires_at }.
 notice-decided = Request #{ $request_id } (<{ $link }|request>): { $outcome }
 notice-decided-no-link = Request #{ $request_id }: { $outcome }
 
@@ -393,7 +530,13 @@ history-entry-approved-already-expired = Approved { $decided_at } by { decider }
 history-entry-approved-policy-missing = Approved { $decided_at } by { decider }: policy no longer existed, nothing changed
 history-entry-rejected = Rejected { $decided_at } by { decider }: policy not changed
 history-entry-timed-out = Timed out { $decided_at }: no lead decided in time, policy not changed
+history-entry-withdrawn = Withdrawn { $decided_at } by its requester { decider }: policy not changed
 history-entry-pending = Waiting for a lead's decision
+# A request that needed several approvals or got one: who approved, when. $given: the items joined with list-separator.
+history-entry-approvals = Approvals ({ $approvals } of { $required } needed): { $given }
+history-entry-approval-item = <@{ $approver }> { $approved_at }
+history-entry-approvals-none = none
+history-entry-reminded = Reminder sent { $reminded_at }
 # A policy's recorded state; $before and $after below are these, formatted.
 history-policy-state = { policy-status } (until { $valid_until })
 history-policy-open-state = { policy-status } (open-ended)

@@ -28,6 +28,8 @@
 ###   pending .......................... 승인 대기
 ###   timed out ........................ 기한 만료
 ###   withdraw (cancel) a request ...... 요청 취소
+###   reminder ......................... 리마인더
+###   1 of 2 approvals ................. 승인 2건 중 1건
 ###   expire a policy .................. (보험) 만료 처리
 ###   withdrawn member ................. 탈퇴 회원
 ###   active member .................... 정상 회원
@@ -79,6 +81,14 @@ policy-status =
 value-missing = -
 # 본문 속 목록의 항목 사이 (이력 답변의 라이더 목록).
 list-separator = {", "}
+# 기간 (SECOND_APPROVAL_BACKDATE). $unit: day, hour, minute, second; $amount: 그 단위의 수.
+span =
+    { $unit ->
+        [day] { $amount }일
+        [hour] { $amount }시간
+        [minute] { $amount }분
+       *[second] { $amount }초
+    }
 
 ## /expire-insurance help: 본인에게만 보이는 도움말, 한 줄씩
 help-request-line = */expire-insurance [라이더 ID 또는 전화번호]* — 보험사에서 해지된 라이더의 시간제 보험 만료를 요청합니다. 승인 채널에서 리드가 승인합니다.
@@ -105,7 +115,12 @@ request-modal =
     .title = 보험 만료 요청
     .submit = 조회
     .close = 취소
-request-modal-intro = 보험사에서 해지된 라이더의 시간제 보험을 만료 처리합니다. 리드가 승인하기 전에는 아무것도 바뀌지 않습니다.
+# $required: 요청마다 필요한 승인 수 (APPROVALS_REQUIRED).
+request-modal-intro =
+    보험사에서 해지된 라이더의 시간제 보험을 만료 처리합니다. { $required ->
+        [1] 리드가
+       *[other] 서로 다른 리드 { $required }명이
+    } 승인하기 전에는 아무것도 바뀌지 않습니다.
 request-rider-input =
     .label = 라이더
     .placeholder = 라이더 ID 또는 전화번호(예: 010-1234-5678)
@@ -113,6 +128,9 @@ request-rider-input =
 request-cancelled-at-input =
     .label = 보험사 해지 일시
     .hint = 라이더가 보험사에 해지를 요청한 일시입니다. 보험은 이 시점에 종료됩니다.
+# SECOND_APPROVAL_BACKDATE가 켜져 있을 때의 같은 안내. $span: 그 기간, $more_required = $required + 1.
+request-cancelled-at-backdate-input =
+    .hint = 라이더가 보험사에 해지를 요청한 일시입니다. 보험은 이 시점에 종료됩니다. { $span } 넘게 지난 일시이면 승인이 { $required }건이 아니라 { $more_required }건 필요합니다(각각 다른 리드).
 request-reason-input =
     .label = 사유 및 CX 티켓
     .placeholder = 예: 전화로 보험사 해지 완료, CX-12345
@@ -175,6 +193,12 @@ late-filing-internal = 만료 요청이 접수되지 않았습니다. { error-no
 # 접수를 확인하기 전에 DB가 응답을 멈춤. $channel: 승인 채널.
 late-filing-gave-up = DB가 응답을 멈춰 만료 요청이 접수되었는지 확인하지 못했습니다. 몇 분 안에 <#{ $channel }>에 보이지 않으면 다시 접수해 주십시오(승인 대기 중인 요청은 두 번 접수되지 않습니다).
 
+## 보험 선택 단계와 접수 완료 화면의 안내: 승인이 두 건 이상 필요한 요청
+# $required: 이 요청에 필요한 승인 수.
+approvals-needed-note = :information_source: 이 요청은 서로 다른 리드 { $required }명의 승인이 필요합니다.
+# 보험사 해지 일시가 SECOND_APPROVAL_BACKDATE($span)보다 오래되어 승인이 하나 더 필요함.
+approvals-needed-backdated-note = :information_source: 이 요청은 서로 다른 리드 { $required }명의 승인이 필요합니다. 보험사 해지 일시가 { $span } 넘게 지났고, 그 이후의 보험료는 청구되지 않기 때문입니다.
+
 ## 접수 완료 화면: 요청이 접수된 뒤의 양식
 filed-modal =
     .title = 요청 접수 완료
@@ -183,6 +207,7 @@ filed-modal =
 filed-modal-text =
     :white_check_mark: 만료 요청 *#{ $request_id }* 접수를 완료했습니다: { $insurer } 증권번호 { $policy }, 라이더 { $name }({ $phone }).
     리드의 승인을 받도록 <#{ $channel }>에 게시하고 있습니다. 결과는 메시지로 알려 드리겠습니다.
+filed-modal-withdraw-note = 결정 전까지는 승인 요청 메시지나 봇이 보낸 DM에서 요청을 취소할 수 있습니다.
 # 접수 완료 화면 아래의 안내: 조회가 어디에서 처리되었는지.
 lookup-primary-note = :warning: 조회용 DB(레플리카)를 쓸 수 없어 기본 DB에서 조회했습니다.
 # $lag_seconds: 초 단위 정수.
@@ -205,9 +230,51 @@ approval-confirm =
     .body = 증권번호 { $policy } 보험을 { $cancelled_at } 기준으로 만료합니다.
     .confirm = 만료
     .deny = 돌아가기
-approval-deadline = { $expires_at }까지 리드가 결정해야 합니다. 요청자는 자신의 요청을 승인할 수 없습니다.
+# 승인이 두 건 이상 필요한 요청에서 마지막이 아닌 승인 버튼의 확인 창. $ordinal: 이번이 몇 번째 승인인지.
+approval-count-confirm =
+    .title = 이 요청을 승인하시겠습니까?
+    .body = { $required }건 중 { $ordinal }번째 승인입니다. 승인이 모두 모이면 증권번호 { $policy } 보험이 { $cancelled_at } 기준으로 만료됩니다.
+    .confirm = 승인
+    .deny = 돌아가기
+# 요청 취소 버튼 (승인 요청 메시지와 요청자의 DM). 요청자가 누를 때만 취소됩니다.
+withdraw-button = 요청 취소
+withdraw-confirm =
+    .title = 요청을 취소하시겠습니까?
+    .body = #{ $request_id } 요청을 취소하고 증권번호 { $policy } 보험은 그대로 둡니다. 요청을 접수한 사람만 취소할 수 있습니다.
+    .confirm = 요청 취소
+    .deny = 돌아가기
+# 승인이 두 건 이상 필요한 요청의 승인 현황 (결정 후 메시지에도). $given: 승인 항목을 list-separator로 이은 것.
+approval-approvals-field = *승인 현황:* { $required }건 중 { $approvals }건 — { $given }
+approval-approvals-none = 아직 없음
+approval-approvals-item = <@{ $approver }>님 { $approved_at }
+approval-deadline = { $expires_at }까지 리드가 결정해야 합니다. 요청자는 자신의 요청을 승인할 수 없으며, 요청 취소는 요청자만 할 수 있습니다.
+# $backdated: 보험사 해지 일시가 오래되어 승인이 하나 더 필요하면 yes, 아니면 no.
+approval-deadline-several =
+    { $expires_at }까지 서로 다른 리드 { $required }명의 승인이 필요합니다{ $backdated ->
+        [yes] (보험사 해지 일시가 오래전이라 그 이후의 보험료가 청구되지 않습니다)
+       *[no] {""}
+    }. 요청자는 자신의 요청을 승인할 수 없고, 같은 리드의 승인은 한 번만 셉니다. 반려가 하나라도 있으면 요청은 종료됩니다. 요청 취소는 요청자만 할 수 있습니다.
 # 알림에 보이는 대체 텍스트 (블록이 보이지 않는 곳).
 approval-fallback = 보험 만료 요청 #{ $request_id } (증권번호 { $policy })
+approval-fallback-several = 보험 만료 요청 #{ $request_id } (증권번호 { $policy }, 승인 { $required }건 중 { $approvals }건)
+
+## 승인 채널의 스레드 답글: 여러 건 중 한 건의 승인, 리마인더
+# 마지막이 아닌 승인. $ordinal: 몇 번째 승인인지, $missing: 더 필요한 승인 수.
+approval-counted-reply = :ballot_box_with_check: <@{ $approver }>님이 { $approved_at }에 승인했습니다(승인 { $required }건 중 { $ordinal }번째). 증권번호 { $policy } 보험을 만료하려면 다른 리드의 승인이 { $missing }건 더 필요합니다.
+# REMIND_AFTER가 지나도 승인 대기 중인 요청에 한 번. $approvers: 승인자 멘션(<!subteam^…>, <@…>)을 공백으로 이은 것.
+reminder-reply =
+    :alarm_clock: 리마인더: #{ $request_id } 요청이 { $requested_at }부터 결정을 기다리고 있습니다{ $required ->
+        [1] {""}
+       *[other] (지금까지 승인 { $required }건 중 { $approvals }건)
+    }. 승인자 { $approvers }: 이 요청을 승인하거나 반려해 주십시오. { $expires_at }에 기한이 만료됩니다.
+# 멘션할 승인자가 설정되어 있지 않을 때.
+reminder-reply-nobody =
+    :alarm_clock: 리마인더: #{ $request_id } 요청이 { $requested_at }부터 결정을 기다리고 있습니다{ $required ->
+        [1] {""}
+       *[other] (지금까지 승인 { $required }건 중 { $approvals }건)
+    }. 결정할 수 있는 다른 승인자가 설정되어 있지 않습니다. 봇 운영자에게 `APPROVER_USER_IDS`, `APPROVER_USERGROUP_ID` 설정을 확인해 달라고 요청하십시오. { $expires_at }에 기한이 만료됩니다.
+# 멘션할 승인자가 너무 많을 때 마지막 항목. $more: 나머지 수.
+reminder-more-approvers = 외 { $more }명
 
 ## 반려 양식 (반려 버튼으로 열림)
 reject-modal =
@@ -237,6 +304,14 @@ decide-refused-timed-out =
        *[reject] 반려
     }할 수 없습니다. 보험을 아직 만료해야 하면 새 요청을 접수하십시오.
 decide-refused-not-found = 해당 요청이 더 이상 없습니다.
+# 같은 리드가 두 번 승인하려 함. $approvals: 지금까지의 승인 수, $required: 필요한 수.
+decide-refused-already-approved = #{ $request_id } 요청은 이미 승인하셨습니다(승인 { $required }건 중 { $approvals }건). 같은 리드의 승인은 한 번만 세므로 다음 승인은 다른 리드가 해야 합니다. 변경된 내용은 없습니다.
+# 요청자가 취소한 요청을 승인·반려하려 함.
+decide-refused-withdrawn =
+    #{ $request_id } 요청은 요청자가 취소하여 더 이상 { $decision ->
+        [approve] 승인
+       *[reject] 반려
+    }할 수 없습니다: { $outcome }
 decide-error-db-unavailable = 결정이 처리되지 않았습니다: DB가 응답하지 않습니다. 요청은 아직 승인 대기 중입니다. 1분 후 다시 시도해 주십시오.
 # 승인자 사용자 그룹을 읽을 수 없음. $code: Slack 오류 코드.
 decide-error-group-unreadable = 결정이 처리되지 않았습니다. 승인 권한을 확인할 수 없습니다. Slack에서 권한을 정하는 사용자 그룹의 목록을 거부했습니다(Slack 응답: `{ $code }`). 봇 운영자에게 알림이 갔으니 나중에 다시 시도해 주십시오. 요청은 아직 승인 대기 중입니다.
@@ -245,10 +320,23 @@ decide-error-group-stale = 결정이 처리되지 않았습니다. 승인 권한
 decide-error-internal = 시스템 오류로 결정이 처리되지 않았습니다. 요청은 아직 승인 대기 중입니다. 다시 시도해 주시고, 계속 발생하면 백엔드 팀에 알려 주십시오.
 reject-open-form-failed = 반려 양식을 열지 못했습니다(Slack 응답: `{ $code }`). 반려 버튼을 다시 눌러 주십시오.
 
+## 요청 취소 버튼: 누른 사람에게만 보이는 답변
+withdraw-refused-not-yours = #{ $request_id } 요청은 접수한 사람만 취소할 수 있습니다. 변경된 내용은 없습니다.
+withdraw-refused-already-decided = #{ $request_id } 요청은 더 이상 취소할 수 없습니다: { $outcome }
+withdraw-refused-timed-out = #{ $request_id } 요청은 결정 전에 기한이 만료되어 취소할 것이 없습니다. 보험은 변경되지 않았습니다.
+withdraw-error-db-unavailable = 요청이 취소되지 않았습니다: DB가 응답하지 않습니다. 요청은 아직 승인 대기 중입니다. 1분 후 다시 시도해 주십시오.
+withdraw-error-internal = 시스템 오류로 요청이 취소되지 않았습니다. 요청은 아직 승인 대기 중입니다. 다시 시도해 주시고, 계속 발생하면 백엔드 팀에 알려 주십시오.
+
 ## 결과 문장: 스레드 답글, 결정 후 메시지, 요청자에게 보내는 DM
 # $kept: 보험의 기존 종료 일시가 더 빨라 그대로 두었으면 yes, 아니면 no.
 outcome-approved =
     :white_check_mark: { decider }이 { $decided_at }에 승인했습니다. 증권번호 { $policy } 보험이 { $cancelled_at } 기준으로 만료되었습니다.{ $kept ->
+        [yes] {" "}기존 종료 일시가 보험사 해지 일시보다 빨라 기존 값을 유지했습니다.
+       *[no] {""}
+    }
+# 승인이 두 건 이상 필요했던 요청의 마지막 승인. $required: 필요했던 승인 수.
+outcome-approved-last =
+    :white_check_mark: { decider }이 { $decided_at }에 승인했습니다(승인 { $required }건 중 { $required }번째). 증권번호 { $policy } 보험이 { $cancelled_at } 기준으로 만료되었습니다.{ $kept ->
         [yes] {" "}기존 종료 일시가 보험사 해지 일시보다 빨라 기존 값을 유지했습니다.
        *[no] {""}
     }
@@ -257,7 +345,9 @@ outcome-approved-policy-missing = :warning: { decider }이 { $decided_at }에 �
 # $note: 리드가 쓴 반려 사유(이스케이프됨).
 outcome-rejected = :x: { decider }이 { $decided_at }에 반려했습니다. 사유: { $note }. 보험은 변경되지 않았습니다.
 outcome-timed-out = :hourglass: { $decided_at }에 기한이 만료되었습니다: 기한 내에 리드가 결정하지 않았습니다. 보험은 변경되지 않았습니다. 아직 만료가 필요하면 새 요청을 접수하십시오.
+outcome-withdrawn = :leftwards_arrow_with_hook: 요청자 { decider }이 { $decided_at }에 요청을 취소했습니다. 보험은 변경되지 않았습니다.
 outcome-pending = 리드의 결정을 기다리고 있습니다.
+outcome-pending-several = 리드의 결정을 기다리고 있습니다(승인 { $required }건 중 { $approvals }건).
 # 결정 후 메시지에 다 싣지 못해 자른 반려 사유. 스레드 답글에 전체가 있습니다.
 outcome-note-cut = { $note } (전체 사유는 스레드에 있음)
 
@@ -267,8 +357,34 @@ decided-fallback = 보험 만료 요청 #{ $request_id }: { request-status }
 
 ## 요청자에게 보내는 DM
 # $link: 승인 요청 메시지 링크, $channel: 게시된 채널.
-notice-filed = 만료 요청(#{ $request_id }, 증권번호 { $policy }, { $name })을 <#{ $channel }>에 게시했습니다(<{ $link }|요청 메시지 열기>). 리드가 결정하면 알려 드리겠습니다.
-notice-filed-no-link = 만료 요청(#{ $request_id }, 증권번호 { $policy }, { $name })을 승인 채널에 게시했습니다. 리드가 결정하면 알려 드리겠습니다.
+# $required: 필요한 승인 수, $backdated: 보험사 해지 일시가 오래되어 하나 더 필요하면 yes.
+notice-filed =
+    만료 요청(#{ $request_id }, 증권번호 { $policy }, { $name })을 <#{ $channel }>에 게시했습니다(<{ $link }|요청 메시지 열기>).{ $required ->
+        [1] {""}
+       *[other] {" "}서로 다른 리드 { $required }명의 승인이 필요합니다{ $backdated ->
+            [yes] (보험사 해지 일시가 오래전이기 때문입니다)
+           *[no] {""}
+        }.
+    } 리드가 결정하면 알려 드리겠습니다. 그 전에는 여기에서 요청을 취소할 수 있습니다.
+notice-filed-no-link =
+    만료 요청(#{ $request_id }, 증권번호 { $policy }, { $name })을 승인 채널에 게시했습니다.{ $required ->
+        [1] {""}
+       *[other] {" "}서로 다른 리드 { $required }명의 승인이 필요합니다{ $backdated ->
+            [yes] (보험사 해지 일시가 오래전이기 때문입니다)
+           *[no] {""}
+        }.
+    } 리드가 결정하면 알려 드리겠습니다. 그 전에는 여기에서 요청을 취소할 수 있습니다.
+# 리마인더를 보냈다는 DM.
+notice-reminded =
+    증권번호 { $policy } 보험의 만료 요청 #{ $request_id }(<{ $link }|요청 메시지>)에 아직 결정이 나지 않아 스레드에서 승인자에게 리마인더를 보냈습니다{ $required ->
+        [1] {""}
+       *[other] (지금까지 승인 { $required }건 중 { $approvals }건)
+    }. { $expires_at }에 기한이 만료됩니다.
+notice-reminded-no-link =
+    증권번호 { $policy } 보험의 만료 요청 #{ $request_id }에 아직 결정이 나지 않아 스레드에서 승인자에게 리마인더를 보냈습니다{ $required ->
+        [1] {""}
+       *[other] (지금까지 승인 { $required }건 중 { $approvals }건)
+    }. { $expires_at }에 기한이 만료됩니다.
 notice-decided = 만료 요청 #{ $request_id } (<{ $link }|요청 메시지>): { $outcome }
 notice-decided-no-link = 만료 요청 #{ $request_id }: { $outcome }
 
@@ -350,7 +466,13 @@ history-entry-approved-already-expired = 승인 { $decided_at } · { decider }: 
 history-entry-approved-policy-missing = 승인 { $decided_at } · { decider }: 보험이 더 이상 없어 변경 없음
 history-entry-rejected = 반려 { $decided_at } · { decider }: 보험 변경 없음
 history-entry-timed-out = 기한 만료 { $decided_at }: 기한 내 리드 결정 없음, 보험 변경 없음
+history-entry-withdrawn = 요청 취소 { $decided_at } · 요청자 { decider }: 보험 변경 없음
 history-entry-pending = 리드의 결정 대기 중
+# 승인이 두 건 이상 필요했거나 승인이 있었던 요청: 받은 승인 (누가, 언제). $given: 승인 항목을 list-separator로 이은 것.
+history-entry-approvals = 승인 ({ $required }건 중 { $approvals }건): { $given }
+history-entry-approval-item = <@{ $approver }>님 { $approved_at }
+history-entry-approvals-none = 없음
+history-entry-reminded = 리마인더 발송 { $reminded_at }
 # 기록된 보험 상태. 아래의 $before, $after가 이 문구입니다.
 history-policy-state = { policy-status } ({ $valid_until }까지)
 history-policy-open-state = { policy-status } (종료 일시 없음)

@@ -197,6 +197,8 @@ struct Demo {
     cancelled_at: DateTime<Utc>,
     withdrawn_policy: PolicyId,
     new_policy: PolicyId,
+    /// Lookups the backdated request (steps 8–10) ran on the replica.
+    extra_lookups: u64,
 }
 
 async fn run(args: DemoArgs) -> anyhow::Result<bool> {
@@ -270,6 +272,8 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     vars.insert("REQUEST_TTL", "24h".to_owned());
     vars.insert("DISPLAY_TZ", "Asia/Seoul".to_owned());
     vars.insert("UI_LANGUAGE", language.code().to_owned());
+    // Steps 8–10: a cancellation time more than a week back needs a second lead.
+    vars.insert("SECOND_APPROVAL_BACKDATE", "7d".to_owned());
     // The demo tells one request's story. Left on, the scheduler would run the day's missed
     // digest slot at start-up whenever the demo runs after 09:00 KST, and post (and scan the
     // replica for) a digest nobody asked for in the middle of the transcript.
@@ -387,6 +391,7 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         cancelled_at,
         withdrawn_policy,
         new_policy,
+        extra_lookups: 0,
     };
     demo.replica_refuses_writes().await?;
 
@@ -409,7 +414,7 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     match result {
         Ok(true) => {
             println!(
-                "\ndemo passed: 7 steps, {} checks, every one as expected.",
+                "\ndemo passed: 10 steps, {} checks, every one as expected.",
                 demo.checks.passed
             );
             Ok(true)

@@ -92,6 +92,9 @@ fn emoji(s: &str) -> String {
         .replace(":hourglass:", "⌛")
         .replace(":warning:", "⚠️")
         .replace(":information_source:", "ℹ️")
+        .replace(":ballot_box_with_check:", "☑️")
+        .replace(":alarm_clock:", "⏰")
+        .replace(":leftwards_arrow_with_hook:", "↩️")
 }
 
 fn text_of(v: &Value) -> String {

@@ -88,7 +88,24 @@ impl Demo {
         Ok(status)
     }
 
-    /// The one request the story files.
+    /// Approve on request `id`, as `user`.
+    async fn click_on(&mut self, user: &str, id: crate::domain::RequestId) -> anyhow::Result<u16> {
+        let payload = fixtures::button_click(APPROVALS, user, ActionId::Approve.as_str(), id.0);
+        let (status, _) = self.interaction(&payload).await?;
+        Ok(status)
+    }
+
+    /// Request `id` as stored.
+    async fn request_by_id(&self, id: crate::domain::RequestId) -> anyhow::Result<RequestView> {
+        self.inspect
+            .requests()
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| anyhow!("request #{id} is gone"))
+    }
+
+    /// The first request the story files.
     async fn request(&self) -> anyhow::Result<RequestView> {
         self.inspect
             .requests()
@@ -241,6 +258,16 @@ impl Demo {
     ) -> anyhow::Result<Vec<AuditView>> {
         let rows = self.inspect.audit(request_id).await?;
         for a in &rows {
+            if a.event == "APPROVAL_RECORDED" {
+                println!(
+                    "   DB  expiry_audit #{}: {} by {} · approval {} · policy not touched",
+                    a.id,
+                    a.event,
+                    self.who(&a.actor),
+                    a.reason
+                );
+                continue;
+            }
             let before = a.status_before.as_deref().unwrap_or("—");
             let after = a.status_after.as_deref().unwrap_or("—");
             println!(
@@ -286,7 +313,10 @@ impl Demo {
         self.step4_own_approval().await?;
         self.step5_lead_approves(&message).await?;
         self.step6_expiry_announced().await?;
-        self.step7_second_click().await
+        self.step7_second_click().await?;
+        let (id, message) = self.step8_backdated_request().await?;
+        self.step9_first_of_two(id, &message).await?;
+        self.step10_second_of_two(id).await
     }
 
     async fn step1_command(&mut self) -> anyhow::Result<()> {
@@ -702,6 +732,259 @@ impl Demo {
                 && !calls.iter().any(|c| c.method != "chat.postEphemeral"),
             "decided once: same decider, same policy row, no new audit record or announcement",
             || format!("{r:?} {p:?} {audit:?} calls {calls:?}"),
+        );
+        Ok(())
+    }
+
+    /// Steps 8–10: `SECOND_APPROVAL_BACKDATE` (7 days in the demo). Jiwoo files for the
+    /// newer account's policy with a cancellation time ten days back: premiums after it go
+    /// unbilled, so the request needs two leads.
+    async fn step8_backdated_request(
+        &mut self,
+    ) -> anyhow::Result<(crate::domain::RequestId, Value)> {
+        let l = self.locale;
+        let rider = crate::store::seed::cases::NEW_RIDER;
+        let back = (Utc::now() - chrono::Duration::days(10)).timestamp();
+        let cancelled_at = DateTime::<Utc>::from_timestamp(back - back % 600, 0)
+            .ok_or_else(|| anyhow!("clock out of range"))?;
+        let reason = match l.language() {
+            Language::Ko => "보험사 콜센터 확인: 10일 전 해지, CX-20418",
+            Language::En => "Insurer's call centre confirms it was cancelled 10 days ago, CX-20418",
+        };
+        println!(
+            "\n8. A backdated request: Jiwoo files for the newer account's policy (남**수, rider ID {rider}),"
+        );
+        println!(
+            "   cancelled {} — ten days back, past SECOND_APPROVAL_BACKDATE=7d, so premiums after it go unbilled",
+            self.time(cancelled_at)
+        );
+        println!(
+            "     {}: {rider} · {}: {} · {}: {reason}",
+            tr!(l, "request-rider-input.label"),
+            tr!(l, "request-cancelled-at-input.label"),
+            l.time(cancelled_at),
+            tr!(l, "request-reason-input.label")
+        );
+        let before = db_counts();
+        let payload = fixtures::request_submission(
+            AGENT,
+            &rider.to_string(),
+            cancelled_at.timestamp(),
+            reason,
+        );
+        let (status, answer) = self.interaction(&payload).await?;
+        let used = diff(&db_counts(), &before);
+        self.extra_lookups += count(&used, "replica", "lookup_rider_policies");
+        println!(
+            "   HTTP {status} response_action: {} — one active policy, filed at once; Jiwoo's modal becomes:",
+            answer["response_action"]
+        );
+        for line in render::view(&self.names, &answer["view"]) {
+            println!("     {line}");
+        }
+        let view = answer["view"].to_string();
+        let note = tr!(
+            l,
+            "approvals-needed-backdated-note",
+            required = 2,
+            span = crate::slack::render::modals::span(l, Duration::from_secs(7 * 86_400))
+        );
+        self.checks.check(
+            status == 200 && answer["response_action"] == "update" && view.contains(&note),
+            "before anything is decided, Jiwoo is told this request needs two leads and why",
+            || format!("HTTP {status} {answer}"),
+        );
+        let requests = self.inspect.requests().await?;
+        let r = requests
+            .last()
+            .cloned()
+            .ok_or_else(|| anyhow!("the backdated request was not filed"))?;
+        println!(
+            "   DB  expiry_requests #{}: status {} · policy {} · needs 2 approvals (APPROVALS_REQUIRED=1, +1 for the backdate)",
+            r.id, r.status, r.policy_id
+        );
+        self.checks.check(
+            requests.len() == 2 && r.status == "PENDING" && r.policy_id == self.new_policy,
+            "a second PENDING request, for the newer account's policy",
+            || format!("{requests:?}"),
+        );
+        self.settle().await?;
+        println!("   The outbox worker posts it:");
+        let calls = self.show_new_calls();
+        let posted = calls
+            .iter()
+            .find(|c| c.method == "chat.postMessage" && c.args["channel"] == APPROVALS)
+            .map(|c| c.args.clone());
+        let none_yet = tr!(
+            l,
+            "approval-approvals-field",
+            approvals = 0,
+            required = 2,
+            given = tr!(l, "approval-approvals-none")
+        );
+        self.checks.check(
+            posted
+                .as_ref()
+                .is_some_and(|m| m.to_string().contains(&none_yet)),
+            "the approval message counts its approvals: none of two yet",
+            || format!("calls {calls:?}"),
+        );
+        let withdraw_in_dm = calls.iter().any(|c| {
+            c.method == "chat.postMessage"
+                && c.args["channel"] == AGENT
+                && c.args.to_string().contains(ActionId::Withdraw.as_str())
+        });
+        self.checks.check(
+            withdraw_in_dm,
+            "Jiwoo's DM carries the Withdraw button (only she may withdraw it)",
+            || format!("calls {calls:?}"),
+        );
+        let message = posted.ok_or_else(|| anyhow!("the backdated request was not posted"))?;
+        Ok((r.id, message))
+    }
+
+    async fn step9_first_of_two(
+        &mut self,
+        id: crate::domain::RequestId,
+        message: &Value,
+    ) -> anyhow::Result<()> {
+        let l = self.locale;
+        println!(
+            "\n9. Minseo clicks “{}”; the confirmation says this is one approval of two",
+            tr!(l, "approval-approve-button")
+        );
+        if let Some(dialog) =
+            render::confirm_dialog(&self.names, message, ActionId::Approve.as_str())
+        {
+            for line in dialog {
+                println!("     {line}");
+            }
+        }
+        let before = self.inspect.policy(self.new_policy).await?;
+        let status = self.click_on(LEAD, id).await?;
+        println!("   HTTP {status} (acknowledged)");
+        let r = self.request_by_id(id).await?;
+        let p = self.inspect.policy(self.new_policy).await?;
+        let audit = self.show_audit(id).await?;
+        println!(
+            "   DB  expiry_requests #{}: status {} · policy {} (unchanged: one approval of two)",
+            r.id, r.status, p.status
+        );
+        self.checks.check(
+            status == 200
+                && r.status == "PENDING"
+                && p == before
+                && audit.iter().map(|a| a.event.as_str()).collect::<Vec<_>>()
+                    == ["FILED", "APPROVAL_RECORDED"],
+            "Minseo's approval is recorded and counted; the request stays PENDING, the policy untouched",
+            || format!("{r:?} {p:?} {audit:?}"),
+        );
+        self.settle().await?;
+        println!("   The outbox worker replies in the thread and rewrites the message:");
+        let calls = self.show_new_calls();
+        let ts = r.message_ts.clone().unwrap_or_default();
+        let reply = calls.iter().any(|c| {
+            c.method == "chat.postMessage"
+                && c.args["thread_ts"].as_str() == Some(ts.as_str())
+                && c.args["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(&format!("<@{LEAD}>")))
+        });
+        self.checks.check(
+            reply,
+            "the thread says who gave approval 1 of 2, and that one more is needed",
+            || format!("calls {calls:?}"),
+        );
+        let one_of_two = tr!(
+            l,
+            "approval-fallback-several",
+            request_id = id.to_string(),
+            policy = r.policy_number_masked.clone(),
+            approvals = 1,
+            required = 2
+        );
+        let refreshed = calls.iter().any(|c| {
+            c.method == "chat.update"
+                && c.args["text"].as_str() == Some(one_of_two.as_str())
+                && c.args.to_string().contains(ActionId::Approve.as_str())
+        });
+        self.checks.check(
+            refreshed,
+            "the message now shows 1 of 2 approvals, its buttons kept",
+            || format!("calls {calls:?}"),
+        );
+        Ok(())
+    }
+
+    async fn step10_second_of_two(&mut self, id: crate::domain::RequestId) -> anyhow::Result<()> {
+        let l = self.locale;
+        println!(
+            "\n10. Hyunwoo clicks “{}”: the second approval, from another lead, expires the policy",
+            tr!(l, "approval-approve-button")
+        );
+        let before = self.inspect.policy(self.new_policy).await?;
+        let counts = db_counts();
+        let status = self.click_on(LEAD2, id).await?;
+        let decided = diff(&db_counts(), &counts);
+        println!(
+            "   HTTP {status} (acknowledged once the transaction committed) — one transaction on the primary ({}):",
+            describe_counts(&decided)
+        );
+        let r = self.request_by_id(id).await?;
+        let p = self.inspect.policy(self.new_policy).await?;
+        println!(
+            "   DB  expiry_requests #{}: status {} · decided_by {}",
+            r.id,
+            r.status,
+            r.decided_by
+                .as_deref()
+                .map(|d| self.who(d))
+                .unwrap_or_else(|| "—".to_owned())
+        );
+        println!(
+            "   DB  hourly_insurance_policies #{}: status {} → {} · valid_until {} → {}",
+            self.new_policy,
+            before.status,
+            p.status,
+            self.until(before.valid_until),
+            self.until(p.valid_until)
+        );
+        let audit = self.show_audit(id).await?;
+        self.checks.check(
+            status == 200
+                && r.status == "APPROVED"
+                && r.decided_by.as_deref() == Some(LEAD2)
+                && p.status == "EXPIRED"
+                && p.valid_until == r.cancelled_at
+                && audit.iter().map(|a| a.event.as_str()).collect::<Vec<_>>()
+                    == ["FILED", "APPROVAL_RECORDED", "APPROVED"],
+            "the second approval decides: APPROVED by Hyunwoo, the policy EXPIRED as of the backdated time",
+            || format!("{r:?} {p:?} {audit:?}"),
+        );
+        self.settle().await?;
+        let calls = self.show_new_calls();
+        let ts = r.message_ts.clone().unwrap_or_default();
+        let reply = calls.iter().any(|c| {
+            c.method == "chat.postMessage"
+                && c.args["thread_ts"].as_str() == Some(ts.as_str())
+                && c.args["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(&format!("<@{LEAD2}>")))
+        });
+        let decided_message = calls.iter().any(|c| {
+            let s = c.args.to_string();
+            c.method == "chat.update"
+                && !s.contains(ActionId::Approve.as_str())
+                && s.contains(&format!("<@{LEAD}>"))
+                && s.contains(&format!("<@{LEAD2}>"))
+        });
+        let told = calls
+            .iter()
+            .any(|c| c.method == "chat.postMessage" && c.args["channel"] == AGENT);
+        self.checks.check(
+            reply && decided_message && told,
+            "the thread, the message (both approvers, no buttons) and Jiwoo's DM say it",
+            || format!("calls {calls:?}"),
         );
         Ok(())
     }

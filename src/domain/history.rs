@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::ids::{RequestId, RiderId, SlackUserId};
+use super::request::Approval;
 use super::status::{PolicyOutcome, RequestStatus};
 
 /// A rider matching the query, masked.
@@ -35,10 +36,17 @@ pub struct HistoryEntry {
     pub status: RequestStatus,
     pub requested_by: SlackUserId,
     pub requested_at: DateTime<Utc>,
+    /// Who decided it and when: the last approver, the rejecting lead, or — `CANCELLED` —
+    /// the requester who withdrew it.
     pub decided_by: Option<SlackUserId>,
     pub decided_at: Option<DateTime<Utc>>,
     pub outcome: Option<PolicyOutcome>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Every approval given, in order, and how many it needed.
+    pub approvals: Vec<Approval>,
+    pub approvals_required: i32,
+    /// When its one reminder went out, if it did.
+    pub reminded_at: Option<DateTime<Utc>>,
     /// The policy before this request changed anything (as recorded at filing, or by the
     /// approval), and after it (`None`: this request did not change it).
     pub before: Option<PolicyState>,

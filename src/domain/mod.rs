@@ -23,5 +23,5 @@ pub use candidate::Candidate;
 pub use ids::{OutboxId, PolicyId, PolicyRef, RequestId, RiderId, SlackUserId};
 pub use query::{Phone, QueryError, RiderQuery};
 pub use reason::{Reason, ReasonError};
-pub use request::Request;
+pub use request::{Approval, Mentions, Needed, Request};
 pub use status::{OutboxKind, PolicyOutcome, RequestStatus, UnknownValue};

@@ -76,7 +76,8 @@ vocabulary!(
         Rejected = "REJECTED",
         /// No decision within `REQUEST_TTL`; the policy was not changed.
         TimedOut = "TIMED_OUT",
-        /// In the contract's list; the bot itself never sets it.
+        /// The requester withdrew it before anyone decided; the policy was not changed.
+        /// People read it as "withdrawn" (the insurer's *cancellation* is another thing).
         Cancelled = "CANCELLED",
     }
 );
@@ -106,6 +107,15 @@ vocabulary!(
         UpdateMessage = "update_message",
         /// Tell the requester the outcome.
         NotifyDecided = "notify_decided",
+        /// Reply in the thread that one approval of several was given. Numbered: one row
+        /// per approval ([`OutboxKind::numbered`]).
+        ApprovalReply = "approval_reply",
+        /// Rewrite the request message with the approvals so far, buttons kept. Numbered.
+        RefreshMessage = "refresh_message",
+        /// The one reminder in the thread, mentioning the approvers.
+        ReminderReply = "reminder_reply",
+        /// Tell the requester the reminder went out.
+        NotifyReminded = "notify_reminded",
     }
 );
 
@@ -116,6 +126,35 @@ impl OutboxKind {
         OutboxKind::UpdateMessage,
         OutboxKind::NotifyDecided,
     ];
+}
+
+impl OutboxKind {
+    /// The calls an approval that is not yet the last one needed owes (its thread reply and
+    /// the message's refresh), each numbered with the approval's ordinal.
+    pub const AFTER_APPROVAL_COUNTED: [OutboxKind; 2] =
+        [OutboxKind::ApprovalReply, OutboxKind::RefreshMessage];
+
+    /// The calls the reminder owes.
+    pub const AFTER_REMINDER: [OutboxKind; 2] =
+        [OutboxKind::ReminderReply, OutboxKind::NotifyReminded];
+
+    /// The stored kind of a call owed once per approval: `approval_reply:2`. `slack_outbox`
+    /// holds one row per (request, kind), so the ordinal is part of the kind; the
+    /// PostgreSQL approval function (migration 0100) spells it the same way.
+    pub fn numbered(self, ordinal: i32) -> String {
+        format!("{}:{ordinal}", self.as_str())
+    }
+
+    /// A stored kind, plain or [`numbered`](OutboxKind::numbered).
+    pub fn parse_stored(s: &str) -> Result<(OutboxKind, Option<i32>), UnknownValue> {
+        match s.split_once(':') {
+            None => Ok((OutboxKind::parse(s)?, None)),
+            Some((kind, n)) => {
+                let n = n.parse().map_err(|_| UnknownValue("outbox kind"))?;
+                Ok((OutboxKind::parse(kind)?, Some(n)))
+            }
+        }
+    }
 }
 
 /// What `decision_note` says when an approval kept a policy's earlier end time.
@@ -143,6 +182,16 @@ mod tests {
             RequestStatus::parse("pending"),
             Err(UnknownValue("request status"))
         );
+        assert_eq!(
+            OutboxKind::parse_stored(&OutboxKind::ApprovalReply.numbered(2)),
+            Ok((OutboxKind::ApprovalReply, Some(2)))
+        );
+        assert_eq!(
+            OutboxKind::parse_stored("thread_reply"),
+            Ok((OutboxKind::ThreadReply, None))
+        );
+        assert!(OutboxKind::parse_stored("approval_reply:x").is_err());
+        assert!(OutboxKind::parse_stored("launch:1").is_err());
         assert_eq!(
             OutboxKind::parse("launch_missiles").map_err(|e| e.to_string()),
             Err("not a known outbox kind".to_owned())

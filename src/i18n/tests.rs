@@ -160,6 +160,8 @@ const CHOICES: &[(&str, &[&str])] = &[
     ("policy_status", &["ACTIVE", "EXPIRED"]),
     ("decision", &["approve", "reject"]),
     ("kept", &["yes", "no"]),
+    ("backdated", &["yes", "no"]),
+    ("unit", &["day", "hour", "minute", "second"]),
 ];
 
 /// Counts: handed over as numbers, they drive the plurals.
@@ -181,6 +183,12 @@ const COUNTS: &[&str] = &[
     "needs_individual",
     "failed",
     "more",
+    "approvals",
+    "required",
+    "more_required",
+    "ordinal",
+    "missing",
+    "amount",
 ];
 const COUNT_SAMPLES: &[i64] = &[0, 1, 2, 44];
 /// The largest count the length tests use.
@@ -194,6 +202,8 @@ const TIMES: &[&str] = &[
     "requested_at",
     "expires_at",
     "valid_until",
+    "approved_at",
+    "reminded_at",
 ];
 /// Days, handed over formatted by [`Language::day`].
 const DAYS: &[&str] = &["date", "withdrawn_on", "valid_from"];
@@ -237,6 +247,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("before", "ACTIVE (open-ended)", "x"),
     ("after", "EXPIRED (until 2026-12-01 (Tue) 15:30 KST)", "x"),
     ("change", "Policy: ACTIVE (open-ended) → EXPIRED", "x"),
+    ("approver", "U0LEAD2", "U0123456789ABCDEFGHIJKLM"),
+    // Already formatted pieces handed into another message.
+    ("span", "7일", "99999 minutes"),
+    ("given", "<@U0LEAD1> 2026-12-02 (수) 15:30 KST", "x"),
+    ("approvers", "<!subteam^S0LEADS> <@U0LEAD1> <@U0LEAD2>", "x"),
     (
         "rider_list",
         "홍*동 (ID 1001, 010-****-5678, active member)",
@@ -563,6 +578,8 @@ fn korean_copy_keeps_one_register() {
             "approval-reason-field",
             "outcome-rejected",
             "decide-refused-already-decided",
+            "decide-refused-withdrawn",
+            "withdraw-refused-already-decided",
             "notice-decided",
             "notice-decided-no-link",
         ];

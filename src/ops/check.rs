@@ -121,10 +121,21 @@ pub async fn run(get: impl Fn(&str) -> Option<String>) -> Vec<Item> {
             return items;
         }
     };
+    let w = &config.workflow;
+    let span = |d: std::time::Duration| {
+        let s = d.as_secs();
+        match s {
+            s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+            s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+            s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+            s => format!("{s}s"),
+        }
+    };
     let mut items = vec![Item::ok(
         "environment",
         format!(
-            "all variables parsed; {} mode, health and metrics on {}; Slack texts in {} (UI_LANGUAGE={})",
+            "all variables parsed; {} mode, health and metrics on {}; Slack texts in {} (UI_LANGUAGE={}); \
+             {} approval(s) per request{}; reminder {}",
             if config.socket_mode() {
                 "Socket Mode"
             } else {
@@ -133,6 +144,13 @@ pub async fn run(get: impl Fn(&str) -> Option<String>) -> Vec<Item> {
             config.bind_addr,
             config.ui_language.english_name(),
             config.ui_language.code(),
+            w.approvals_required,
+            w.second_approval_backdate
+                .map(|d| format!(", one more for a cancellation time over {} back", span(d)))
+                .unwrap_or_default(),
+            w.remind_after
+                .map(|d| format!("after {}", span(d)))
+                .unwrap_or_else(|| "off".to_owned()),
         ),
     )];
     items.extend(check_databases(&config).await);

@@ -1,5 +1,12 @@
 //! Deciding requests: who may (the approver rule and the four-eyes rule), approving,
-//! rejecting and timing out, on the primary.
+//! rejecting, the requester's withdrawal, timing out and the reminder, on the primary.
+//!
+//! An approval either counts one of several ([`Verdict::Counted`]: the request stays
+//! pending, the thread and the message say "1 of 2") or is the last one needed and decides
+//! ([`Verdict::Decided`]). The requester never counts, the same person counts once (a
+//! second click is [`Verdict::AlreadyApproved`]), and any one rejection ends the request.
+//! Only the requester may withdraw a pending request ([`Deciding::withdraw`]); a withdrawal
+//! and an approval racing each other claim the same row, so exactly one of them happens.
 //!
 //! Authorization is checked here, on the server, for every click: the buttons are visible
 //! to the whole channel, so the message itself grants nothing. The requester is refused
@@ -17,19 +24,37 @@ use super::{DbFailure, Directory, Unverifiable, Wake};
 use crate::deadline::Deadline;
 use crate::domain::{Reason, ReasonError, Request, RequestId, RequestStatus, SlackUserId};
 use crate::mask;
-use crate::store::{DecideOutcome, Primary, StoreError};
+use crate::store::{DecideOutcome, Primary, StoreError, WithdrawOutcome};
 
 /// What a decision attempt came to.
 #[derive(Debug, Clone)]
 pub enum Verdict {
     /// This click decided the request; the Slack follow-ups are queued.
     Decided(Request),
+    /// This approval was counted and more are needed; its thread reply and the message's
+    /// refresh are queued. The row is still pending (`approvals` is this one's ordinal).
+    Counted(Request),
+    /// The clicker already approved this request; it still waits for someone else.
+    AlreadyApproved(Request),
     /// The clicker may not decide requests.
     NotAnApprover,
     /// The clicker filed this request (four-eyes rule).
     OwnRequest,
     AlreadyDecided(Request),
     /// It ran past its deadline before anyone decided it.
+    TimedOut(Request),
+    NotFound,
+}
+
+/// What a withdrawal attempt came to.
+#[derive(Debug, Clone)]
+pub enum Withdrawal {
+    /// Withdrawn: `CANCELLED`, the follow-ups queued.
+    Withdrawn(Request),
+    /// Only the requester may withdraw a request.
+    NotYours,
+    /// Decided (or withdrawn) before.
+    AlreadyDecided(Request),
     TimedOut(Request),
     NotFound,
 }
@@ -154,20 +179,91 @@ impl Deciding {
                     Decision::Reject(_) => "rejected",
                 };
                 metrics::counter!("expire_bot_requests_total", "event" => event).increment(1);
+                if row.status == RequestStatus::Approved {
+                    metrics::counter!("expire_bot_approvals_total", "result" => "decided")
+                        .increment(1);
+                    metrics::histogram!("expire_bot_approvals_per_request")
+                        .record(f64::from(row.approvals));
+                }
                 tracing::info!(
                     request_id = request_id.0,
                     decided_by = %clicker,
+                    approvals = row.approvals,
                     outcome = row.outcome.map_or(event, |o| o.as_str()),
                     "request decided"
                 );
                 self.wake.wake();
                 Verdict::Decided(row)
             }
+            DecideOutcome::Counted(row) => {
+                metrics::counter!("expire_bot_approvals_total", "result" => "counted").increment(1);
+                tracing::info!(
+                    request_id = request_id.0,
+                    approved_by = %clicker,
+                    approvals = row.approvals,
+                    approvals_required = row.approvals_required,
+                    "approval counted; more needed"
+                );
+                self.wake.wake();
+                Verdict::Counted(row)
+            }
+            DecideOutcome::AlreadyApproved(row) => {
+                metrics::counter!("expire_bot_decisions_refused_total", "why" => "already_approved")
+                    .increment(1);
+                Verdict::AlreadyApproved(row)
+            }
             DecideOutcome::AlreadyDecided(row) => Verdict::AlreadyDecided(row),
             DecideOutcome::TimedOut(row) => Verdict::TimedOut(row),
             DecideOutcome::OwnRequest => Verdict::OwnRequest,
             DecideOutcome::NotFound => Verdict::NotFound,
         })
+    }
+
+    /// Withdraws request `id` on behalf of `clicker`, who must be its requester (checked in
+    /// the claiming SQL: `requested_by = clicker`). Withdrawing only ever stops a change, so
+    /// it asks nothing of the directory: whoever filed a request may take it back.
+    pub async fn withdraw(
+        &self,
+        request_id: RequestId,
+        clicker: &SlackUserId,
+        now: DateTime<Utc>,
+    ) -> Result<Withdrawal, DbFailure> {
+        let outcome = self
+            .primary
+            .withdraw_request(request_id, clicker, now)
+            .await?;
+        Ok(match outcome {
+            WithdrawOutcome::Withdrawn(row) => {
+                metrics::counter!("expire_bot_requests_total", "event" => "cancelled").increment(1);
+                tracing::info!(
+                    request_id = request_id.0,
+                    approvals = row.approvals,
+                    "request withdrawn by its requester"
+                );
+                self.wake.wake();
+                Withdrawal::Withdrawn(row)
+            }
+            WithdrawOutcome::NotYours(_) => {
+                metrics::counter!("expire_bot_withdrawals_refused_total", "why" => "not_requester")
+                    .increment(1);
+                Withdrawal::NotYours
+            }
+            WithdrawOutcome::AlreadyDecided(row) => Withdrawal::AlreadyDecided(row),
+            WithdrawOutcome::TimedOut(row) => Withdrawal::TimedOut(row),
+            WithdrawOutcome::NotFound => Withdrawal::NotFound,
+        })
+    }
+
+    /// Sends every reminder due now (the sweeper's job): each is claimed once in the
+    /// database, with its audit record and follow-ups; wakes the outbox for them.
+    pub async fn remind_due(&self, now: DateTime<Utc>) -> Result<Vec<RequestId>, DbFailure> {
+        let ids = self.primary.claim_due_reminders(now).await?;
+        if !ids.is_empty() {
+            metrics::counter!("expire_bot_reminders_total").increment(ids.len() as u64);
+            tracing::info!(count = ids.len(), "reminders due; queued");
+            self.wake.wake();
+        }
+        Ok(ids)
     }
 
     /// Times out every request past its deadline (the TTL sweeper's job); wakes the

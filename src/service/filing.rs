@@ -26,6 +26,7 @@ use futures::future::BoxFuture;
 use tokio::time::error::Elapsed;
 
 use super::lookup::{Freshness, Lookup, LookupError};
+use super::workflow::{Needed, Workflow};
 use super::{DbFailure, Directory, NotAllowed, Wake};
 use crate::deadline::{self, Deadline, Finished};
 use crate::domain::{
@@ -114,16 +115,19 @@ pub enum Why {
 pub enum Submitted {
     /// Nothing was filed: `why`, pointing at `field`.
     Refused { field: Field, why: Why },
-    /// Several policies match: the agent chooses (nothing written yet).
+    /// Several policies match: the agent chooses (nothing written yet). `needed` is what
+    /// the request will need, so the agent is told before filing.
     Choose {
         candidates: Vec<Candidate>,
         choice: Choice,
+        needed: Needed,
     },
-    /// Filed; its approval request is being posted.
+    /// Filed; its approval request is being posted. `needed`: the approvals it needs.
     Filed {
         id: RequestId,
         candidate: Candidate,
         freshness: Freshness,
+        needed: Needed,
     },
     /// A request for this policy is already waiting for a decision; nothing was filed.
     AlreadyPending(RequestId),
@@ -176,8 +180,9 @@ pub fn check_cancelled_at(
     Ok(())
 }
 
-/// Filing, with what it needs: the primary, the lookup, who may file, the outbox's wake and
-/// how long a request waits for a decision.
+/// Filing, with what it needs: the primary, the lookup, who may file, the outbox's wake,
+/// how long a request waits for a decision, and the workflow's rules (approvals needed,
+/// the reminder).
 #[derive(Clone)]
 pub struct Filing {
     primary: Primary,
@@ -185,12 +190,14 @@ pub struct Filing {
     directory: Arc<dyn Directory>,
     wake: Arc<dyn Wake>,
     ttl: Duration,
+    workflow: Workflow,
 }
 
 impl std::fmt::Debug for Filing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Filing")
             .field("ttl", &self.ttl)
+            .field("workflow", &self.workflow)
             .finish_non_exhaustive()
     }
 }
@@ -205,6 +212,7 @@ impl Filing {
         directory: Arc<dyn Directory>,
         wake: Arc<dyn Wake>,
         ttl: Duration,
+        workflow: Workflow,
     ) -> Filing {
         Filing {
             primary,
@@ -212,7 +220,13 @@ impl Filing {
             directory,
             wake,
             ttl,
+            workflow,
         }
+    }
+
+    /// The workflow's rules, for what the request modal tells the agent before filing.
+    pub fn workflow(&self) -> &Workflow {
+        &self.workflow
     }
 
     /// The requester rule: `user` may file if the directory says so; otherwise why not.
@@ -312,6 +326,7 @@ impl Filing {
                         reason: reason.as_str().to_owned(),
                         choices,
                     },
+                    needed: self.workflow.needed(cancelled_at, now),
                 }
             }
         }
@@ -407,11 +422,13 @@ impl Filing {
             }
         };
         let hand_over = move |r: FilingResult| late(late_outcome(r));
+        let needed = self.workflow.needed(cancelled_at, Utc::now());
         match deadline::finish_or_hand_over(deadline, work, hand_over).await {
             Finished::InTime(Ok(Ok(FileOutcome::Filed(id)))) => Submitted::Filed {
                 id,
                 candidate,
                 freshness,
+                needed,
             },
             Finished::InTime(Ok(Ok(FileOutcome::AlreadyPending(id)))) => {
                 Submitted::AlreadyPending(id)
@@ -461,6 +478,8 @@ impl Filing {
         now: DateTime<Utc>,
     ) -> Result<FileOutcome, DbFailure> {
         let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::hours(24));
+        let expires_at = now + ttl;
+        let needed = self.workflow.needed(cancelled_at, now);
         let outcome = self
             .primary
             .file_request(&NewRequest {
@@ -475,9 +494,12 @@ impl Filing {
                 cancelled_at,
                 reason: reason.as_str().to_owned(),
                 requested_at: now,
-                expires_at: now + ttl,
+                expires_at,
                 policy_status: c.policy_status.clone(),
                 valid_until: c.valid_until,
+                approvals_required: i32::try_from(needed.approvals).unwrap_or(i32::MAX),
+                backdated: needed.backdated,
+                remind_at: self.workflow.remind_at(now, expires_at),
             })
             .await?;
         // On the Slack request's span (filing runs in a task that keeps it).
@@ -491,6 +513,8 @@ impl Filing {
             tracing::info!(
                 request_id = id.0,
                 policy_id = c.policy_id.0,
+                approvals_required = needed.approvals,
+                backdated = needed.backdated,
                 "expiry request filed"
             );
         }

@@ -1,6 +1,7 @@
 //! The one health probe of both databases, used by `/readyz` (on request) and by the
 //! sweeper (every few seconds, so the gauges move when nobody uses the bot): reachability,
-//! replica lag, and — for the gauges — pending requests and the Slack outbox backlog.
+//! replica lag, and — for the gauges — pending requests, reminded and overdue ones, and the
+//! Slack outbox backlog.
 //! Every answer is also recorded as a gauge, so both callers keep `/metrics` current.
 
 use std::time::Duration;
@@ -77,6 +78,12 @@ impl Health {
         if let Ok((count, oldest)) = self.primary.pending_summary().await {
             metrics::gauge!("expire_bot_pending_requests").set(count as f64);
             metrics::gauge!("expire_bot_oldest_pending_request_age_seconds").set(age(oldest));
+        }
+        // A reminder more than this late means the sweep is not running or failing.
+        let late = chrono::Duration::minutes(5);
+        if let Ok((reminded, overdue)) = self.primary.reminder_summary(now, late).await {
+            metrics::gauge!("expire_bot_pending_reminded_requests").set(reminded as f64);
+            metrics::gauge!("expire_bot_reminders_overdue").set(overdue as f64);
         }
         if let Ok((count, oldest)) = self.primary.outbox_summary().await {
             metrics::gauge!("expire_bot_outbox_backlog").set(count as f64);

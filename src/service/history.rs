@@ -13,7 +13,7 @@ use super::DbFailure;
 use super::filing::Requester;
 use crate::deadline::Deadline;
 use crate::domain::history::{History, HistoryEntry, HistoryRider, PolicyState};
-use crate::domain::{QueryError, RequestStatus, RiderQuery};
+use crate::domain::{Approval, QueryError, RequestStatus, RiderQuery};
 use crate::mask;
 use crate::store::{HistoryRequestRow, Replica};
 
@@ -57,9 +57,10 @@ impl HistoryReader {
         let read = async {
             let riders = self.replica.history_riders(&query);
             let requests = self.replica.history_requests(&query, MAX_ENTRIES);
-            tokio::try_join!(riders, requests)
+            let approvals = self.replica.history_approvals(&query, MAX_ENTRIES);
+            tokio::try_join!(riders, requests, approvals)
         };
-        let (riders, (requests, total)) =
+        let (riders, (requests, total), approvals) =
             match tokio::time::timeout(deadline.remaining(), read).await {
                 Ok(Ok(found)) => found,
                 Ok(Err(e)) if e.is_unavailable() => return Err(HistoryError::Unavailable),
@@ -84,7 +85,15 @@ impl HistoryReader {
                     .find(|r| r.rider_id == row.rider_id)
                     .map(|r| r.name_masked.clone())
                     .unwrap_or_else(|| "-".to_owned());
-                entry(row, name)
+                let given = approvals
+                    .iter()
+                    .filter(|a| a.request_id == row.request_id)
+                    .map(|a| Approval {
+                        approver: a.approver.clone(),
+                        approved_at: a.approved_at,
+                    })
+                    .collect();
+                entry(row, name, given)
             })
             .collect();
         let history = History {
@@ -103,7 +112,11 @@ impl HistoryReader {
     }
 }
 
-fn entry(row: HistoryRequestRow, rider_name_masked: String) -> HistoryEntry {
+fn entry(
+    row: HistoryRequestRow,
+    rider_name_masked: String,
+    approvals: Vec<Approval>,
+) -> HistoryEntry {
     let approved_change = row.status == RequestStatus::Approved
         && (row.approved_status_before.is_some() || row.approved_status_after.is_some());
     let (before, after) = if approved_change {
@@ -139,6 +152,9 @@ fn entry(row: HistoryRequestRow, rider_name_masked: String) -> HistoryEntry {
         decided_at: row.decided_at,
         outcome: row.outcome,
         cancelled_at: row.cancelled_at,
+        approvals,
+        approvals_required: row.approvals_required,
+        reminded_at: row.reminded_at,
         before,
         after,
         channel_id: row.channel_id,

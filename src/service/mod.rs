@@ -3,8 +3,11 @@
 //! - [`filing`]: who may file (the requester rule, applied once, and proved by a
 //!   [`filing::Requester`] value every filing operation demands), and the request modal's
 //!   whole path: parse, look up, branch, file, wake the outbox.
-//! - [`deciding`]: who may decide (the approver rule and the four-eyes rule), approving,
-//!   rejecting, timing out, and the outbox wake after each decision.
+//! - [`deciding`]: who may decide (the approver rule and the four-eyes rule), approving
+//!   (one approval of several, or the last), rejecting, the requester's withdrawal, timing
+//!   out, the reminder, and the outbox wake after each.
+//! - [`workflow`]: how many approvals a request needs (`APPROVALS_REQUIRED`, the
+//!   `SECOND_APPROVAL_BACKDATE` rule) and when it is reminded (`REMIND_AFTER`).
 //! - [`lookup`]: rider lookups on the replica, the `READ_FALLBACK` choice, and masking.
 //! - [`history`], [`digest`]: `/expire-insurance history` and the withdrawn-rider digest's
 //!   scan and bulk filing.
@@ -24,6 +27,7 @@ pub mod forms;
 pub mod health;
 pub mod history;
 pub mod lookup;
+pub mod workflow;
 
 use futures::future::BoxFuture;
 

@@ -334,6 +334,21 @@ impl Audience {
         self.list.as_ref()
     }
 
+    /// How many people belong as far as can be told now: the listed IDs and the members of
+    /// the group's last list while it may be used (for the `expire_bot_approvers_available`
+    /// gauge; it never starts a read).
+    pub fn known_members(&self) -> usize {
+        let mut all: HashSet<&str> = self.user_ids.iter().map(String::as_str).collect();
+        let members = self.list.as_ref().and_then(|l| {
+            let st = l.state();
+            l.usable(&st).then(|| st.members.clone()).flatten()
+        });
+        if let Some(m) = &members {
+            all.extend(m.iter().map(String::as_str));
+        }
+        all.len()
+    }
+
     /// Whether `user` belongs. Never calls Slack on the caller's path: the group's list
     /// is the one last read in the background (see the module doc for when it is not
     /// trusted). Refusals for an unverifiable list are counted here.

@@ -57,6 +57,9 @@ slack_ids!(
         Policy = "policy",
         Approve = "approve_expiry",
         Reject = "reject_expiry",
+        /// The requester's Withdraw button (in the approval message and their DM). Value:
+        /// the request ID.
+        Withdraw = "withdraw_expiry",
         /// The reject modal's reason input.
         RejectReason = "reject_reason",
         /// Per digest rider: opens the request modal prefilled. Value: [`file_one_value`].

@@ -115,6 +115,8 @@ pub struct Click {
 pub enum ClickAction {
     Approve(RequestId),
     Reject(RequestId),
+    /// The requester withdraws their request.
+    Withdraw(RequestId),
     /// The digest's "File request…" on one rider.
     DigestFileOne {
         rider: RiderId,
@@ -236,6 +238,7 @@ fn click(act: &SlackInteractionBlockActionsEvent, retry: bool) -> Option<Click> 
     let action = match ActionId::parse(info.action_id.as_ref())? {
         ActionId::Approve => ClickAction::Approve(request_id()?),
         ActionId::Reject => ClickAction::Reject(request_id()?),
+        ActionId::Withdraw => ClickAction::Withdraw(request_id()?),
         ActionId::DigestFileOne => {
             let (rider, withdrawn_at) = parse_file_one_value(value)?;
             ClickAction::DigestFileOne {

@@ -87,7 +87,8 @@ stored_as!(OutboxKind, String, |v| Ok(OutboxKind::parse(&v)?), |s| s
 /// cast, is `store::mysql`'s.
 pub(super) const REQUEST_COLUMNS: &str = "id, policy_id, requested_by, decided_by, status, rider_id, rider_name_masked, \
     rider_phone_masked, rider_status, policy_number_masked, insurer, cancelled_at, reason, requested_at, \
-    expires_at, decided_at, decision_note, outcome, channel_id, message_ts";
+    expires_at, decided_at, decision_note, outcome, channel_id, message_ts, approvals_required, approvals, \
+    backdated, remind_at, reminded_at";
 
 /// Reads a [`Request`] from a row of [`REQUEST_COLUMNS`], for one backend's row type.
 macro_rules! request_from_row {
@@ -116,6 +117,11 @@ macro_rules! request_from_row {
                     outcome: row.try_get("outcome")?,
                     channel_id: row.try_get("channel_id")?,
                     message_ts: row.try_get("message_ts")?,
+                    approvals_required: row.try_get("approvals_required")?,
+                    approvals: row.try_get("approvals")?,
+                    backdated: row.try_get("backdated")?,
+                    remind_at: row.try_get("remind_at")?,
+                    reminded_at: row.try_get("reminded_at")?,
                 })
             }
         }

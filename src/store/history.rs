@@ -42,6 +42,8 @@ pub struct HistoryRequestRow {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub channel_id: Option<String>,
     pub message_ts: Option<String>,
+    pub approvals_required: i32,
+    pub reminded_at: Option<DateTime<Utc>>,
     /// From the FILED audit record: the policy as the requester saw it.
     pub filed_status: Option<String>,
     pub filed_valid_until: Option<DateTime<Utc>>,
@@ -50,6 +52,14 @@ pub struct HistoryRequestRow {
     pub approved_status_after: Option<String>,
     pub approved_valid_until_before: Option<DateTime<Utc>>,
     pub approved_valid_until_after: Option<DateTime<Utc>>,
+}
+
+/// One approval given on a listed request.
+#[derive(Debug, Clone, FromRow)]
+pub struct HistoryApprovalRow {
+    pub request_id: RequestId,
+    pub approver: SlackUserId,
+    pub approved_at: DateTime<Utc>,
 }
 
 /// Bounded so a phone shared by many accounts cannot make an unbounded answer.
@@ -85,6 +95,37 @@ impl Replica {
             .await
     }
 
+    /// The approvals given on the requests [`Replica::history_requests`] lists for the same
+    /// `query` and `limit` (the same newest-first selection, joined as a derived table, so
+    /// it reads the same on every backend), in the order they were given.
+    pub async fn history_approvals(
+        &self,
+        query: &RiderQuery,
+        limit: i64,
+    ) -> Result<Vec<HistoryApprovalRow>, StoreError> {
+        let sql = format!(
+            "SELECT a.request_id, a.approver, a.approved_at \
+               FROM expiry_approvals a \
+               JOIN (SELECT q.id FROM riders r \
+                       JOIN hourly_insurance_policies p ON p.rider_id = r.id \
+                       JOIN expiry_requests q ON q.policy_id = p.id \
+                      WHERE {} \
+                      ORDER BY q.requested_at DESC, q.id DESC LIMIT $2) s ON s.id = a.request_id \
+              ORDER BY a.request_id, a.id",
+            rider_predicate(query)
+        );
+        self.h
+            .observe("history_approvals", async {
+                on_pool!(self.h, p => match query {
+                    RiderQuery::Phone(phone) => sqlx::query_as::<_, HistoryApprovalRow>(&sql)
+                        .bind(phone.digits()).bind(limit).fetch_all(p).await,
+                    RiderQuery::RiderId(id) => sqlx::query_as::<_, HistoryApprovalRow>(&sql)
+                        .bind(*id).bind(limit).fetch_all(p).await,
+                }, mysql: m => mysql::history_approvals(m, query, limit).await)
+            })
+            .await
+    }
+
     /// Every request on the policies of the riders matching `query`, newest first, at most
     /// `limit`; plus the total count, so a cut list says so.
     pub async fn history_requests(
@@ -96,7 +137,7 @@ impl Replica {
         let list_sql = format!(
             "SELECT r.id AS rider_id, p.id AS policy_id, p.insurer, p.policy_number, \
                     q.id AS request_id, q.status, q.requested_by, q.requested_at, q.decided_by, q.decided_at, \
-                    q.outcome, q.cancelled_at, q.channel_id, q.message_ts, \
+                    q.outcome, q.cancelled_at, q.channel_id, q.message_ts, q.approvals_required, q.reminded_at, \
                     f.status_before AS filed_status, f.valid_until_before AS filed_valid_until, \
                     a.status_before AS approved_status_before, a.status_after AS approved_status_after, \
                     a.valid_until_before AS approved_valid_until_before, a.valid_until_after AS approved_valid_until_after \

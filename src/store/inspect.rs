@@ -44,6 +44,8 @@ pub struct AuditView {
     pub status_before: Option<String>,
     pub status_after: Option<String>,
     pub valid_until_after: Option<DateTime<Utc>>,
+    /// Why, as recorded (an APPROVAL_RECORDED's "1 of 2").
+    pub reason: String,
 }
 
 /// The demo's own read-only, uncounted connection to the primary.
@@ -131,13 +133,13 @@ impl Inspector {
     }
 
     pub async fn audit(&self, request_id: RequestId) -> Result<Vec<AuditView>, sqlx::Error> {
-        let sql = "SELECT id, event, actor, status_before, status_after, valid_until_after \
+        let sql = "SELECT id, event, actor, status_before, status_after, valid_until_after, reason \
                    FROM expiry_audit WHERE request_id = $1 ORDER BY id";
         on_inspector!(self, p => sqlx::query_as::<_, AuditView>(sql).bind(request_id).fetch_all(p).await,
             mysql: m => sqlx::query_as::<_, AuditView>(
                 "SELECT id, CAST(event AS CHAR) AS event, CAST(actor AS CHAR) AS actor, \
                  CAST(status_before AS CHAR) AS status_before, CAST(status_after AS CHAR) AS status_after, \
-                 valid_until_after FROM expiry_audit WHERE request_id = ? ORDER BY id",
+                 valid_until_after, CAST(reason AS CHAR) AS reason FROM expiry_audit WHERE request_id = ? ORDER BY id",
             ).bind(request_id).fetch_all(m).await)
     }
 

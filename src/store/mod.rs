@@ -55,10 +55,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use digest::{SlotClaim, WithdrawnPolicyRow};
-pub use history::{HistoryRequestRow, HistoryRiderRow};
+pub use history::{HistoryApprovalRow, HistoryRequestRow, HistoryRiderRow};
 pub use outbox::OutboxRow;
 pub use probe::WriteProbe;
-pub use requests::{DecideOutcome, FileOutcome, NewRequest};
+pub use requests::{DecideOutcome, FileOutcome, NewRequest, WithdrawOutcome};
 pub use riders::RiderPolicyRow;
 
 /// The file the embedded default database lives in.

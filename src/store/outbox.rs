@@ -50,7 +50,14 @@ impl OutboxRow {
     /// written by a newer version, or by hand), which the worker drops instead of failing
     /// the whole batch on it.
     pub fn kind(&self) -> Option<OutboxKind> {
-        OutboxKind::parse(&self.kind).ok()
+        OutboxKind::parse_stored(&self.kind).ok().map(|(k, _)| k)
+    }
+
+    /// The approval a numbered kind is owed for (its ordinal, from 1), if it is one.
+    pub fn ordinal(&self) -> Option<i32> {
+        OutboxKind::parse_stored(&self.kind)
+            .ok()
+            .and_then(|(_, n)| n)
     }
 }
 

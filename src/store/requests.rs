@@ -17,7 +17,8 @@ use super::outbox::insert_followups;
 use super::{Pool, Primary, StoreError, mysql, on_pool};
 use crate::domain::status::KEPT_EARLIER_VALID_UNTIL;
 use crate::domain::{
-    OutboxKind, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, RiderId, SlackUserId,
+    Approval, OutboxKind, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, RiderId,
+    SlackUserId,
 };
 
 /// A request about to be filed.
@@ -38,6 +39,11 @@ pub struct NewRequest {
     /// Policy status and validity as the replica showed them, for the FILED audit record.
     pub policy_status: String,
     pub valid_until: Option<DateTime<Utc>>,
+    /// Approvals it needs (at least 1), and whether the backdate rule added one.
+    pub approvals_required: i32,
+    pub backdated: bool,
+    /// When its one reminder is due, if one is.
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,12 +58,31 @@ pub enum FileOutcome {
 pub enum DecideOutcome {
     /// This call decided the request; the row as it now stands.
     Decided(Request),
+    /// This approval was recorded, and more are needed: the row, still pending, as it now
+    /// stands (its `approvals` is this approval's ordinal).
+    Counted(Request),
+    /// The actor had already approved this (still pending) request; nothing was changed.
+    AlreadyApproved(Request),
     /// Someone (or something: the TTL sweeper) decided it first; nothing was changed.
     AlreadyDecided(Request),
     /// Still pending but past its deadline; nothing was changed.
     TimedOut(Request),
     /// The actor filed this request: the four-eyes rule, enforced in SQL as well.
     OwnRequest,
+    NotFound,
+}
+
+/// What a withdrawal attempt came to.
+#[derive(Debug, Clone)]
+pub enum WithdrawOutcome {
+    /// This call withdrew the request; the row as it now stands.
+    Withdrawn(Request),
+    /// Someone else filed it: only its requester may withdraw it. Nothing was changed.
+    NotYours(Request),
+    /// It was decided (or withdrawn) first; nothing was changed.
+    AlreadyDecided(Request),
+    /// Still pending but past its deadline; nothing was changed.
+    TimedOut(Request),
     NotFound,
 }
 
@@ -83,8 +108,8 @@ impl Primary {
                     let id: Option<RequestId> = sqlx::query_scalar(
                         "INSERT INTO expiry_requests (policy_id, requested_by, status, rider_id, rider_name_masked, \
                            rider_phone_masked, rider_status, policy_number_masked, insurer, cancelled_at, reason, \
-                           requested_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                           requested_at, expires_at, approvals_required, backdated, remind_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
                          ON CONFLICT (policy_id) WHERE status = 'PENDING' DO NOTHING \
                          RETURNING id",
                     )
@@ -101,6 +126,9 @@ impl Primary {
                     .bind(&r.reason)
                     .bind(r.requested_at)
                     .bind(r.expires_at)
+                    .bind(r.approvals_required.max(1))
+                    .bind(r.backdated)
+                    .bind(r.remind_at)
                     .fetch_optional(&mut *tx)
                     .await?;
                     let Some(id) = id else {
@@ -150,22 +178,29 @@ impl Primary {
             .await
     }
 
-    /// Approves a request: the contract's single primary transaction.
+    /// Approves a request, or counts one approval of several: the contract's single primary
+    /// transaction.
     ///
-    /// 1. Claim the request (`PENDING → APPROVED`, only if still pending and not past its
-    ///    deadline). Claiming first means the loser of a race stops before touching the
-    ///    policy, and on SQLite the transaction takes the write lock with its first statement.
-    /// 2. Lock the policy row (`FOR UPDATE` on PostgreSQL) and re-check it: an insurer
-    ///    callback may have expired it since the lookup. Such a policy is reported, not
-    ///    overwritten.
-    /// 3. Expire it with `valid_until = cancelled_at`, keeping an earlier existing
-    ///    `valid_until`.
-    /// 4. Record the outcome, the audit record and the Slack follow-ups owed.
+    /// 1. Lock the request, only if this click may count: still pending, not past its
+    ///    deadline, not the actor's own. Every approval of one request waits here for the
+    ///    one before it, so the count is exact; the loser of a race stops before touching
+    ///    anything. (PostgreSQL: `FOR UPDATE`; SQLite: the first statement is a write, so
+    ///    the transaction holds the database's write lock from the start.)
+    /// 2. Record the approval in `expiry_approvals`; its unique (request, approver) pair
+    ///    makes the same person count once. Already there: nothing changes.
+    /// 3. Count it. Below `approvals_required` the request stays pending, with an
+    ///    APPROVAL_RECORDED audit record and this approval's thread reply and message
+    ///    refresh owed ([`OutboxKind::AFTER_APPROVAL_COUNTED`], numbered).
+    /// 4. The last approval needed decides: `PENDING → APPROVED`; the policy row is locked
+    ///    (`FOR UPDATE` on PostgreSQL) and re-checked — an insurer callback may have expired
+    ///    it since the lookup; such a policy is reported, not overwritten — and expired with
+    ///    `valid_until = cancelled_at`, an earlier existing `valid_until` kept; then the
+    ///    outcome, the APPROVED audit record and the Slack follow-ups owed.
     ///
     /// On PostgreSQL these steps run inside the server, as `expire_bot_approve` (migration
-    /// 0080): one statement, one round trip instead of eight, which is what fifty approvals
-    /// at once were limited by. On SQLite (in-process, no round trips) they run as
-    /// statements, and on MySQL as its own statements in one client-side transaction
+    /// 0100, replacing 0080's): one statement, one round trip instead of ten, which is what
+    /// fifty approvals at once were limited by. On SQLite (in-process, no round trips) they
+    /// run as statements, and on MySQL as its own statements in one client-side transaction
     /// (`store::mysql::requests`), in the same steps and order.
     pub async fn approve_request(
         &self,
@@ -176,15 +211,17 @@ impl Primary {
         let claimed = match &self.h.pool {
             Pool::Pg(p) => {
                 let followups = OutboxKind::AFTER_DECISION.map(OutboxKind::as_str);
+                let counted = OutboxKind::AFTER_APPROVAL_COUNTED.map(OutboxKind::as_str);
                 self.h
                     .observe("approve_request", async {
                         sqlx::query_as::<_, Request>(&format!(
-                            "SELECT {REQUEST_COLUMNS} FROM expire_bot_approve($1, $2, $3, $4)"
+                            "SELECT {REQUEST_COLUMNS} FROM expire_bot_approve($1, $2, $3, $4, $5)"
                         ))
                         .bind(request_id)
                         .bind(actor)
                         .bind(now)
                         .bind(&followups[..])
+                        .bind(&counted[..])
                         .fetch_optional(p)
                         .await
                     })
@@ -214,6 +251,9 @@ impl Primary {
             .await
     }
 
+    /// Steps 1–4 of [`Primary::approve_request`] as statements. `None`: this click did not
+    /// count (not pending, past its deadline, the actor's own, or already approved by the
+    /// actor), and nothing was changed.
     async fn approve_in_statements(
         &self,
         request_id: RequestId,
@@ -221,33 +261,91 @@ impl Primary {
         now: DateTime<Utc>,
     ) -> Result<Option<Request>, StoreError> {
         // SQLite has no FOR UPDATE, and needs none: the transaction holds the database's
-        // write lock from the claim on, so nothing changes the policy underneath it. (MySQL's
-        // statements are its module's own, in the `mysql:` arm below.)
-        let lock_sql = if matches!(self.h.pool, Pool::Pg(_)) {
-            "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1 FOR UPDATE"
-        } else {
-            "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1"
+        // write lock from its first statement (a write that changes nothing) on, so nothing
+        // changes the request or the policy underneath it.
+        let (lock_request_sql, lock_policy_sql) = match &self.h.pool {
+            Pool::Pg(_) => (
+                "SELECT id FROM expiry_requests WHERE id = $1 AND status = 'PENDING' \
+                   AND (expires_at IS NULL OR expires_at > $2) AND requested_by <> $3 FOR UPDATE",
+                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1 FOR UPDATE",
+            ),
+            // MySQL's statements are its module's own, in the `mysql:` arm below.
+            Pool::Sqlite(_) | Pool::MySql(_) => (
+                "UPDATE expiry_requests SET approvals = approvals WHERE id = $1 AND status = 'PENDING' \
+                   AND (expires_at IS NULL OR expires_at > $2) AND requested_by <> $3 RETURNING id",
+                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
+            ),
         };
-        let claim_sql = format!(
-            "UPDATE expiry_requests SET status = 'APPROVED', decided_by = $1, decided_at = $2 \
-             WHERE id = $3 AND status = 'PENDING' AND (expires_at IS NULL OR expires_at > $2) \
-               AND requested_by <> $1 \
+        // Column references on the right of SET are the row before the update, on both
+        // backends: `approvals + 1` is this approval's ordinal in each CASE.
+        let count_sql = format!(
+            "UPDATE expiry_requests SET approvals = approvals + 1, \
+               status = CASE WHEN approvals + 1 >= approvals_required THEN 'APPROVED' ELSE status END, \
+               decided_by = CASE WHEN approvals + 1 >= approvals_required THEN $1 ELSE decided_by END, \
+               decided_at = CASE WHEN approvals + 1 >= approvals_required THEN $2 ELSE decided_at END \
+             WHERE id = $3 \
              RETURNING {REQUEST_COLUMNS}"
         );
         self.h.observe("approve_request", async {
             on_pool!(self.h, p => {
                 let mut tx = p.begin().await?;
-                let claimed = sqlx::query_as::<_, Request>(&claim_sql)
+                let locked: Option<RequestId> = sqlx::query_scalar(lock_request_sql)
+                    .bind(request_id)
+                    .bind(now)
+                    .bind(actor)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if locked.is_none() {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let recorded = sqlx::query(
+                    "INSERT INTO expiry_approvals (request_id, approver, approved_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (request_id, approver) DO NOTHING",
+                )
+                .bind(request_id)
+                .bind(actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if recorded.rows_affected() == 0 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let mut row = sqlx::query_as::<_, Request>(&count_sql)
                     .bind(actor)
                     .bind(now)
                     .bind(request_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
-                let Some(mut row) = claimed else {
-                    tx.rollback().await?;
-                    return Ok(None);
-                };
-                let policy = sqlx::query_as::<_, PolicyLock>(lock_sql)
+                if row.status == RequestStatus::Pending {
+                    sqlx::query(
+                        "INSERT INTO expiry_audit (request_id, event, actor, at, policy_id, reason) \
+                         VALUES ($1, 'APPROVAL_RECORDED', $2, $3, $4, $5)",
+                    )
+                    .bind(request_id)
+                    .bind(actor)
+                    .bind(now)
+                    .bind(row.policy_id)
+                    .bind(format!("{} of {}", row.approvals, row.approvals_required))
+                    .execute(&mut *tx)
+                    .await?;
+                    let [first, second] = OutboxKind::AFTER_APPROVAL_COUNTED;
+                    sqlx::query(
+                        "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) \
+                         VALUES ($1, $2, $4), ($1, $3, $4) \
+                         ON CONFLICT (request_id, kind) DO NOTHING",
+                    )
+                    .bind(request_id)
+                    .bind(first.numbered(row.approvals))
+                    .bind(second.numbered(row.approvals))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Ok(Some(row));
+                }
+                let policy = sqlx::query_as::<_, PolicyLock>(lock_policy_sql)
                     .bind(row.policy_id)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -407,7 +505,7 @@ impl Primary {
 
     /// The outcome of a decision attempt: the claimed row, or, when the claim found
     /// nothing, why not (read back after the fact, so a lost race costs nothing on the way
-    /// in).
+    /// in). A claimed row still pending is an approval counted, not yet the decision.
     async fn decided_or_why_not(
         &self,
         claimed: Option<Request>,
@@ -416,19 +514,189 @@ impl Primary {
         now: DateTime<Utc>,
     ) -> Result<DecideOutcome, StoreError> {
         if let Some(row) = claimed {
-            return Ok(DecideOutcome::Decided(row));
+            return Ok(if row.status == RequestStatus::Pending {
+                DecideOutcome::Counted(row)
+            } else {
+                DecideOutcome::Decided(row)
+            });
         }
         Ok(match self.get_request(request_id).await? {
             None => DecideOutcome::NotFound,
             Some(row) if row.status == RequestStatus::Pending && &row.requested_by == actor => {
                 DecideOutcome::OwnRequest
             }
-            Some(row) if row.status == RequestStatus::Pending => {
-                debug_assert!(row.expires_at.is_some_and(|e| e <= now));
+            Some(row)
+                if row.status == RequestStatus::Pending
+                    && row.expires_at.is_some_and(|e| e <= now) =>
+            {
                 DecideOutcome::TimedOut(row)
+            }
+            // Pending, in time, not theirs: the claim found nothing only because this actor
+            // had approved it already.
+            Some(row) if row.status == RequestStatus::Pending => {
+                DecideOutcome::AlreadyApproved(row)
             }
             Some(row) => DecideOutcome::AlreadyDecided(row),
         })
+    }
+
+    /// Withdraws a pending request on behalf of its requester: `PENDING → CANCELLED`, the
+    /// CANCELLED audit record and the follow-ups every decision owes, in one transaction.
+    /// The claim is the same `UPDATE … WHERE status = 'PENDING'` as a decision's, on the
+    /// same row, so a withdrawal racing an approval either wins or finds it decided:
+    /// exactly one of them happens.
+    pub async fn withdraw_request(
+        &self,
+        request_id: RequestId,
+        actor: &SlackUserId,
+        now: DateTime<Utc>,
+    ) -> Result<WithdrawOutcome, StoreError> {
+        let claim_sql = format!(
+            "UPDATE expiry_requests SET status = 'CANCELLED', decided_by = $1, decided_at = $2 \
+             WHERE id = $3 AND status = 'PENDING' AND (expires_at IS NULL OR expires_at > $2) \
+               AND requested_by = $1 \
+             RETURNING {REQUEST_COLUMNS}"
+        );
+        let claimed = self
+            .h
+            .observe("withdraw_request", async {
+                on_pool!(self.h, p => {
+                    let mut tx = p.begin().await?;
+                    let claimed = sqlx::query_as::<_, Request>(&claim_sql)
+                        .bind(actor)
+                        .bind(now)
+                        .bind(request_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let Some(row) = claimed else {
+                        tx.rollback().await?;
+                        return Ok(None);
+                    };
+                    sqlx::query(
+                        "INSERT INTO expiry_audit (request_id, event, actor, at, policy_id, reason) \
+                         VALUES ($1, 'CANCELLED', $2, $3, $4, 'withdrawn by the requester')",
+                    )
+                    .bind(request_id)
+                    .bind(actor)
+                    .bind(now)
+                    .bind(row.policy_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    insert_followups!(tx, request_id, now);
+                    tx.commit().await?;
+                    Ok(Some(row))
+                }, mysql: m => mysql::withdraw(m, request_id, actor, now).await)
+            })
+            .await?;
+        if let Some(row) = claimed {
+            return Ok(WithdrawOutcome::Withdrawn(row));
+        }
+        Ok(match self.get_request(request_id).await? {
+            None => WithdrawOutcome::NotFound,
+            Some(row) if row.status != RequestStatus::Pending => {
+                WithdrawOutcome::AlreadyDecided(row)
+            }
+            Some(row) if &row.requested_by != actor => WithdrawOutcome::NotYours(row),
+            Some(row) => WithdrawOutcome::TimedOut(row),
+        })
+    }
+
+    /// Claims every reminder due now — pending requests past their `remind_at`, not yet
+    /// reminded, not past their deadline — each with its REMINDED audit record and the two
+    /// follow-ups (the thread reply, the requester's notice), in one transaction. Safe with
+    /// several instances and across restarts: `reminded_at IS NULL` in the claim lets each
+    /// request be reminded once, and what is due is in the database, not in a timer.
+    pub async fn claim_due_reminders(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RequestId>, StoreError> {
+        self.h
+            .observe("claim_due_reminders", async {
+                on_pool!(self.h, p => {
+                    let mut tx = p.begin().await?;
+                    let ids: Vec<(RequestId, PolicyId)> = sqlx::query_as(
+                        "UPDATE expiry_requests SET reminded_at = $1 \
+                         WHERE status = 'PENDING' AND reminded_at IS NULL \
+                           AND remind_at IS NOT NULL AND remind_at <= $1 \
+                           AND (expires_at IS NULL OR expires_at > $1) \
+                         RETURNING id, policy_id",
+                    )
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let [reply, notice] = OutboxKind::AFTER_REMINDER;
+                    for (id, policy_id) in &ids {
+                        sqlx::query(
+                            "INSERT INTO expiry_audit (request_id, event, actor, at, policy_id, reason) \
+                             VALUES ($1, 'REMINDED', 'expire-bot', $2, $3, 'still pending after REMIND_AFTER')",
+                        )
+                        .bind(*id)
+                        .bind(now)
+                        .bind(*policy_id)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query(
+                            "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) \
+                             VALUES ($1, $2, $4), ($1, $3, $4) \
+                             ON CONFLICT (request_id, kind) DO NOTHING",
+                        )
+                        .bind(*id)
+                        .bind(reply)
+                        .bind(notice)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(ids.into_iter().map(|(id, _)| id).collect())
+                }, mysql: m => mysql::claim_due_reminders(m, now).await)
+            })
+            .await
+    }
+
+    /// The approvals given on a request, in the order they were given.
+    pub async fn approvals_of(&self, request_id: RequestId) -> Result<Vec<Approval>, StoreError> {
+        self.h
+            .observe("approvals_of", async {
+                on_pool!(self.h, p => sqlx::query_as::<_, (SlackUserId, DateTime<Utc>)>(
+                    "SELECT approver, approved_at FROM expiry_approvals WHERE request_id = $1 ORDER BY id",
+                )
+                .bind(request_id)
+                .fetch_all(p)
+                .await
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|(approver, approved_at)| Approval {
+                            approver,
+                            approved_at,
+                        })
+                        .collect()
+                }), mysql: m => mysql::approvals_of(m, request_id).await)
+            })
+            .await
+    }
+
+    /// Reminders, for the gauges: pending requests that were reminded and are still
+    /// waiting, and reminders overdue by more than `late` (due, not yet claimed — the sweep
+    /// is not running, or failing).
+    pub async fn reminder_summary(
+        &self,
+        now: DateTime<Utc>,
+        late: chrono::Duration,
+    ) -> Result<(i64, i64), StoreError> {
+        self.h
+            .observe("reminder_summary", async {
+                on_pool!(self.h, p => sqlx::query_as::<_, (i64, i64)>(
+                    "SELECT \
+                       COALESCE(SUM(CASE WHEN reminded_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN reminded_at IS NULL AND remind_at <= $1 THEN 1 ELSE 0 END), 0) \
+                     FROM expiry_requests WHERE status = 'PENDING'",
+                )
+                .bind(now - late)
+                .fetch_one(p)
+                .await, mysql: m => mysql::reminder_summary(m, now - late).await)
+            })
+            .await
     }
 
     /// Pending requests: how many, and when the oldest was filed (for the gauges).

@@ -125,8 +125,13 @@ fn echoed() -> Locale {
 
 /// Submitting the request modal. The blocks are the bot's own modal, as Slack echoes them.
 pub fn request_submission(user_id: &str, query: &str, cancelled_at: i64, reason: &str) -> Value {
-    let modal =
-        serde_json::to_value(render::request_modal(echoed(), query, None)).unwrap_or_default();
+    let modal = serde_json::to_value(render::request_modal(
+        echoed(),
+        query,
+        None,
+        render::ApprovalRules::default(),
+    ))
+    .unwrap_or_default();
     let values = json!({
         "rider_query": {"rider_query": {"type": "plain_text_input", "value": query}},
         "cancelled_at": {"cancelled_at": {"type": "datetimepicker", "selected_date_time": cancelled_at}},

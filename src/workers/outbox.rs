@@ -11,12 +11,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::i18n::Locale;
 use chrono::Utc;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::{OutboxKind, RequestStatus};
+use crate::domain::{OutboxKind, RequestStatus, SlackUserId};
+use crate::i18n::Locale;
+use crate::service::workflow;
 use crate::slack::api::{SlackApi, SlackCallError};
 use crate::slack::render;
 use crate::store::{OutboxRow, Primary, StoreError};
@@ -56,6 +57,13 @@ impl DeliveryError {
     }
 }
 
+/// Who the reminder mentions: the configured approvers (IDs, never looked up).
+#[derive(Debug, Clone, Default)]
+pub struct Approvers {
+    pub user_ids: Vec<SlackUserId>,
+    pub usergroup: Option<String>,
+}
+
 /// The outbox worker: the primary, the Web API, what the messages need to say, and the
 /// bell that filing and deciding ring.
 #[derive(Debug)]
@@ -66,6 +74,7 @@ pub struct Outbox {
     /// The language and time zone the messages are written in.
     locale: Locale,
     bell: Arc<Notify>,
+    approvers: Approvers,
 }
 
 enum Delivery {
@@ -81,6 +90,7 @@ impl Outbox {
         approval_channel: String,
         locale: Locale,
         bell: Arc<Notify>,
+        approvers: Approvers,
     ) -> Outbox {
         Outbox {
             primary,
@@ -88,6 +98,7 @@ impl Outbox {
             approval_channel,
             locale,
             bell,
+            approvers,
         }
     }
 
@@ -169,6 +180,15 @@ impl Outbox {
             db.complete_outbox(row.id, Utc::now()).await?;
             return Ok(Delivery::Done);
         };
+        // The approvals given so far, for the messages of a request that needs several
+        // (the only ones that show them).
+        let approvals = if request.needs_several_approvals() {
+            db.approvals_of(request.id).await?
+        } else {
+            Vec::new()
+        };
+        let pending = request.status == RequestStatus::Pending;
+        let thread = request.channel_id.clone().zip(request.message_ts.clone());
         match kind {
             OutboxKind::PostRequest => {
                 if request.message_ts.is_some() {
@@ -176,10 +196,10 @@ impl Outbox {
                     return Ok(Delivery::Done);
                 }
                 // Posted late (Slack was down), after a decision: post it already decided.
-                let content = if request.status == RequestStatus::Pending {
-                    render::approval_message(l, &request)
+                let content = if pending {
+                    render::approval_message(l, &request, &approvals)
                 } else {
-                    render::decided_message(l, &request)
+                    render::decided_message(l, &request, &approvals)
                 };
                 let (channel, ts) = self
                     .slack
@@ -187,6 +207,7 @@ impl Outbox {
                     .await?;
                 db.record_posted(row.id, request.id, &channel, &ts, Utc::now())
                     .await?;
+                return Ok(Delivery::Done);
             }
             OutboxKind::NotifyFiled => {
                 self.slack
@@ -196,22 +217,6 @@ impl Outbox {
                         None,
                     )
                     .await?;
-                db.complete_outbox(row.id, Utc::now()).await?;
-            }
-            OutboxKind::ThreadReply | OutboxKind::UpdateMessage => {
-                let (Some(channel), Some(ts)) = (&request.channel_id, &request.message_ts) else {
-                    return Ok(Delivery::NotYet);
-                };
-                if kind == OutboxKind::ThreadReply {
-                    self.slack
-                        .post_message(channel, render::thread_reply(l, &request), Some(ts))
-                        .await?;
-                } else {
-                    self.slack
-                        .update_message(channel, ts, render::decided_message(l, &request))
-                        .await?;
-                }
-                db.complete_outbox(row.id, Utc::now()).await?;
             }
             OutboxKind::NotifyDecided => {
                 self.slack
@@ -221,9 +226,78 @@ impl Outbox {
                         None,
                     )
                     .await?;
-                db.complete_outbox(row.id, Utc::now()).await?;
+            }
+            // A reminder claimed while the request was pending, delivered after it was
+            // decided, would ask people to decide what is decided: it is dropped.
+            OutboxKind::ReminderReply | OutboxKind::NotifyReminded if !pending => {}
+            OutboxKind::NotifyReminded => {
+                self.slack
+                    .post_message(
+                        request.requested_by.as_str(),
+                        render::reminded_notice(l, &request),
+                        None,
+                    )
+                    .await?;
+            }
+            OutboxKind::ThreadReply
+            | OutboxKind::UpdateMessage
+            | OutboxKind::ApprovalReply
+            | OutboxKind::RefreshMessage
+            | OutboxKind::ReminderReply => {
+                let Some((channel, ts)) = &thread else {
+                    return Ok(Delivery::NotYet);
+                };
+                match kind {
+                    OutboxKind::ThreadReply => {
+                        self.slack
+                            .post_message(channel, render::thread_reply(l, &request), Some(ts))
+                            .await?;
+                    }
+                    OutboxKind::ApprovalReply => {
+                        let ordinal = row.ordinal().unwrap_or(1);
+                        let given = usize::try_from(ordinal - 1)
+                            .ok()
+                            .and_then(|i| approvals.get(i));
+                        // An approval row is written with its outbox row: always there.
+                        if let Some(a) = given {
+                            self.slack
+                                .post_message(
+                                    channel,
+                                    render::approval_reply(l, &request, a, ordinal),
+                                    Some(ts),
+                                )
+                                .await?;
+                        }
+                    }
+                    OutboxKind::ReminderReply => {
+                        let who = workflow::to_remind(
+                            &self.approvers.user_ids,
+                            self.approvers.usergroup.as_deref(),
+                            &request,
+                            &approvals,
+                        );
+                        self.slack
+                            .post_message(
+                                channel,
+                                render::reminder_reply(l, &request, &who),
+                                Some(ts),
+                            )
+                            .await?;
+                    }
+                    // The message as the request now stands, whichever update this is: a
+                    // refresh delivered after the decision shows the decision too.
+                    _ => {
+                        let content = if pending {
+                            render::approval_message(l, &request, &approvals)
+                        } else {
+                            render::decided_message(l, &request, &approvals)
+                        };
+                        self.slack.update_message(channel, ts, content).await?;
+                    }
+                }
             }
         }
+        db.complete_outbox(row.id, Utc::now()).await?;
         Ok(Delivery::Done)
     }
 }

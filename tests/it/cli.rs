@@ -84,14 +84,15 @@ fn rand_suffix() -> u64 {
     rand::random::<u32>() as u64
 }
 
-/// The replica answered the two lookups and nothing but reads (background probes such as
-/// `ping` and `replica_lag` vary with timing).
+/// The replica answered the three lookups (the shared phone's search and the re-check of
+/// the choice; the backdated request's search by rider ID) and nothing but reads
+/// (background probes such as `ping` and `replica_lag` vary with timing).
 fn assert_replica_line(text: &str) {
     let line = text
         .lines()
         .find(|l| l.trim_start().starts_with("replica  (read-only)"))
         .unwrap_or_else(|| panic!("no replica summary in:\n{text}"));
-    assert!(line.contains("lookup_rider_policies 2"), "{line}");
+    assert!(line.contains("lookup_rider_policies 3"), "{line}");
     for op in line.split(':').nth(1).unwrap_or_default().split('·') {
         let name = op.split_whitespace().next().unwrap_or_default();
         assert!(
@@ -114,7 +115,7 @@ fn assert_demo_passed(out: &Output) -> String {
         text.trim_end()
             .lines()
             .last()
-            .is_some_and(|l| l.starts_with("demo passed: 7 steps,")),
+            .is_some_and(|l| l.starts_with("demo passed: 10 steps,")),
         "{text}"
     );
     assert!(!text.contains('✗'), "a check failed:\n{text}");

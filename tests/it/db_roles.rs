@@ -139,6 +139,12 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_postgres_roles_and_nothing
         ("DELETE FROM expiry_requests WHERE false", "42501"),
         ("DELETE FROM slack_outbox WHERE false", "42501"),
         ("UPDATE expiry_audit SET reason = 'x' WHERE false", "42501"),
+        // An approval is never changed or taken back.
+        (
+            "UPDATE expiry_approvals SET approver = 'x' WHERE false",
+            "42501",
+        ),
+        ("DELETE FROM expiry_approvals WHERE false", "42501"),
         ("CREATE TABLE sneaky (id int)", "42501"),
         (
             "SELECT id, status, valid_until FROM hourly_insurance_policies LIMIT 1",
@@ -154,10 +160,11 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_postgres_roles_and_nothing
     for (sql, expected) in [
         ("SELECT name, phone FROM riders LIMIT 1", "ok"),
         ("SELECT COUNT(*) FROM expiry_audit", "ok"),
+        ("SELECT COUNT(*) FROM expiry_approvals", "ok"),
         ("SELECT COUNT(*) FROM slack_outbox", "42501"),
         // Only the primary role may run the server-side approval.
         (
-            "SELECT * FROM expire_bot_approve(0, 'x', now(), ARRAY[]::text[])",
+            "SELECT * FROM expire_bot_approve(0, 'x', now(), ARRAY[]::text[], ARRAY[]::text[])",
             "42501",
         ),
         // Read-only before it is even a standby's refusal.
@@ -303,6 +310,13 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_mysql_users_and_nothing_mo
         ("DELETE FROM slack_outbox WHERE 1 = 0", "1142"),
         ("UPDATE expiry_audit SET reason = 'x' WHERE 1 = 0", "1142"),
         ("DELETE FROM expire_bot_heartbeat WHERE 1 = 0", "1142"),
+        // An approval, once recorded, is never changed or taken back.
+        (
+            "UPDATE expiry_approvals SET approver = 'x' WHERE 1 = 0",
+            "1142",
+        ),
+        ("DELETE FROM expiry_approvals WHERE 1 = 0", "1142"),
+        ("SELECT COUNT(*) FROM expiry_approvals", "ok"),
         ("CREATE TABLE sneaky (id int)", "1142"),
         ("SHOW SLAVE STATUS", "1227"),
         (
@@ -320,6 +334,7 @@ async fn the_bot_runs_its_flow_as_the_least_privilege_mysql_users_and_nothing_mo
     for (sql, expected) in [
         ("SELECT name, phone FROM riders LIMIT 1", "ok"),
         ("SELECT COUNT(*) FROM expiry_audit", "ok"),
+        ("SELECT COUNT(*) FROM expiry_approvals", "ok"),
         ("SELECT beat_at FROM expire_bot_heartbeat", "ok"),
         // The lag probe's source.
         ("SHOW SLAVE STATUS", "ok"),

@@ -14,3 +14,4 @@ mod reliability;
 mod security;
 mod socket;
 mod store;
+mod workflow;

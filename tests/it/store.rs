@@ -2,10 +2,14 @@
 //! (`expire_bot_approve`, one round trip) and the statement-by-statement transaction; on
 //! SQLite that same statement-by-statement transaction, on SQLite's SQL engine; on MySQL
 //! its own statements (`store::mysql`), one client-side transaction in the same steps. This
-//! module holds them to each other: every case is set up on each, decided as the bot's own
-//! role, and the database must end up the same, row for row (ids aside) — the function
-//! against the statements on PostgreSQL, and SQLite's and MySQL's runs against
-//! PostgreSQL's (and MySQL's against SQLite's), compared as normalised rows.
+//! module holds them to each other: every case is set up on each, its approvals clicked in
+//! order as the bot's own role, and every verdict and the database after must be the same,
+//! row for row (ids aside) — the function against the statements on PostgreSQL, and
+//! SQLite's and MySQL's runs against PostgreSQL's (and MySQL's against SQLite's), compared
+//! as normalised rows. The cases cover one
+//! approval and several: counted, decided by the last one, the same lead twice, the
+//! requester as the second, a click after the decision, the insurer or the deadline
+//! getting there between two approvals.
 
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use expire_bot::domain::{PolicyId, RequestId, RiderId, SlackUserId};
@@ -15,19 +19,21 @@ use sqlx::postgres::PgPoolOptions;
 
 use crate::harness::*;
 
-/// One setup: the policy as the insurer left it and the request as it was filed.
+/// One setup: the policy as the insurer left it and the request as it was filed, then the
+/// approvals clicked on it, in order.
 struct Case {
     name: &'static str,
     /// `None`: the policy row is gone by the time of the approval.
     policy: Option<(&'static str, Option<Duration>)>,
     /// Offset of `cancelled_at` from the case's reference time.
     cancelled: Duration,
-    /// The request is past its deadline.
-    past_ttl: bool,
-    /// The approver is the requester.
-    own: bool,
-    /// Approved twice; the second call is the one compared.
-    twice: bool,
+    /// When the request's deadline is, from the reference time (the approvals come at the
+    /// reference time, then 5 s apart).
+    ttl: Duration,
+    /// Approvals the request needs.
+    required: i32,
+    /// Who clicks Approve, in order; every click's verdict is compared.
+    approvers: &'static [&'static str],
 }
 
 /// An active, open-ended policy, cancelled three hours ago, approved once by a lead.
@@ -35,9 +41,17 @@ const PLAIN: Case = Case {
     name: "open-ended active policy",
     policy: Some(("ACTIVE", None)),
     cancelled: Duration::hours(-3),
-    past_ttl: false,
-    own: false,
-    twice: false,
+    ttl: Duration::hours(24),
+    required: 1,
+    approvers: &[LEAD],
+};
+
+/// PLAIN, needing two approvals.
+const TWO: Case = Case {
+    name: "two needed, given by two leads",
+    required: 2,
+    approvers: &[LEAD, LEAD2],
+    ..PLAIN
 };
 
 const CASES: &[Case] = &[
@@ -64,20 +78,99 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "the requester approves their own request",
-        own: true,
+        approvers: &[AGENT],
         ..PLAIN
     },
     Case {
         name: "past its deadline",
-        past_ttl: true,
+        ttl: Duration::minutes(-1),
         ..PLAIN
     },
     Case {
         name: "approved a second time",
-        twice: true,
+        approvers: &[LEAD, LEAD],
         ..PLAIN
     },
+    TWO,
+    Case {
+        name: "two needed, one given",
+        approvers: &[LEAD],
+        ..TWO
+    },
+    Case {
+        name: "two needed, the same lead twice",
+        approvers: &[LEAD, LEAD],
+        ..TWO
+    },
+    Case {
+        name: "two needed, the requester tries to be the second",
+        approvers: &[LEAD, AGENT],
+        ..TWO
+    },
+    Case {
+        name: "two needed, a third approval after the decision",
+        approvers: &[LEAD, LEAD2, GROUP_LEAD],
+        ..TWO
+    },
+    Case {
+        name: "two needed, the insurer expired it between the approvals",
+        policy: Some(("EXPIRED", Some(Duration::hours(-1)))),
+        ..TWO
+    },
+    Case {
+        name: "two needed, the deadline passes between the approvals",
+        ttl: Duration::seconds(3),
+        ..TWO
+    },
+    Case {
+        name: "three needed, two given",
+        required: 3,
+        ..TWO
+    },
 ];
+
+/// What `coalesce(outcome, status)` must say after each case, in order (so the comparison
+/// compared something).
+const OUTCOMES: &[&str] = &[
+    "EXPIRED",
+    "EXPIRED",
+    "EXPIRED",
+    "ALREADY_EXPIRED",
+    "POLICY_MISSING",
+    "PENDING",
+    "PENDING",
+    "EXPIRED",
+    "EXPIRED",
+    "PENDING",
+    "PENDING",
+    "PENDING",
+    "EXPIRED",
+    "ALREADY_EXPIRED",
+    "PENDING",
+    "PENDING",
+];
+
+/// Every click of a case, 5 s apart from `now`: the verdicts, in order.
+async fn approve_all(
+    db: &expire_bot::store::Primary,
+    case: &Case,
+    request: RequestId,
+    now: DateTime<Utc>,
+    server_side: bool,
+) -> String {
+    let mut verdicts = Vec::new();
+    for (i, who) in case.approvers.iter().enumerate() {
+        let at = now + Duration::seconds(5 * i as i64);
+        let actor = SlackUserId::new(*who);
+        let result = if server_side {
+            db.approve_request(request, &actor, at).await
+        } else {
+            db.approve_request_in_statements(request, &actor, at).await
+        };
+        verdicts.push(verdict(&result.expect("approval runs")));
+    }
+    verdicts.join(" / ")
+}
 
 #[tokio::test]
 async fn the_server_side_approval_agrees_with_the_statement_by_statement_one() {
@@ -106,27 +199,9 @@ async fn the_server_side_approval_agrees_with_the_statement_by_statement_one() {
         for server_side in [true, false] {
             next_policy += 1;
             let request = set_up(&admin, &bot, case, rider, next_policy, now).await;
-            let decide = |at: DateTime<Utc>| {
-                let (db, actor) = (
-                    &bot.primary,
-                    SlackUserId::new(if case.own { AGENT } else { LEAD }),
-                );
-                async move {
-                    if server_side {
-                        db.approve_request(request, &actor, at).await
-                    } else {
-                        db.approve_request_in_statements(request, &actor, at).await
-                    }
-                }
-            };
-            let mut result = decide(now).await.expect("approval runs");
-            if case.twice {
-                result = decide(now + Duration::seconds(5))
-                    .await
-                    .expect("approval runs");
-            }
+            let verdicts = approve_all(&bot.primary, case, request, now, server_side).await;
             let state = snapshot(&admin, request, next_policy).await;
-            seen.push((verdict(&result), state));
+            seen.push((verdicts, state));
         }
         assert_eq!(
             seen[0], seen[1],
@@ -143,28 +218,16 @@ async fn the_server_side_approval_agrees_with_the_statement_by_statement_one() {
     .await
     .expect("outcomes");
     let each: Vec<&str> = outcomes.iter().step_by(2).map(String::as_str).collect();
-    assert_eq!(
-        each,
-        [
-            "EXPIRED",
-            "EXPIRED",
-            "EXPIRED",
-            "ALREADY_EXPIRED",
-            "POLICY_MISSING",
-            "PENDING",
-            "PENDING",
-            "EXPIRED"
-        ]
-    );
+    assert_eq!(each, OUTCOMES);
     bot.close().await;
     admin.close().await;
 }
 
-/// One backend's run of every case: each set up on a fresh database, decided as the bot's
-/// role, and every row an approval may touch read back and normalised (ids left out, times
-/// as UTC text), so two engines must agree on the verdict and on the resulting state, case
-/// by case. On PostgreSQL this is the statement-by-statement transaction; on SQLite and
-/// MySQL what the bot runs there.
+/// One backend's run of every case: each set up on a fresh database, its approvals clicked
+/// as the bot's role, and every row an approval may touch read back and normalised (ids
+/// left out, times as UTC text), so two engines must agree on the verdicts and on the
+/// resulting state, case by case. On PostgreSQL this is the statement-by-statement
+/// transaction; on SQLite and MySQL what the bot runs there.
 async fn run_cases(backend: Backend, now: DateTime<Utc>) -> Vec<(&'static str, String, String)> {
     let db = fresh_db(backend).await;
     let admin = AdminDb::open(&db.admin_url);
@@ -194,27 +257,18 @@ async fn run_cases(backend: Backend, now: DateTime<Utc>) -> Vec<(&'static str, S
             .expect("policy");
         }
         let request = file(&bot, case, rider, next_policy, now).await;
-        let actor = SlackUserId::new(if case.own { AGENT } else { LEAD });
-        let decide = |at: DateTime<Utc>| {
-            let (db, actor) = (&bot.primary, &actor);
-            async move {
-                match backend {
-                    Backend::Postgres => db.approve_request_in_statements(request, actor, at).await,
-                    Backend::Sqlite | Backend::Mysql => {
-                        db.approve_request(request, actor, at).await
-                    }
-                }
-            }
-        };
-        let mut result = decide(now).await.expect("approval runs");
-        if case.twice {
-            result = decide(now + Duration::seconds(5))
-                .await
-                .expect("approval runs");
-        }
+        // PostgreSQL's reference is its statements; elsewhere what the bot runs.
+        let verdicts = approve_all(
+            &bot.primary,
+            case,
+            request,
+            now,
+            backend != Backend::Postgres,
+        )
+        .await;
         seen.push((
             case.name,
-            verdict(&result),
+            verdicts,
             normalised(&admin, request, next_policy).await,
         ));
     }
@@ -224,20 +278,7 @@ async fn run_cases(backend: Backend, now: DateTime<Utc>) -> Vec<(&'static str, S
     );
     let outcomes: Vec<String> =
         on_admin!(&admin, p => sqlx::query_scalar(&sql).fetch_all(p).await).expect("outcomes");
-    assert_eq!(
-        outcomes,
-        [
-            "EXPIRED",
-            "EXPIRED",
-            "EXPIRED",
-            "ALREADY_EXPIRED",
-            "POLICY_MISSING",
-            "PENDING",
-            "PENDING",
-            "EXPIRED"
-        ],
-        "{backend:?}"
-    );
+    assert_eq!(outcomes, OUTCOMES, "{backend:?}");
     bot.close().await;
     admin.close().await;
     assert_eq!(seen.len(), CASES.len());
@@ -273,7 +314,8 @@ async fn sqlite_approves_exactly_as_postgresql_does() {
 }
 
 /// MySQL's approval (its own statements in one client-side transaction, run on the MariaDB
-/// pair) against PostgreSQL's statements and SQLite's, case by case.
+/// pair) against PostgreSQL's statements and SQLite's, case by case: one approval and
+/// several, counted in the last approval's transaction.
 #[tokio::test]
 async fn mysql_approves_exactly_as_postgresql_and_sqlite_do() {
     let now = Utc::now().trunc_subsecs(0);
@@ -302,6 +344,8 @@ async fn normalised(admin: &AdminDb, request: RequestId, policy: i64) -> String 
         Option<DateTime<Utc>>,
         Option<String>,
         Option<String>,
+        i32,
+        i32,
     );
     type AuditRow = (
         String,
@@ -322,9 +366,9 @@ async fn normalised(admin: &AdminDb, request: RequestId, policy: i64) -> String 
     );
     let sql = admin.sql(
         "SELECT CAST(status AS TEXT), CAST(decided_by AS TEXT), decided_at, CAST(outcome AS TEXT), \
-                CAST(decision_note AS TEXT) FROM expiry_requests WHERE id = $1",
+                CAST(decision_note AS TEXT), approvals, approvals_required FROM expiry_requests WHERE id = $1",
     );
-    let (status, decided_by, decided_at, outcome, note): RequestRow =
+    let (status, decided_by, decided_at, outcome, note, approvals, required): RequestRow =
         on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_one(p).await)
             .expect("request");
     let sql = admin.sql(
@@ -348,10 +392,19 @@ async fn normalised(admin: &AdminDb, request: RequestId, policy: i64) -> String 
     let outbox: Vec<OutboxRow> =
         on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_all(p).await)
             .expect("outbox");
+    let sql = admin.sql(
+        "SELECT CAST(approver AS TEXT), approved_at FROM expiry_approvals WHERE request_id = $1 ORDER BY id",
+    );
+    let given: Vec<(String, DateTime<Utc>)> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_all(p).await)
+            .expect("approvals");
     let mut out = format!(
-        "request {status} {decided_by:?} {} {outcome:?} {note:?}\n",
+        "request {status} {decided_by:?} {} {outcome:?} {note:?} {approvals}/{required}\n",
         t(decided_at)
     );
+    for (approver, at) in given {
+        out.push_str(&format!("approval {approver} {}\n", t(Some(at))));
+    }
     match pol {
         Some((s, until)) => out.push_str(&format!("policy {s} {}\n", t(until))),
         None => out.push_str("policy gone\n"),
@@ -424,13 +477,12 @@ async fn file(
             cancelled_at: now + case.cancelled,
             reason: "differential test".to_owned(),
             requested_at: now - Duration::minutes(10),
-            expires_at: if case.past_ttl {
-                now - Duration::minutes(1)
-            } else {
-                now + Duration::hours(24)
-            },
+            expires_at: now + case.ttl,
             policy_status: "ACTIVE".to_owned(),
             valid_until: None,
+            approvals_required: case.required,
+            backdated: false,
+            remind_at: None,
         })
         .await
         .expect("file");
@@ -443,11 +495,21 @@ async fn file(
 fn verdict(r: &DecideOutcome) -> String {
     match r {
         DecideOutcome::Decided(row) => format!(
-            "Decided {} {:?} {:?} {:?}",
+            "Decided {} {:?} {:?} {:?} {}/{}",
             row.status,
             row.decided_by.as_deref(),
             row.outcome.map(|o| o.as_str()),
-            row.decision_note
+            row.decision_note,
+            row.approvals,
+            row.approvals_required
+        ),
+        DecideOutcome::Counted(row) => format!(
+            "Counted {} {}/{}",
+            row.status, row.approvals, row.approvals_required
+        ),
+        DecideOutcome::AlreadyApproved(row) => format!(
+            "AlreadyApproved {} {}/{}",
+            row.status, row.approvals, row.approvals_required
         ),
         DecideOutcome::AlreadyDecided(row) => format!("AlreadyDecided {}", row.status),
         DecideOutcome::TimedOut(row) => format!("TimedOut {}", row.status),
@@ -459,8 +521,10 @@ fn verdict(r: &DecideOutcome) -> String {
 /// Everything an approval may touch, ids left out, as the server renders it.
 async fn snapshot(admin: &PgPool, request: RequestId, policy: i64) -> String {
     let parts = [
-        "SELECT json_agg(t)::text FROM (SELECT status, decided_by, decided_at, outcome, decision_note \
-         FROM expiry_requests WHERE id = $1) t",
+        "SELECT json_agg(t)::text FROM (SELECT status, decided_by, decided_at, outcome, decision_note, \
+         approvals, approvals_required FROM expiry_requests WHERE id = $1) t",
+        "SELECT json_agg(t ORDER BY t.id)::text FROM (SELECT id, approver, approved_at \
+         FROM expiry_approvals WHERE request_id = $1) t",
         "SELECT json_agg(t)::text FROM (SELECT status, valid_until \
          FROM hourly_insurance_policies WHERE id = $2) t",
         "SELECT json_agg(t ORDER BY t.id)::text FROM (SELECT id, event, actor, at, status_before, status_after, \
@@ -502,4 +566,192 @@ fn without_ids(json: &str) -> String {
         other => other,
     };
     stripped.to_string()
+}
+
+/// A database filed and decided on before migration 0100 keeps every request, audit record
+/// and owed Slack call through it, on both backends: the approved request is counted as
+/// approved once (by its decider), the pending one needs the one approval it always did and
+/// can still be approved, and every foreign key still holds. On SQLite the migration
+/// rebuilds two tables with their children's references deferred, which only a database
+/// holding rows can prove.
+#[tokio::test]
+async fn an_upgrade_to_the_approval_workflow_keeps_every_request_and_its_trail() {
+    for backend in [Backend::Postgres, Backend::Sqlite, Backend::Mysql] {
+        let (url, _dir) = empty_db(backend).await;
+        let admin = AdminDb::open(&url);
+        // Everything before 0100, as an instance of the previous version left it.
+        let earlier = tempfile::tempdir().expect("tempdir");
+        let dialect = match backend {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+            Backend::Mysql => "mysql",
+        };
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(dialect);
+        for entry in std::fs::read_dir(&source).expect("migrations") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            // MySQL's 0100 is its heartbeat; its workflow migration is 0110.
+            let first_new = if backend == Backend::Mysql {
+                "0110"
+            } else {
+                "0100"
+            };
+            if name < first_new {
+                std::fs::copy(&path, earlier.path().join(name)).expect("copy");
+            }
+        }
+        let migrator = sqlx::migrate::Migrator::new(earlier.path())
+            .await
+            .expect("earlier migrations");
+        on_admin!(&admin, p => migrator.run(p).await).expect("earlier schema");
+        let now = Utc::now().trunc_subsecs(0);
+        for sql in [
+            "INSERT INTO riders (id, name, phone, status) VALUES (1, '홍길동', '01012345678', 'ACTIVE')",
+            "INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from) \
+             VALUES (11, 1, 'A', 'P-11', 'EXPIRED', '2026-01-01T00:00:00+00:00'), \
+                    (12, 1, 'A', 'P-12', 'ACTIVE', '2026-01-01T00:00:00+00:00')",
+            "INSERT INTO expiry_requests (id, policy_id, requested_by, decided_by, status, decided_at, outcome) \
+             VALUES (1, 11, 'U0AGENT', 'U0LEAD1', 'APPROVED', '2026-02-01T00:00:00+00:00', 'EXPIRED')",
+            "INSERT INTO expiry_requests (id, policy_id, requested_by, status, cancelled_at, expires_at) \
+             VALUES (2, 12, 'U0AGENT', 'PENDING', '2026-02-01T00:00:00+00:00', '2999-01-01T00:00:00+00:00')",
+            "INSERT INTO expiry_audit (request_id, event, actor, policy_id) VALUES \
+             (1, 'FILED', 'U0AGENT', 11), (1, 'APPROVED', 'U0LEAD1', 11), (2, 'FILED', 'U0AGENT', 12)",
+            "INSERT INTO slack_outbox (request_id, kind) VALUES (1, 'thread_reply'), (2, 'post_request')",
+        ] {
+            // MySQL's DATETIME takes no offset (the connection is UTC).
+            let sql = if backend == Backend::Mysql {
+                sql.replace("T00:00:00+00:00", " 00:00:00")
+            } else {
+                sql.to_owned()
+            };
+            admin.exec(&sql).await;
+        }
+        let store = Store::open(&StoreConfig {
+            primary_url: Some(url.clone().into()),
+            replica_url: None,
+            max_connections: 2,
+        })
+        .expect("store");
+        store
+            .migrate()
+            .await
+            .expect("migration 0100 on a database with rows");
+
+        let n = |sql: &'static str| {
+            let admin = admin.clone();
+            async move { expire_bot_scalar(&admin, sql).await }
+        };
+        assert_eq!(
+            n("SELECT COUNT(*) FROM expiry_requests").await,
+            2,
+            "{backend:?}"
+        );
+        assert_eq!(
+            n("SELECT COUNT(*) FROM expiry_audit").await,
+            3,
+            "{backend:?}"
+        );
+        assert_eq!(
+            n("SELECT COUNT(*) FROM slack_outbox").await,
+            2,
+            "{backend:?}"
+        );
+        assert_eq!(
+            n("SELECT COUNT(*) FROM expiry_approvals WHERE request_id = 1 AND approver = 'U0LEAD1'").await,
+            1,
+            "the earlier approval is on record ({backend:?})"
+        );
+        assert_eq!(
+            n("SELECT CAST(approvals * 10 + approvals_required AS BIGINT) FROM expiry_requests WHERE id = 1").await,
+            11
+        );
+        assert_eq!(
+            n("SELECT CAST(approvals * 10 + approvals_required AS BIGINT) FROM expiry_requests WHERE id = 2").await,
+            1
+        );
+        if backend == Backend::Sqlite {
+            assert_eq!(
+                n("SELECT COUNT(*) FROM pragma_foreign_key_check").await,
+                0,
+                "every reference still holds"
+            );
+            // The rebuilt audit trail is still append-only.
+            let refused = match &admin {
+                AdminDb::Sqlite(p) => sqlx::query("UPDATE expiry_audit SET reason = 'x'")
+                    .execute(p)
+                    .await
+                    .is_err(),
+                AdminDb::Pg(_) | AdminDb::MySql(_) => unreachable!(),
+            };
+            assert!(refused, "expiry_audit stays append-only");
+        }
+        // The pending request is approved as it always would have been: one approval.
+        let outcome = store
+            .primary
+            .approve_request(RequestId(2), &SlackUserId::new(LEAD), now)
+            .await
+            .expect("approval runs");
+        assert!(
+            matches!(&outcome, DecideOutcome::Decided(r) if r.approvals == 1),
+            "{backend:?}: {outcome:?}"
+        );
+        store.close().await;
+        admin.close().await;
+    }
+}
+
+/// A database with no tables: on the test primary, or a fresh SQLite file (whose directory
+/// is returned, to live as long as the test).
+async fn empty_db(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Postgres => {
+            let admin = admin_primary().await;
+            let name = format!("upgrade_{}_{}", std::process::id(), rand_suffix());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create database");
+            admin.close().await;
+            let base = std::env::var("TEST_PRIMARY_URL").expect("scripts/test.sh sets it");
+            let url = match base.rfind('/') {
+                Some(i) => format!("{}/{name}", &base[..i]),
+                None => base,
+            };
+            (url, None)
+        }
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = dir.path().join("expire-bot.db");
+            std::fs::File::create(&file).expect("db file");
+            (format!("sqlite://{}", file.display()), Some(dir))
+        }
+        Backend::Mysql => {
+            let base = std::env::var("TEST_MYSQL_PRIMARY_URL").expect("scripts/test.sh sets it");
+            let admin = sqlx::mysql::MySqlPoolOptions::new()
+                .max_connections(1)
+                .connect(&base)
+                .await
+                .expect("connect to the MySQL test primary");
+            let name = format!("upgrade_{}_{}", std::process::id(), rand_suffix());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create database");
+            admin.close().await;
+            let url = match base.rfind('/') {
+                Some(i) => format!("{}/{name}", &base[..i]),
+                None => base,
+            };
+            (url, None)
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    Utc::now().timestamp_subsec_nanos() as u64
 }

@@ -32,7 +32,7 @@ pub async fn handle(ctx: &Arc<Ctx>, cmd: Command, deadline: &Deadline) -> Reply 
     if let Some(rest) = history_query(&cmd.text) {
         return history_reply(ctx, &who, rest, deadline).await;
     }
-    let view = render::request_modal(l, &cmd.text, None);
+    let view = render::request_modal(l, &cmd.text, None, ctx.approval_rules());
     let opening = {
         let (slack, trigger) = (ctx.slack.clone(), cmd.trigger_id.clone());
         async move { slack.open_view(&trigger, view).await }

@@ -40,7 +40,7 @@ pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply 
             let work = async move { file_all(&ctx2, &click, slot, &deadline2).await };
             budget::work_then_tell(&ctx.slack, deadline, channel, user, work).await;
         }
-        ClickAction::Approve(_) | ClickAction::Reject(_) => {}
+        ClickAction::Approve(_) | ClickAction::Reject(_) | ClickAction::Withdraw(_) => {}
     }
     Reply::Empty
 }
@@ -59,7 +59,7 @@ async fn file_one(
     if let Err(why) = ctx.filing.requester(&click.user, deadline).await {
         return Some(not_a_requester(l, &why));
     }
-    let view = render::request_modal(l, &rider.to_string(), withdrawn_at);
+    let view = render::request_modal(l, &rider.to_string(), withdrawn_at, ctx.approval_rules());
     match ctx.slack.open_view(&click.trigger_id, view).await {
         Ok(()) => None,
         Err(e) => Some(tr!(l, "digest-open-form-failed", code = e.code())),

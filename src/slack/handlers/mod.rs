@@ -169,6 +169,17 @@ pub async fn handle(ctx: &Arc<Ctx>, input: Input, deadline: Deadline) -> Reply {
     }
 }
 
+impl Ctx {
+    /// What the modals say about approvals, from the filing service's rules.
+    pub(crate) fn approval_rules(&self) -> super::render::ApprovalRules {
+        let w = self.filing.workflow();
+        super::render::ApprovalRules {
+            approvals_required: w.approvals_required,
+            second_approval_backdate: w.second_approval_backdate,
+        }
+    }
+}
+
 /// What to say when someone may not file; `not_listed` is the surface's own words for "not
 /// on the list" (the command's and digest buttons' `access-not-a-requester`, the request
 /// form's shorter `request-error-not-a-requester`).

@@ -170,12 +170,15 @@ fn answer(ctx: &Ctx, submitted: Submitted, step: Step) -> Reply {
             id,
             candidate,
             freshness,
+            needed,
         } => update(render::filed_modal(
             l,
             id,
             &candidate,
             &ctx.approval_channel,
             lag_note(l, &freshness, ctx.replica_lag_warn),
+            needed,
+            ctx.approval_rules(),
         )),
         Submitted::AlreadyPending(id) => errors(main, already_pending(l, id)),
         Submitted::NotFiled { unavailable } => errors(main, filing_failed(l, unavailable)),
@@ -258,7 +261,12 @@ async fn choice_step(
     submitted: Submitted,
     deadline: &Deadline,
 ) -> Result<Reply, Submitted> {
-    let Submitted::Choose { candidates, choice } = submitted else {
+    let Submitted::Choose {
+        candidates,
+        choice,
+        needed,
+    } = submitted
+    else {
         return Err(submitted);
     };
     match choice_state::to_metadata(&ctx.forms, &choice, Utc::now(), deadline.remaining()).await {
@@ -266,6 +274,8 @@ async fn choice_step(
             ctx.locale,
             &candidates,
             meta,
+            needed,
+            ctx.approval_rules(),
         ))),
         Err(e) => {
             tracing::error!(error = %e, "could not keep the choice step's state");

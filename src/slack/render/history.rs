@@ -1,6 +1,8 @@
 //! The answer to `/expire-insurance history`: one message text, kept under Slack's 4,000
 //! characters by showing fewer requests (newest first, and saying so). Built from an
-//! already-masked [`History`].
+//! already-masked [`History`]. Each request reads as its record: who filed it, every
+//! approval (who, when, of how many), the reminder, the decision or the withdrawal, and the
+//! policy before and after.
 
 use super::blocks::{insurer, message_link, name, policy};
 use crate::domain::history::{History, HistoryEntry, PolicyState};
@@ -45,6 +47,34 @@ fn entry_text(l: Locale, e: &HistoryEntry) -> String {
             cancelled_at = l.time_or_missing(e.cancelled_at)
         ),
     ];
+    if e.approvals_required > 1 || !e.approvals.is_empty() {
+        let given = if e.approvals.is_empty() {
+            tr!(l, "history-entry-approvals-none")
+        } else {
+            e.approvals
+                .iter()
+                .map(|a| {
+                    tr!(
+                        l,
+                        "history-entry-approval-item",
+                        approver = a.approver.to_string(),
+                        approved_at = l.time(a.approved_at)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(&tr!(l, "list-separator"))
+        };
+        lines.push(tr!(
+            l,
+            "history-entry-approvals",
+            approvals = e.approvals.len(),
+            required = e.approvals_required,
+            given = given
+        ));
+    }
+    if let Some(at) = e.reminded_at {
+        lines.push(tr!(l, "history-entry-reminded", reminded_at = l.time(at)));
+    }
     let by = e
         .decided_by
         .as_ref()
@@ -75,7 +105,15 @@ fn entry_text(l: Locale, e: &HistoryEntry) -> String {
             tr!(l, "history-entry-rejected", decided_at = when, decider = by)
         }
         RequestStatus::TimedOut => tr!(l, "history-entry-timed-out", decided_at = when),
-        _ => tr!(l, "history-entry-pending"),
+        RequestStatus::Cancelled => {
+            tr!(
+                l,
+                "history-entry-withdrawn",
+                decided_at = when,
+                decider = by
+            )
+        }
+        RequestStatus::Pending => tr!(l, "history-entry-pending"),
     });
     let change = match (&e.before, &e.after) {
         (Some(b), Some(a)) => tr!(

@@ -33,6 +33,7 @@ pub use digest::{all_clear, bulk_answer, bulk_reason, digest_messages};
 pub use help::help_text;
 pub use history::history_text;
 pub use messages::{
-    approval_message, decided_message, decided_notice, filed_notice, outcome_line, thread_reply,
+    approval_message, approval_reply, decided_message, decided_notice, filed_notice, outcome_line,
+    reminded_notice, reminder_reply, thread_reply,
 };
-pub use modals::{choose_policy_modal, filed_modal, reject_modal, request_modal};
+pub use modals::{ApprovalRules, choose_policy_modal, filed_modal, reject_modal, request_modal};

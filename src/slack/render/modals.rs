@@ -2,19 +2,75 @@
 //! They take masked values only ([`Candidate`]) and stay inside Slack's limits for any
 //! input the bot accepts, in either language: every text comes from the catalogue
 //! ([`Locale`]), and the data in a short text is cut before it is formatted.
+//!
+//! The agent is told before filing how many approvals a request will need: the request
+//! form says every request's number and, when `SECOND_APPROVAL_BACKDATE` is on, which
+//! cancellation times need one more; the choice step says what this one needs, and
+//! "filed" says it again.
 
 use chrono::{DateTime, Utc};
 use slack_morphism::prelude::*;
 
 use super::blocks::{context, insurer, modal, name, policy, section};
-use crate::domain::{Candidate, RequestId};
+use crate::domain::{Candidate, Needed, RequestId};
 use crate::i18n::Locale;
 use crate::slack::ids::{ActionId, CallbackId};
 use crate::slack::limits::{self, cut};
 use crate::tr;
 
+/// What the modals say about approvals: every request's number, and the backdate rule's
+/// limit when it is on (`APPROVALS_REQUIRED`, `SECOND_APPROVAL_BACKDATE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalRules {
+    pub approvals_required: u32,
+    pub second_approval_backdate: Option<std::time::Duration>,
+}
+
+impl Default for ApprovalRules {
+    fn default() -> Self {
+        ApprovalRules {
+            approvals_required: 1,
+            second_approval_backdate: None,
+        }
+    }
+}
+
+/// A span of time as people read it, in its largest whole unit: `7 days` / `7일`.
+pub fn span(l: Locale, d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (amount, unit) = if secs >= 86_400 && secs.is_multiple_of(86_400) {
+        (secs / 86_400, "day")
+    } else if secs >= 3600 && secs.is_multiple_of(3600) {
+        (secs / 3600, "hour")
+    } else if secs >= 60 && secs.is_multiple_of(60) {
+        (secs / 60, "minute")
+    } else {
+        (secs, "second")
+    };
+    tr!(l, "span", amount = amount, unit = unit)
+}
+
+/// Why a request needs what it needs, as the choice step and "filed" say it (only shown
+/// when it needs more than one approval).
+fn needed_note(l: Locale, needed: Needed, rules: ApprovalRules) -> String {
+    match (needed.backdated, rules.second_approval_backdate) {
+        (true, Some(limit)) => tr!(
+            l,
+            "approvals-needed-backdated-note",
+            required = needed.approvals,
+            span = span(l, limit)
+        ),
+        _ => tr!(l, "approvals-needed-note", required = needed.approvals),
+    }
+}
+
 /// The request modal opened by `/expire-insurance`, prefilled with what was typed.
-pub fn request_modal(l: Locale, prefill: &str, initial_time: Option<DateTime<Utc>>) -> SlackView {
+pub fn request_modal(
+    l: Locale,
+    prefill: &str,
+    initial_time: Option<DateTime<Utc>>,
+    rules: ApprovalRules,
+) -> SlackView {
     let mut query = SlackBlockPlainTextInputElement::new()
         .with_action_id(ActionId::RiderQuery.as_str().into())
         .with_placeholder(pt!(tr!(l, "request-rider-input.placeholder")))
@@ -30,7 +86,11 @@ pub fn request_modal(l: Locale, prefill: &str, initial_time: Option<DateTime<Utc
         picker = picker.with_initial_date_time(SlackDateTime(t));
     }
     let blocks = vec![
-        section(tr!(l, "request-modal-intro")),
+        section(tr!(
+            l,
+            "request-modal-intro",
+            required = rules.approvals_required
+        )),
         SlackInputBlock::new(pt!(tr!(l, "request-rider-input.label")), query.into())
             .with_block_id(ActionId::RiderQuery.as_str().into())
             .with_hint(pt!(tr!(l, "request-rider-input.hint")))
@@ -40,7 +100,16 @@ pub fn request_modal(l: Locale, prefill: &str, initial_time: Option<DateTime<Utc
             picker.into(),
         )
         .with_block_id(ActionId::CancelledAt.as_str().into())
-        .with_hint(pt!(tr!(l, "request-cancelled-at-input.hint")))
+        .with_hint(pt!(match rules.second_approval_backdate {
+            Some(limit) => tr!(
+                l,
+                "request-cancelled-at-backdate-input.hint",
+                span = span(l, limit),
+                required = rules.approvals_required,
+                more_required = rules.approvals_required + 1
+            ),
+            None => tr!(l, "request-cancelled-at-input.hint"),
+        }))
         .into(),
         SlackInputBlock::new(
             pt!(tr!(l, "request-reason-input.label")),
@@ -113,7 +182,14 @@ fn candidate_option(l: Locale, c: &Candidate) -> SlackBlockChoiceItem<SlackBlock
 
 /// The choice step when several policies match. `metadata` round-trips the first step's
 /// answers (no raw personal data): the caller keeps it under Slack's 3,000 characters.
-pub fn choose_policy_modal(l: Locale, candidates: &[Candidate], metadata: String) -> SlackView {
+/// `needed`: what the request will need once filed, said when it is more than one approval.
+pub fn choose_policy_modal(
+    l: Locale,
+    candidates: &[Candidate],
+    metadata: String,
+    needed: Needed,
+    rules: ApprovalRules,
+) -> SlackView {
     let options: Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>> = candidates
         .iter()
         .take(limits::SELECT_OPTIONS.max)
@@ -146,7 +222,7 @@ pub fn choose_policy_modal(l: Locale, candidates: &[Candidate], metadata: String
         ids.dedup();
         ids.len()
     };
-    let blocks = vec![
+    let mut blocks = vec![
         section(tr!(
             l,
             "choice-intro",
@@ -157,6 +233,9 @@ pub fn choose_policy_modal(l: Locale, candidates: &[Candidate], metadata: String
             .with_block_id(ActionId::Policy.as_str().into())
             .into(),
     ];
+    if needed.approvals > 1 {
+        blocks.push(context(needed_note(l, needed, rules)));
+    }
     SlackView::Modal(
         modal(&tr!(l, "choice-modal.title"), blocks)
             .with_callback_id(CallbackId::ChoosePolicy.as_str().into())
@@ -173,6 +252,8 @@ pub fn filed_modal(
     c: &Candidate,
     approval_channel: &str,
     lag_note: Option<String>,
+    needed: Needed,
+    rules: ApprovalRules,
 ) -> SlackView {
     let mut blocks = vec![section(tr!(
         l,
@@ -184,6 +265,10 @@ pub fn filed_modal(
         phone = cut(&c.rider_phone_masked, 13),
         channel = approval_channel
     ))];
+    if needed.approvals > 1 {
+        blocks.push(context(needed_note(l, needed, rules)));
+    }
+    blocks.push(context(tr!(l, "filed-modal-withdraw-note")));
     if let Some(note) = lag_note.filter(|n| !n.trim().is_empty()) {
         blocks.push(context(note));
     }
@@ -225,9 +310,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spans_read_in_their_largest_whole_unit() {
+        use std::time::Duration;
+        let en = Locale::new(crate::i18n::Language::En, chrono_tz::Asia::Seoul);
+        let ko = Locale::new(crate::i18n::Language::Ko, chrono_tz::Asia::Seoul);
+        assert_eq!(span(en, Duration::from_secs(7 * 86_400)), "7 days");
+        assert_eq!(span(en, Duration::from_secs(86_400)), "1 day");
+        assert_eq!(span(en, Duration::from_secs(36 * 3600)), "36 hours");
+        assert_eq!(span(en, Duration::from_secs(90 * 60)), "90 minutes");
+        assert_eq!(span(en, Duration::from_secs(45)), "45 seconds");
+        assert_eq!(span(ko, Duration::from_secs(7 * 86_400)), "7일");
+        assert_eq!(span(ko, Duration::from_secs(36 * 3600)), "36시간");
+    }
+
+    #[test]
     fn request_modal_carries_the_contract_ids() {
         let l = Locale::new(crate::i18n::Language::Ko, chrono_tz::Asia::Seoul);
-        let v = serde_json::to_value(request_modal(l, "010-1234-5678", None)).unwrap();
+        let v = serde_json::to_value(request_modal(
+            l,
+            "010-1234-5678",
+            None,
+            ApprovalRules::default(),
+        ))
+        .unwrap();
         let s = v.to_string();
         for id in ["rider_query", "cancelled_at", "reason", "datetimepicker"] {
             assert!(s.contains(id), "{id} missing from {s}");

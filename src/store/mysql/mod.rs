@@ -43,9 +43,10 @@ pub(super) use outbox::{
     claim_outbox, complete_outbox, due_outbox, outbox_summary, record_posted, retry_outbox_later,
 };
 pub(super) use probe::{BEAT_EVERY, beat, in_recovery, probe_write, replica_lag};
-pub(super) use reads::{find_rider_policies, history_requests, history_riders};
+pub(super) use reads::{find_rider_policies, history_approvals, history_requests, history_riders};
 pub(super) use requests::{
-    approve, file_request, get_request, pending_summary, reject, time_out_expired,
+    approvals_of, approve, claim_due_reminders, file_request, get_request, pending_summary, reject,
+    reminder_summary, time_out_expired, withdraw,
 };
 pub(super) use writes::{load_form_state, save_form_state, seed};
 
@@ -289,6 +290,7 @@ const REQUEST_COLUMNS: &str = concat!(
     text!("channel_id"),
     ", ",
     text!("message_ts"),
+    ", approvals_required, approvals, backdated, remind_at, reminded_at",
 );
 
 #[cfg(test)]
@@ -339,7 +341,8 @@ mod tests {
     #[test]
     fn request_columns_cast_every_string() {
         assert!(REQUEST_COLUMNS.contains("CAST(requested_by AS CHAR) AS requested_by"));
-        assert!(REQUEST_COLUMNS.ends_with("CAST(message_ts AS CHAR) AS message_ts"));
+        assert!(REQUEST_COLUMNS.contains("CAST(message_ts AS CHAR) AS message_ts"));
+        assert!(REQUEST_COLUMNS.ends_with("remind_at, reminded_at"));
         assert!(!REQUEST_COLUMNS.contains("pending_policy_id"));
     }
 }

@@ -6,7 +6,7 @@ use super::{MySql, text};
 use crate::domain::RiderQuery;
 use crate::store::history::MAX_HISTORY_RIDERS;
 use crate::store::riders::MAX_CANDIDATE_ROWS;
-use crate::store::{HistoryRequestRow, HistoryRiderRow, RiderPolicyRow};
+use crate::store::{HistoryApprovalRow, HistoryRequestRow, HistoryRiderRow, RiderPolicyRow};
 
 /// The columns of one rider joined with one active policy.
 macro_rules! rider_policy_columns {
@@ -102,6 +102,44 @@ pub(in crate::store) async fn history_riders(
     .await
 }
 
+/// The approvals given on the requests [`history_requests`] lists for the same `query` and
+/// `limit`: the same newest-first selection as a derived table (MySQL takes a `LIMIT`
+/// there, not in an `IN (…)` subquery), in the order they were given.
+pub(in crate::store) async fn history_approvals(
+    m: &MySql,
+    query: &RiderQuery,
+    limit: i64,
+) -> Result<Vec<HistoryApprovalRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT a.request_id, {approver}, a.approved_at \
+           FROM expiry_approvals a \
+           JOIN (SELECT q.id FROM riders r \
+                   JOIN hourly_insurance_policies p ON p.rider_id = r.id \
+                   JOIN expiry_requests q ON q.policy_id = p.id \
+                  WHERE {pred} \
+                  ORDER BY q.requested_at DESC, q.id DESC LIMIT ?) s ON s.id = a.request_id \
+          ORDER BY a.request_id, a.id",
+        approver = text!("a.approver" as "approver"),
+        pred = rider_predicate(query),
+    );
+    match query {
+        RiderQuery::Phone(phone) => {
+            sqlx::query_as::<_, HistoryApprovalRow>(&sql)
+                .bind(phone.digits())
+                .bind(limit)
+                .fetch_all(&m.pool)
+                .await
+        }
+        RiderQuery::RiderId(id) => {
+            sqlx::query_as::<_, HistoryApprovalRow>(&sql)
+                .bind(*id)
+                .bind(limit)
+                .fetch_all(&m.pool)
+                .await
+        }
+    }
+}
+
 pub(in crate::store) async fn history_requests(
     m: &MySql,
     query: &RiderQuery,
@@ -111,7 +149,7 @@ pub(in crate::store) async fn history_requests(
     let list_sql = format!(
         "SELECT r.id AS rider_id, p.id AS policy_id, {insurer}, {number}, \
                 q.id AS request_id, {status}, {requested_by}, q.requested_at, {decided_by}, q.decided_at, \
-                {outcome}, q.cancelled_at, {channel}, {ts}, \
+                {outcome}, q.cancelled_at, {channel}, {ts}, q.approvals_required, q.reminded_at, \
                 {filed_status}, f.valid_until_before AS filed_valid_until, \
                 {approved_before}, {approved_after}, \
                 a.valid_until_before AS approved_valid_until_before, a.valid_until_after AS approved_valid_until_after \

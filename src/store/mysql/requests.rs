@@ -1,13 +1,22 @@
-//! `expiry_requests` and `expiry_audit` on a MySQL primary: filing, deciding, timing out
-//! (the statements of `store::requests`, in MySQL's dialect).
+//! `expiry_requests`, `expiry_approvals` and `expiry_audit` on a MySQL primary: filing,
+//! approving (counting approvals), rejecting, withdrawing, reminding, timing out (the
+//! statements of `store::requests`, in MySQL's dialect).
 //!
 //! The approval is one client-side transaction with the same steps, in the same order, as
-//! PostgreSQL's `expire_bot_approve` and SQLite's statements: claim the request (an
-//! `UPDATE … WHERE status = 'PENDING' AND requested_by <> actor`, decided by its affected
-//! rows), read the claimed row back, lock the policy row `FOR UPDATE`, re-check it, expire
-//! it keeping an earlier `valid_until`, then the outcome, the audit record and the outbox
-//! rows. Claiming first means the loser of a race touches nothing else: its `UPDATE` waits
-//! on the winner's row lock, then finds the row no longer `PENDING` and matches nothing.
+//! PostgreSQL's `expire_bot_approve` and SQLite's statements: lock the request row
+//! `FOR UPDATE` only if this click may count (pending, not past its deadline, not the
+//! actor's own), so every approval of one request waits for the one before it and the
+//! count is exact; record the approval (`expiry_approvals`' unique pair: the same person
+//! counts once, a duplicate is the "already approved"); count it; below
+//! `approvals_required` write the APPROVAL_RECORDED audit record and the numbered
+//! follow-ups; the last approval needed decides — the policy row locked `FOR UPDATE`,
+//! re-checked, expired keeping an earlier `valid_until`, then the outcome, the audit record
+//! and the outbox rows. The loser of a race touches nothing: its lock waits on the
+//! winner's, then finds the row no longer `PENDING` and matches nothing.
+//!
+//! MySQL evaluates a single-table `UPDATE`'s assignments left to right, each seeing the
+//! ones before it (PostgreSQL and SQLite see the old row throughout): the count's
+//! `approvals = approvals + 1` therefore comes last, after the `CASE`s that read it.
 
 use chrono::{DateTime, Utc};
 
@@ -15,7 +24,7 @@ use super::outbox::insert_followups;
 use super::{MySql, REQUEST_COLUMNS, is_duplicate, text};
 use crate::domain::status::KEPT_EARLIER_VALID_UNTIL;
 use crate::domain::{
-    OutboxKind, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, SlackUserId,
+    Approval, OutboxKind, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, SlackUserId,
 };
 use crate::store::requests::{ACTIVE, EXPIRED, FileOutcome, NewRequest, PolicyLock};
 
@@ -38,8 +47,8 @@ pub(in crate::store) async fn file_request(
     let inserted = sqlx::query(
         "INSERT INTO expiry_requests (policy_id, requested_by, status, rider_id, rider_name_masked, \
            rider_phone_masked, rider_status, policy_number_masked, insurer, cancelled_at, reason, \
-           requested_at, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           requested_at, expires_at, approvals_required, backdated, remind_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(r.policy_id)
     .bind(&r.requested_by)
@@ -54,6 +63,9 @@ pub(in crate::store) async fn file_request(
     .bind(&r.reason)
     .bind(r.requested_at)
     .bind(r.expires_at)
+    .bind(r.approvals_required.max(1))
+    .bind(r.backdated)
+    .bind(r.remind_at)
     .execute(&mut *tx)
     .await;
     let id = match inserted {
@@ -116,26 +128,72 @@ pub(in crate::store) async fn approve(
     now: DateTime<Utc>,
 ) -> Result<Option<Request>, sqlx::Error> {
     let mut tx = m.pool.begin().await?;
-    let claimed = sqlx::query(
-        "UPDATE expiry_requests SET status = 'APPROVED', decided_by = ?, decided_at = ? \
+    let locked: Option<RequestId> = sqlx::query_scalar(
+        "SELECT id FROM expiry_requests \
          WHERE id = ? AND status = 'PENDING' AND (expires_at IS NULL OR expires_at > ?) \
-           AND requested_by <> ?",
+           AND requested_by <> ? FOR UPDATE",
+    )
+    .bind(request_id)
+    .bind(now)
+    .bind(actor)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if locked.is_none() {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let recorded = sqlx::query(
+        "INSERT INTO expiry_approvals (request_id, approver, approved_at) VALUES (?, ?, ?)",
+    )
+    .bind(request_id)
+    .bind(actor)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match recorded {
+        Ok(_) => {}
+        // This person already approved it: nothing changes.
+        Err(e) if is_duplicate(&e) => {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    }
+    sqlx::query(
+        "UPDATE expiry_requests SET \
+           status = CASE WHEN approvals + 1 >= approvals_required THEN 'APPROVED' ELSE status END, \
+           decided_by = CASE WHEN approvals + 1 >= approvals_required THEN ? ELSE decided_by END, \
+           decided_at = CASE WHEN approvals + 1 >= approvals_required THEN ? ELSE decided_at END, \
+           approvals = approvals + 1 \
+         WHERE id = ?",
     )
     .bind(actor)
     .bind(now)
     .bind(request_id)
-    .bind(now)
-    .bind(actor)
     .execute(&mut *tx)
     .await?;
-    if claimed.rows_affected() != 1 {
-        tx.rollback().await?;
-        return Ok(None);
-    }
     let mut row = sqlx::query_as::<_, Request>(&select_request())
         .bind(request_id)
         .fetch_one(&mut *tx)
         .await?;
+    if row.status == RequestStatus::Pending {
+        sqlx::query(
+            "INSERT INTO expiry_audit (request_id, event, actor, at, policy_id, reason) \
+             VALUES (?, 'APPROVAL_RECORDED', ?, ?, ?, ?)",
+        )
+        .bind(request_id)
+        .bind(actor)
+        .bind(now)
+        .bind(row.policy_id)
+        .bind(format!("{} of {}", row.approvals, row.approvals_required))
+        .execute(&mut *tx)
+        .await?;
+        for kind in OutboxKind::AFTER_APPROVAL_COUNTED {
+            insert_kind(&mut tx, request_id, &kind.numbered(row.approvals), now).await?;
+        }
+        tx.commit().await?;
+        return Ok(Some(row));
+    }
     let policy = sqlx::query_as::<_, PolicyLock>(concat!(
         "SELECT ",
         text!("status"),
@@ -207,6 +265,164 @@ pub(in crate::store) async fn approve(
     row.outcome = Some(outcome);
     row.decision_note = note;
     Ok(Some(row))
+}
+
+/// One outbox row of a stored kind (plain or numbered), unless that request already owes
+/// it: PostgreSQL's `ON CONFLICT (request_id, kind) DO NOTHING`.
+async fn insert_kind(
+    tx: &mut sqlx::MySqlConnection,
+    request_id: RequestId,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match sqlx::query(
+        "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) VALUES (?, ?, ?)",
+    )
+    .bind(request_id)
+    .bind(kind)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_duplicate(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The requester withdraws a pending request; `None` when the claim matched nothing (not
+/// theirs, no longer pending, past its deadline).
+pub(in crate::store) async fn withdraw(
+    m: &MySql,
+    request_id: RequestId,
+    actor: &SlackUserId,
+    now: DateTime<Utc>,
+) -> Result<Option<Request>, sqlx::Error> {
+    let mut tx = m.pool.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE expiry_requests SET status = 'CANCELLED', decided_by = ?, decided_at = ? \
+         WHERE id = ? AND status = 'PENDING' AND (expires_at IS NULL OR expires_at > ?) \
+           AND requested_by = ?",
+    )
+    .bind(actor)
+    .bind(now)
+    .bind(request_id)
+    .bind(now)
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let row = sqlx::query_as::<_, Request>(&select_request())
+        .bind(request_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO expiry_audit (request_id, event, actor, at, policy_id, reason) \
+         VALUES (?, 'CANCELLED', ?, ?, ?, 'withdrawn by the requester')",
+    )
+    .bind(request_id)
+    .bind(actor)
+    .bind(now)
+    .bind(row.policy_id)
+    .execute(&mut *tx)
+    .await?;
+    insert_followups(&mut tx, request_id, now).await?;
+    tx.commit().await?;
+    Ok(Some(row))
+}
+
+/// Claims every reminder due now. Without `RETURNING`, the candidates are read first and
+/// each is then claimed by its own `UPDATE … WHERE reminded_at IS NULL`: a second instance's
+/// claim waits on the first one's row lock, then reads the row as committed and matches
+/// nothing, so each request is reminded once.
+pub(in crate::store) async fn claim_due_reminders(
+    m: &MySql,
+    now: DateTime<Utc>,
+) -> Result<Vec<RequestId>, sqlx::Error> {
+    let mut tx = m.pool.begin().await?;
+    let due: Vec<(RequestId, PolicyId)> = sqlx::query_as(
+        "SELECT id, policy_id FROM expiry_requests \
+         WHERE status = 'PENDING' AND reminded_at IS NULL AND remind_at IS NOT NULL AND remind_at <= ? \
+           AND (expires_at IS NULL OR expires_at > ?) ORDER BY id",
+    )
+    .bind(now)
+    .bind(now)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut reminded = Vec::with_capacity(due.len());
+    for (id, policy_id) in due {
+        let claimed = sqlx::query(
+            "UPDATE expiry_requests SET reminded_at = ? \
+             WHERE id = ? AND status = 'PENDING' AND reminded_at IS NULL \
+               AND remind_at IS NOT NULL AND remind_at <= ? AND (expires_at IS NULL OR expires_at > ?)",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO expiry_audit (request_id, event, actor, at, policy_id, reason) \
+             VALUES (?, 'REMINDED', 'expire-bot', ?, ?, 'still pending after REMIND_AFTER')",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(policy_id)
+        .execute(&mut *tx)
+        .await?;
+        for kind in OutboxKind::AFTER_REMINDER {
+            insert_kind(&mut tx, id, kind.as_str(), now).await?;
+        }
+        reminded.push(id);
+    }
+    tx.commit().await?;
+    Ok(reminded)
+}
+
+/// The approvals given on a request, in the order they were given.
+pub(in crate::store) async fn approvals_of(
+    m: &MySql,
+    request_id: RequestId,
+) -> Result<Vec<Approval>, sqlx::Error> {
+    let rows: Vec<(SlackUserId, DateTime<Utc>)> = sqlx::query_as(concat!(
+        "SELECT ",
+        text!("approver"),
+        ", approved_at FROM expiry_approvals WHERE request_id = ? ORDER BY id"
+    ))
+    .bind(request_id)
+    .fetch_all(&m.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(approver, approved_at)| Approval {
+            approver,
+            approved_at,
+        })
+        .collect())
+}
+
+/// Reminders, for the gauges (see `Primary::reminder_summary`). `SUM` is a DECIMAL on
+/// MySQL: cast to a signed integer.
+pub(in crate::store) async fn reminder_summary(
+    m: &MySql,
+    late_before: DateTime<Utc>,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "SELECT \
+           CAST(COALESCE(SUM(CASE WHEN reminded_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS SIGNED), \
+           CAST(COALESCE(SUM(CASE WHEN reminded_at IS NULL AND remind_at <= ? THEN 1 ELSE 0 END), 0) AS SIGNED) \
+         FROM expiry_requests WHERE status = 'PENDING'",
+    )
+    .bind(late_before)
+    .fetch_one(&m.pool)
+    .await
 }
 
 /// Rejects a request with the approver's reason; `None` when the claim matched nothing.
