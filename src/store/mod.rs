@@ -289,9 +289,9 @@ impl Store {
 
     /// Applies `migrations/` for the primary's dialect.
     ///
-    /// On PostgreSQL and MySQL this runs on a connection of its own without the serving
-    /// timeouts: building an index on the company's large tables takes minutes, not the two
-    /// seconds an approval may take.
+    /// This runs on a connection of its own without the serving timeouts: building an
+    /// index on the company's large tables takes minutes, not the two seconds an approval
+    /// may take.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.primary.h.pool {
             Pool::Pg(p) => {
@@ -303,7 +303,15 @@ impl Store {
                 sqlx::migrate!("migrations/postgres").run(&mut conn).await?;
                 conn.close().await?;
             }
-            Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Pool::Sqlite(p) => {
+                // Also a connection of its own: the pool's acquire timeout is sized for
+                // answering Slack, and opening a fresh file on a loaded machine (a pod
+                // starting beside others, CI) can take longer than that.
+                use sqlx::Connection;
+                let mut conn = sqlx::SqliteConnection::connect_with(&p.connect_options()).await?;
+                sqlx::migrate!("migrations/sqlite").run(&mut conn).await?;
+                conn.close().await?;
+            }
             Pool::MySql(m) => mysql::migrate(m).await?,
         }
         Ok(())
