@@ -182,7 +182,7 @@ expect_err "a second PENDING request for the same policy is refused" 1062 root '
 expect_ok "a PENDING request for another policy is accepted" root '' "$MYSQL_PRIMARY_PORT" \
     "INSERT INTO expiry_requests (policy_id, requested_by, status) VALUES (5002, 'U0REQ', 'PENDING')"
 expect_err "an unknown request status is refused (CHECK)" '4025|3819' root '' "$MYSQL_PRIMARY_PORT" \
-    "INSERT INTO expiry_requests (policy_id, requested_by, status) VALUES (5002, 'U0REQ', 'CANCELLED')"
+    "INSERT INTO expiry_requests (policy_id, requested_by, status) VALUES (5002, 'U0REQ', 'EXPIRED')"
 root_p "INSERT INTO expiry_audit (request_id, event, actor, policy_id)
         SELECT id, 'FILED', requested_by, policy_id FROM expiry_requests"
 expect_err "expiry_audit refuses UPDATE, even from root" 1644 root '' "$MYSQL_PRIMARY_PORT" \
