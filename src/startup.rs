@@ -22,6 +22,7 @@ use crate::domain::SlackUserId;
 use crate::http::{self, HttpState};
 use crate::i18n::Locale;
 use crate::service::deciding::Deciding;
+use crate::service::events::Events;
 use crate::service::filing::Filing;
 use crate::service::forms::Forms;
 use crate::service::health::Health;
@@ -129,6 +130,7 @@ impl Bot {
             deciding: deciding.clone(),
             history: HistoryReader::new(replica.clone()),
             forms: Forms::new(primary.clone()),
+            events: Events::new(primary.clone()),
             approval_channel: config.approval_channel_id.clone(),
             locale,
             replica_lag_warn: config.replica_lag_warn,

@@ -32,6 +32,7 @@
 
 mod columns;
 pub mod digest;
+pub mod events;
 pub mod forms;
 pub mod history;
 #[cfg(feature = "testkit")]

@@ -48,7 +48,7 @@ pub(super) use requests::{
     approvals_of, approve, claim_due_reminders, file_request, get_request, pending_summary, reject,
     reminder_summary, time_out_expired, withdraw,
 };
-pub(super) use writes::{load_form_state, save_form_state, seed};
+pub(super) use writes::{claim_event, load_form_state, save_form_state, seed};
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
