@@ -27,6 +27,7 @@ use crate::service::filing::Filing;
 use crate::service::forms::Forms;
 use crate::service::health::Health;
 use crate::service::history::HistoryReader;
+use crate::service::home::HomeReader;
 use crate::service::lookup::Lookup;
 use crate::service::{Directory, Wake};
 use crate::slack::api::SlackApi;
@@ -131,6 +132,7 @@ impl Bot {
             history: HistoryReader::new(replica.clone()),
             forms: Forms::new(primary.clone()),
             events: Events::new(primary.clone()),
+            home: HomeReader::new(replica.clone(), directory.clone()),
             approval_channel: config.approval_channel_id.clone(),
             locale,
             replica_lag_warn: config.replica_lag_warn,

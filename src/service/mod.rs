@@ -12,6 +12,7 @@
 //! - [`history`], [`digest`]: `/expire-insurance history` and the withdrawn-rider digest's
 //!   scan and bulk filing.
 //! - [`events`]: Events API deliveries, taken once across instances (by `event_id`).
+//! - [`home`]: what one person's App Home tab shows (replica reads).
 //! - [`forms`]: the choice step's state when it does not fit the view.
 //! - [`health`]: the one probe of both databases, for `/readyz` and the gauges.
 //!
@@ -28,6 +29,7 @@ pub mod filing;
 pub mod forms;
 pub mod health;
 pub mod history;
+pub mod home;
 pub mod lookup;
 pub mod workflow;
 

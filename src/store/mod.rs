@@ -35,6 +35,7 @@ pub mod digest;
 pub mod events;
 pub mod forms;
 pub mod history;
+pub mod home;
 #[cfg(feature = "testkit")]
 pub mod inspect;
 mod mysql;

@@ -180,4 +180,117 @@ async fn retried_event_is_handled_once_across_two_instances(backend: Backend) {
     first.stop().await;
 }
 
-per_backend!(retried_event_is_handled_once_across_two_instances);
+/// The view of the last Home tab published for `user`, as JSON text.
+async fn last_home_of(app: &TestApp, user: &str, event_id: &str) -> String {
+    let before = published_for(app, user).await.len();
+    assert_eq!(
+        post_event(app, &home_opened(user, event_id), &[])
+            .await
+            .status(),
+        200
+    );
+    eventually("the Home tab is published", || async {
+        published_for(app, user).await.len() > before
+    })
+    .await;
+    let call = published_for(app, user).await.pop().expect("published");
+    let view = match &call["view"] {
+        Value::String(s) => serde_json::from_str::<Value>(s).expect("view JSON"),
+        v => v.clone(),
+    };
+    assert_eq!(view["type"], "home");
+    view.to_string()
+}
+
+async fn home_tabs_of_an_approver_an_agent_and_neither(backend: Backend) {
+    let app = spawn_app_with(Options {
+        backend,
+        env: vec![("APPROVER_USER_IDS", LEAD), ("REQUESTER_USER_IDS", AGENT)],
+        ..Options::default()
+    })
+    .await;
+    let id = app
+        .file_by_phone(
+            Utc::now() - chrono::Duration::hours(3),
+            "Rider called, CX-4821",
+        )
+        .await;
+    app.drain_outbox().await;
+    replicated(backend).await;
+
+    // The lead: the pending request, masked, with the channel message's own buttons.
+    let lead = last_home_of(&app, LEAD, "Ev0LEAD").await;
+    assert!(
+        lead.contains("Requests waiting for your decision: 1"),
+        "{lead}"
+    );
+    assert!(lead.contains(r#""action_id":"approve_expiry""#), "{lead}");
+    assert!(lead.contains(r#""action_id":"reject_expiry""#), "{lead}");
+    assert!(lead.contains(&format!(r#""value":"{id}""#)), "{lead}");
+    assert!(lead.contains("010-****-5678"), "{lead}");
+    assert!(
+        !lead.contains("1234-5678") && !lead.contains("01012345678"),
+        "{lead}"
+    );
+    assert!(
+        !lead.contains("Your requests of the last 30 days"),
+        "{lead}"
+    );
+
+    // The agent: their own request with its status and thread link, no decision buttons.
+    let agent = last_home_of(&app, AGENT, "Ev0AGENT").await;
+    assert!(
+        agent.contains("Your requests of the last 30 days: 1"),
+        "{agent}"
+    );
+    assert!(agent.contains(&format!("#{id}")), "{agent}");
+    assert!(
+        agent.contains("https://slack.com/archives/C0APPROVE/p"),
+        "{agent}"
+    );
+    assert!(!agent.contains("approve_expiry"), "{agent}");
+    assert!(!agent.contains("waiting for your decision"), "{agent}");
+
+    // Neither: how to start a request, and nothing about anyone's requests.
+    let outsider = last_home_of(&app, OUTSIDER, "Ev0OUTSIDER").await;
+    assert!(outsider.contains("Start an expiry request"), "{outsider}");
+    assert!(!outsider.contains(&format!("#{id}")), "{outsider}");
+    assert!(!outsider.contains("approve_expiry"), "{outsider}");
+    app.stop().await;
+}
+
+async fn a_home_tab_approval_by_the_requester_is_refused(backend: Backend) {
+    let app = spawn_on(backend).await;
+    let id = app
+        .file_by_phone(
+            Utc::now() - chrono::Duration::hours(3),
+            "Rider called, CX-4821",
+        )
+        .await;
+    app.drain_outbox().await;
+    // A click from the Home tab: a view container, no channel, no message.
+    let mut click = crate::payloads::button_click(AGENT, "approve_expiry", id);
+    let obj = click.as_object_mut().expect("object");
+    obj.remove("channel");
+    obj.remove("message");
+    obj.insert(
+        "container".into(),
+        json!({ "type": "view", "view_id": "V0HOME" }),
+    );
+    assert_eq!(app.interaction(&click, &[]).await.status(), 200);
+    eventually("the requester is told", || async {
+        !app.calls("chat.postEphemeral").await.is_empty()
+    })
+    .await;
+    let told = app.calls("chat.postEphemeral").await;
+    assert!(told[0].to_string().contains("four-eyes rule"), "{told:?}");
+    assert_eq!(app.request_row(id).await.status.as_str(), "PENDING");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_approvals").await, 0);
+    app.stop().await;
+}
+
+per_backend!(
+    retried_event_is_handled_once_across_two_instances,
+    home_tabs_of_an_approver_an_agent_and_neither,
+    a_home_tab_approval_by_the_requester_is_refused
+);

@@ -16,8 +16,12 @@ use super::{Ctx, Reply};
 use crate::deadline::Deadline;
 use crate::domain::SlackUserId;
 use crate::service::events::Delivery;
+use crate::service::home::Page;
 use crate::slack::payload::{Event, EventKind};
 use crate::slack::render;
+
+/// How long building a Home tab may wait for the member lists (it runs after the answer).
+const HOME_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Time kept back from the deadline for the answer itself.
 const ANSWER_RESERVE: std::time::Duration = std::time::Duration::from_millis(200);
@@ -49,9 +53,37 @@ pub async fn handle(ctx: &Arc<Ctx>, event: Event, deadline: &Deadline) -> Reply 
     Reply::Empty
 }
 
-/// Publishes `user`'s Home tab. A failure is logged only: the next opening publishes again.
+/// Publishes `user`'s Home tab, read on the replica. A failure is logged only: the next
+/// opening publishes again. The view is built after the answer, so it has its own
+/// deadline for the approvers' and requesters' member lists.
 pub async fn publish_home(ctx: &Ctx, user: &SlackUserId) {
-    let view = render::home_view(ctx.locale, &render::Home::default());
+    let deadline = Deadline::after(HOME_BUDGET);
+    let facts = match ctx
+        .home
+        .for_viewer(
+            user,
+            Utc::now(),
+            &deadline,
+            render::home::PENDING_SHOWN,
+            render::home::OWN_SHOWN,
+        )
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %crate::telemetry::chain(&e), "could not read the Home tab");
+            return;
+        }
+    };
+    let listed = |p: Page| render::Listed {
+        requests: p.requests,
+        total: p.total,
+    };
+    let home = render::Home {
+        pending: facts.pending.map(listed),
+        own: facts.own.map(listed),
+    };
+    let view = render::home_view(ctx.locale, &home);
     if let Err(e) = ctx.slack.publish_view(user.as_str(), view).await {
         tracing::warn!(error = %e.code(), "could not publish the Home tab");
     }

@@ -40,6 +40,7 @@ use crate::service::events::Events;
 use crate::service::filing::Filing;
 use crate::service::forms::Forms;
 use crate::service::history::HistoryReader;
+use crate::service::home::HomeReader;
 use crate::service::{NotAllowed, Unverifiable};
 use crate::tr;
 
@@ -53,6 +54,8 @@ pub struct Ctx {
     pub forms: Forms,
     /// The Events API deliveries already taken.
     pub events: Events,
+    /// The App Home tab's reads.
+    pub home: HomeReader,
     /// Where approval requests are posted (named in answers).
     pub approval_channel: String,
     /// The language people read (`UI_LANGUAGE`) and the time zone they read times in
