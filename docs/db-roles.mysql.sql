@@ -110,6 +110,8 @@ GRANT SHOW VIEW ON digest_items TO 'expire_bot_primary'@'%', 'expire_bot_replica
 REVOKE ALL PRIVILEGES ON digest_items FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 GRANT SHOW VIEW ON form_state TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 REVOKE ALL PRIVILEGES ON form_state FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON slack_events TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON slack_events FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 GRANT SHOW VIEW ON expire_bot_heartbeat TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 REVOKE ALL PRIVILEGES ON expire_bot_heartbeat FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 -- sqlx's bookkeeping table, when there is one.
@@ -179,6 +181,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON digest_items TO 'expire_bot_primary'@'%'
 --  * a modal step's state too big for Slack's private_metadata (migration 0090): saved,
 --    read back by its token, and swept (DELETE) once expired.
 GRANT SELECT, INSERT, DELETE ON form_state TO 'expire_bot_primary'@'%';
+--  * the Events API deliveries already taken (migration 0140): claimed (INSERT) and swept
+--    (DELETE, whose WHERE needs SELECT) after a day.
+GRANT SELECT, INSERT, DELETE ON slack_events TO 'expire_bot_primary'@'%';
 --  * the replication heartbeat (migration 0100): its one row, set once a second. (SELECT:
 --    MySQL wants it for the columns an UPDATE's WHERE reads.)
 GRANT SELECT, UPDATE ON expire_bot_heartbeat TO 'expire_bot_primary'@'%';

@@ -51,7 +51,7 @@ ALTER ROLE expire_bot_replica SET default_transaction_read_only = on;
 -- Start from nothing, so a second run converges to exactly what is below. (Revoking a
 -- table privilege also revokes the column privileges on it.)
 REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox,
-    digest_runs, digest_items, form_state, expiry_approvals
+    digest_runs, digest_items, form_state, expiry_approvals, slack_events
     FROM expire_bot_primary, expire_bot_replica;
 
 GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
@@ -86,6 +86,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON digest_runs, digest_items TO expire_bot_
 --  * a modal step's state too big for Slack's private_metadata (migration 0090): saved,
 --    read back by its token, and swept (DELETE) once expired.
 GRANT SELECT, INSERT, DELETE ON form_state TO expire_bot_primary;
+--  * the Events API deliveries already taken (migration 0140): claimed (INSERT … ON CONFLICT
+--    DO NOTHING, which needs SELECT for the conflict target) and swept (DELETE) after a day.
+GRANT SELECT, INSERT, DELETE ON slack_events TO expire_bot_primary;
 --  * the identity sequences behind the four tables' ids.
 SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
   FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox', 'expiry_approvals']) AS t \gexec

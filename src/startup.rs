@@ -22,10 +22,12 @@ use crate::domain::SlackUserId;
 use crate::http::{self, HttpState};
 use crate::i18n::Locale;
 use crate::service::deciding::Deciding;
+use crate::service::events::Events;
 use crate::service::filing::Filing;
 use crate::service::forms::Forms;
 use crate::service::health::Health;
 use crate::service::history::HistoryReader;
+use crate::service::home::HomeReader;
 use crate::service::lookup::Lookup;
 use crate::service::{Directory, Wake};
 use crate::slack::api::SlackApi;
@@ -129,6 +131,8 @@ impl Bot {
             deciding: deciding.clone(),
             history: HistoryReader::new(replica.clone()),
             forms: Forms::new(primary.clone()),
+            events: Events::new(primary.clone()),
+            home: HomeReader::new(replica.clone(), directory.clone()),
             approval_channel: config.approval_channel_id.clone(),
             locale,
             replica_lag_warn: config.replica_lag_warn,

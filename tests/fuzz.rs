@@ -810,6 +810,31 @@ mod builders {
                     }
                     message("filed notice", &views::filed_notice(l, &row))?;
                     message("decided notice", &views::decided_notice(l, &row))?;
+                    // The Home tab, with more requests than it may show in each list.
+                    // (Distinct IDs, as a page of rows has.)
+                    let many = |n: usize| views::Listed {
+                        requests: (0..n)
+                            .map(|i| {
+                                let mut r = row.clone();
+                                r.id = expire_bot::domain::RequestId(r.id.0.wrapping_add(i as i64));
+                                r
+                            })
+                            .collect(),
+                        total: n + 7,
+                    };
+                    let home = views::home_view(
+                        l,
+                        &views::Home {
+                            pending: Some(many(views::home::PENDING_SHOWN + 5)),
+                            own: Some(many(views::home::OWN_SHOWN + 5)),
+                        },
+                    );
+                    let publish = json!({"user_id": "U0LEAD1", "view": home});
+                    check(
+                        "home tab",
+                        validate::api_call("views.publish", &publish),
+                        &publish,
+                    )?;
                     message(
                         "refusal",
                         &views::text(tr!(

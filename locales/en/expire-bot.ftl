@@ -545,3 +545,17 @@ history-entry-unchanged = Policy: { $before } (unchanged by this request)
 history-entry-not-recorded = Policy: not recorded
 # $change: one of the three lines above, formatted.
 history-entry-link = { $change } · <{ $link }|request message>
+
+## The App Home tab (views.publish)
+home-intro = *Start an expiry request*
+    Type `/expire-insurance [rider ID or phone number]`, or pick *Expire insurance* in the ⚡ shortcuts menu. For a CX ticket posted in a channel, pick *Expire insurance from this message* in the message's *More actions* menu: the reason comes prefilled.
+# $count: requests waiting for a decision (all of them).
+home-pending-header = *Requests waiting for your decision: { $count }* (oldest first)
+home-request-heading = *Expiry request #{ $request_id }*
+# $count: requests filed in the last 30 days (all of them).
+home-own-header = *Your requests of the last 30 days: { $count }*
+# $link: the approval request message (its thread).
+home-own-line = *#{ $request_id }* · { request-status } · policy { $policy } · filed { $requested_at } · <{ $link }|open thread>
+home-own-line-unposted = *#{ $request_id }* · { request-status } · policy { $policy } · filed { $requested_at } · being posted to the approval channel
+# $count: requests the list does not show.
+home-more = { $count } more not shown here: see the approval channel or `/expire-insurance history`.

@@ -481,3 +481,17 @@ history-entry-unchanged = 보험: { $before } (이 요청으로 바뀌지 않음
 history-entry-not-recorded = 보험: 기록 없음
 # $change: 위 세 줄 중 하나 (서식 적용됨).
 history-entry-link = { $change } · <{ $link }|요청 메시지>
+
+## 앱 홈 탭 (views.publish)
+home-intro = *보험 만료 요청 시작하기*
+    `/expire-insurance [라이더 ID 또는 전화번호]` 명령을 입력하거나, ⚡ 바로가기 메뉴에서 *보험 만료 요청* 항목을 고르십시오. 채널에 올라온 CX 티켓은 메시지의 *추가 작업* 메뉴에서 *이 메시지로 보험 만료 요청* 항목을 고르면 사유가 미리 채워집니다.
+# $count: 결정을 기다리는 요청 수(전체).
+home-pending-header = *내 결정을 기다리는 요청: { $count }건* (오래된 순)
+home-request-heading = *보험 만료 요청 #{ $request_id }*
+# $count: 최근 30일 동안 접수한 요청 수(전체).
+home-own-header = *최근 30일 동안 내가 접수한 요청: { $count }건*
+# $link: 승인 요청 메시지(스레드) 링크.
+home-own-line = *#{ $request_id }* · { request-status } · 증권번호 { $policy } · 접수 { $requested_at } · <{ $link }|스레드 열기>
+home-own-line-unposted = *#{ $request_id }* · { request-status } · 증권번호 { $policy } · 접수 { $requested_at } · 승인 채널에 게시하는 중입니다
+# $count: 목록에 다 보이지 않은 요청 수.
+home-more = 그 밖에 { $count }건이 더 있습니다. 승인 채널이나 `/expire-insurance history`에서 확인하십시오.

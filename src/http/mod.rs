@@ -1,4 +1,4 @@
-//! The HTTP surface: Slack's two endpoints, health, readiness and metrics.
+//! The HTTP surface: Slack's three endpoints, health, readiness and metrics.
 //!
 //! [`router`] assembles it; [`routes`] holds the route handlers; [`error`] is the one
 //! error type that maps failures to HTTP answers. The Slack routes read the raw body
@@ -67,6 +67,7 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/slack/commands", post(routes::slack_commands))
         .route("/slack/interactions", post(routes::slack_interactions))
+        .route("/slack/events", post(routes::slack_events))
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))

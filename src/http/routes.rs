@@ -1,4 +1,4 @@
-//! The route handlers: Slack's two endpoints (body, signature, parse, then the shared
+//! The route handlers: Slack's three endpoints (body, signature, parse, then the shared
 //! request path), and health, readiness and metrics.
 //!
 //! A refused Slack request (bad signature, too large, malformed) is counted with its
@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use super::error::AppError;
 use super::{Arrived, HttpState};
 use crate::slack::handlers::{Reply, Transport, serve};
-use crate::slack::payload::{Inbound, parse_command, parse_interaction};
+use slack_morphism::prelude::SlackPushEvent;
+
+use crate::slack::payload::{Inbound, parse_command, parse_event, parse_interaction};
 use crate::slack::verify::{NotFromSlack, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::telemetry;
 
@@ -119,6 +121,42 @@ pub(super) async fn slack_interactions(
     let reply = serve(
         &state.handlers,
         Inbound::interaction(event, is_retry(&headers)),
+        Transport::Http,
+        &request_id(&headers),
+        started,
+    )
+    .await;
+    Ok(respond(reply))
+}
+
+/// The Events API: `url_verification` is answered with its challenge here (it is the
+/// endpoint's own handshake, not a request anyone made); an `event_callback` takes the
+/// shared request path, which takes each `event_id` once across instances, so a retry
+/// (`X-Slack-Retry-Num`) is acknowledged without being handled again.
+pub(super) async fn slack_events(
+    State(state): State<HttpState>,
+    arrived: Option<axum::Extension<Arrived>>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, AppError> {
+    let started = arrival(arrived);
+    let body = body.map_err(|e| refused("event", body_error(e)))?;
+    let body = verified(&state, &headers, &body).map_err(|e| refused("event", e))?;
+    let event = parse_event(body).map_err(|e| refused("event", AppError::BadRequest(e.0)))?;
+    let callback = match event {
+        SlackPushEvent::UrlVerification(v) => {
+            metrics::counter!("expire_bot_slack_requests_total", "kind" => "url_verification", "transport" => "http", "outcome" => "ok").increment(1);
+            return Ok(axum::Json(serde_json::json!({ "challenge": v.challenge })).into_response());
+        }
+        SlackPushEvent::AppRateLimited(_) => {
+            tracing::warn!("Slack says the app is rate limited on events");
+            return Ok(StatusCode::OK.into_response());
+        }
+        SlackPushEvent::EventCallback(cb) => cb,
+    };
+    let reply = serve(
+        &state.handlers,
+        Inbound::event(callback),
         Transport::Http,
         &request_id(&headers),
         started,

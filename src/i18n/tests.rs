@@ -189,6 +189,7 @@ const COUNTS: &[&str] = &[
     "ordinal",
     "missing",
     "amount",
+    "count",
 ];
 const COUNT_SAMPLES: &[i64] = &[0, 1, 2, 44];
 /// The largest count the length tests use.

@@ -11,6 +11,8 @@
 //! - [`lookup`]: rider lookups on the replica, the `READ_FALLBACK` choice, and masking.
 //! - [`history`], [`digest`]: `/expire-insurance history` and the withdrawn-rider digest's
 //!   scan and bulk filing.
+//! - [`events`]: Events API deliveries, taken once across instances (by `event_id`).
+//! - [`home`]: what one person's App Home tab shows (replica reads).
 //! - [`forms`]: the choice step's state when it does not fit the view.
 //! - [`health`]: the one probe of both databases, for `/readyz` and the gauges.
 //!
@@ -22,10 +24,12 @@
 
 pub mod deciding;
 pub mod digest;
+pub mod events;
 pub mod filing;
 pub mod forms;
 pub mod health;
 pub mod history;
+pub mod home;
 pub mod lookup;
 pub mod workflow;
 

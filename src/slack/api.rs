@@ -210,6 +210,15 @@ impl SlackApi {
             .map(|_| ())
     }
 
+    /// Publishes `view` as `user`'s Home tab.
+    pub async fn publish_view(&self, user: &str, view: SlackView) -> Result<(), SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiViewsPublishRequest::new(user.into(), view);
+        self.call("views.publish", session.views_publish(&req))
+            .await
+            .map(|_| ())
+    }
+
     /// Posts a message; returns the channel and `ts` Slack assigned.
     pub async fn post_message(
         &self,

@@ -36,6 +36,12 @@ pub fn parse_interaction(body: &[u8]) -> Result<SlackInteractionEvent, Malformed
     serde_json::from_str(&form.payload).map_err(|_| Malformed("interaction payload"))
 }
 
+/// Parses an Events API body (JSON): `url_verification`, `event_callback` or
+/// `app_rate_limited`.
+pub fn parse_event(body: &[u8]) -> Result<SlackPushEvent, Malformed> {
+    serde_json::from_slice(body).map_err(|_| Malformed("event body"))
+}
+
 /// Who sent a request and what kind it is, for its log span and metrics: a fixed `kind`
 /// label and Slack's team and user IDs (not personal data in the contract's sense).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +64,8 @@ pub enum Input {
     Command(Command),
     Submission(Submission),
     Click(Click),
+    /// An Events API event (HTTP or Socket Mode).
+    Event(Event),
     /// Nothing the bot acts on (another kind of interaction, an unknown view or button, a
     /// button whose value is not the bot's): acknowledged, nothing done.
     Ignored,
@@ -110,6 +118,23 @@ pub struct Click {
     pub action: ClickAction,
 }
 
+/// One Events API delivery: its `event_id` (the same on every redelivery) and what it says.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub event_id: String,
+    pub kind: EventKind,
+}
+
+/// The events the bot acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// `app_home_opened` on the Home tab: publish the viewer's Home view.
+    HomeOpened { user: SlackUserId },
+    /// Anything else (the Messages tab, an event the bot is not subscribed to): taken,
+    /// nothing done.
+    Other,
+}
+
 /// Which button, with what its value says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClickAction {
@@ -143,6 +168,34 @@ impl Inbound {
             trigger_id: cmd.trigger_id.to_string(),
         });
         Inbound { identity, input }
+    }
+
+    /// An Events API delivery. Redeliveries are recognised by their `event_id` (see
+    /// `service::events`), so the transport's retry flag is not needed.
+    pub fn event(cb: SlackPushEventCallback) -> Inbound {
+        let kind = match &cb.event {
+            SlackEventCallbackBody::AppHomeOpened(e) if e.tab.as_deref() == Some("home") => {
+                EventKind::HomeOpened {
+                    user: SlackUserId::new(e.user.to_string()),
+                }
+            }
+            _ => EventKind::Other,
+        };
+        let user = match &kind {
+            EventKind::HomeOpened { user } => user.as_str().to_owned(),
+            EventKind::Other => String::new(),
+        };
+        Inbound {
+            identity: Identity {
+                kind: "event",
+                team: cb.team_id.to_string(),
+                user,
+            },
+            input: Input::Event(Event {
+                event_id: cb.event_id.to_string(),
+                kind,
+            }),
+        }
     }
 
     /// An interaction; `retry` as the transport knows it.

@@ -9,6 +9,10 @@
 //! goes through the same [`serve`] path (span, deadline, metrics, access log); its deadline
 //! starts when its callback is called, so the acknowledgement leaves within the same 2.5 s.
 //!
+//! Events API envelopes (`app_home_opened`) take the same path as over HTTP: each is
+//! claimed by its `event_id` first, so an event Slack redelivers over the socket, or
+//! delivers to two connected instances, is handled once.
+//!
 //! Slack puts retry information only on Events API envelopes (`retry_attempt`), not on
 //! interactive or slash-command ones, and slack-morphism hands callbacks the payload alone:
 //! a Socket Mode click is therefore never known to be a redelivery (`retry = false`).
@@ -35,7 +39,8 @@ pub async fn run(
 ) {
     let callbacks = SlackSocketModeListenerCallbacks::new()
         .with_command_events(on_command)
-        .with_interaction_events(on_interaction);
+        .with_interaction_events(on_interaction)
+        .with_push_events(on_push);
     let env = Arc::new(
         SlackClientEventsListenerEnvironment::new(slack.client())
             .with_error_handler(on_error)
@@ -111,6 +116,25 @@ async fn on_interaction(
         Reply::View(v) => SlackInteractionResponse::ViewSubmission(*v),
         _ => SlackInteractionResponse::Empty,
     })
+}
+
+async fn on_push(
+    event: SlackPushEventCallback,
+    _client: Arc<Client>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    let arrived = Instant::now();
+    if let Some(ctx) = ctx_of(&states).await {
+        serve(
+            &ctx,
+            Inbound::event(event),
+            Transport::Socket,
+            &request_id(),
+            arrived,
+        )
+        .await;
+    }
+    Ok(())
 }
 
 fn on_error(

@@ -32,8 +32,10 @@
 
 mod columns;
 pub mod digest;
+pub mod events;
 pub mod forms;
 pub mod history;
+pub mod home;
 #[cfg(feature = "testkit")]
 pub mod inspect;
 mod mysql;

@@ -854,12 +854,31 @@ pub fn http_answer(route: &str, request: &[u8], status: u16, answer: &[u8]) -> V
     if route.ends_with("/commands") {
         return command_answer(&parsed);
     }
+    if route.ends_with("/events") {
+        return event_answer(request, &parsed);
+    }
     let payload = serde_urlencoded::from_bytes::<Vec<(String, String)>>(request)
         .ok()
         .and_then(|f| f.into_iter().find(|(k, _)| k == "payload"))
         .and_then(|(_, p)| serde_json::from_str::<Value>(&p).ok())
         .unwrap_or(Value::Null);
     interaction_answer(&payload, &parsed)
+}
+
+/// The answer to an Events API body: a `url_verification` must get its `challenge` back
+/// (as JSON `{"challenge": …}`), or Slack does not enable the Request URL; any other event
+/// is acknowledged, its body ignored.
+fn event_answer(request: &[u8], answer: &Value) -> Vec<Violation> {
+    let mut w = Walk::default();
+    let sent: Value = serde_json::from_slice(request).unwrap_or(Value::Null);
+    if sent["type"] == "url_verification" && answer["challenge"] != sent["challenge"] {
+        w.rule(
+            &limits::RESPONSE_ACTION,
+            "/challenge",
+            "url_verification must be answered with its challenge",
+        );
+    }
+    finish(w)
 }
 
 /// The answer to one interaction payload, over HTTP or in a Socket Mode acknowledgement.

@@ -6,6 +6,7 @@ mod deadline;
 mod digest;
 mod flow;
 mod harness;
+mod home;
 mod language;
 mod limits;
 mod payloads;

@@ -16,10 +16,12 @@
 //! - [`submissions`]: the request form, the choice step, the reject form.
 //! - [`clicks`]: Approve and Reject.
 //! - [`digest`]: the digest's two buttons.
+//! - [`events`]: Events API deliveries (taken once across instances; the Home tab).
 
 pub mod clicks;
 pub mod commands;
 pub mod digest;
+pub mod events;
 pub mod submissions;
 
 use std::sync::Arc;
@@ -34,9 +36,11 @@ use crate::deadline::Deadline;
 use crate::domain::{QueryError, ReasonError};
 use crate::i18n::Locale;
 use crate::service::deciding::Deciding;
+use crate::service::events::Events;
 use crate::service::filing::Filing;
 use crate::service::forms::Forms;
 use crate::service::history::HistoryReader;
+use crate::service::home::HomeReader;
 use crate::service::{NotAllowed, Unverifiable};
 use crate::tr;
 
@@ -48,6 +52,10 @@ pub struct Ctx {
     pub deciding: Deciding,
     pub history: HistoryReader,
     pub forms: Forms,
+    /// The Events API deliveries already taken.
+    pub events: Events,
+    /// The App Home tab's reads.
+    pub home: HomeReader,
     /// Where approval requests are posted (named in answers).
     pub approval_channel: String,
     /// The language people read (`UI_LANGUAGE`) and the time zone they read times in
@@ -165,6 +173,7 @@ pub async fn handle(ctx: &Arc<Ctx>, input: Input, deadline: Deadline) -> Reply {
             }
             _ => clicks::handle(ctx, click, &deadline).await,
         },
+        Input::Event(event) => events::handle(ctx, event, &deadline).await,
         Input::Ignored => Reply::Empty,
     }
 }

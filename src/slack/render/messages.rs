@@ -32,7 +32,7 @@ fn decider(user: Option<&crate::domain::SlackUserId>) -> String {
 
 /// The request's facts, one `*Field:*` per line; the reason comes in its own blocks
 /// ([`reason_blocks`]), after them.
-fn request_fields(l: Locale, r: &Request) -> String {
+pub(super) fn request_fields(l: Locale, r: &Request) -> String {
     let rider_status = if r.rider_is_withdrawn() {
         "WITHDRAWN"
     } else {
@@ -162,8 +162,26 @@ fn approve_confirm(l: Locale, r: &Request) -> SlackBlockConfirmItem {
 
 /// The approval request posted to the approvals channel, with its buttons; a request that
 /// needs several approvals shows those given so far.
-pub fn approval_message(l: Locale, r: &Request, approvals: &[Approval]) -> SlackMessageContent {
+/// Approve and Reject for `r`: the same `action_id`s, values and confirmation wherever they
+/// are shown (the approval message, the Home tab), so one click handler serves them all.
+pub(super) fn decide_buttons(l: Locale, r: &Request) -> Vec<SlackActionBlockElement> {
     let value = r.id.to_string();
+    vec![
+        SlackBlockButtonElement::new(pt!(tr!(l, "approval-approve-button")))
+            .with_action_id(ActionId::Approve.as_str().into())
+            .with_value(value.clone())
+            .with_style(SlackBlockButtonStyle::Primary)
+            .with_confirm(approve_confirm(l, r))
+            .into(),
+        SlackBlockButtonElement::new(pt!(tr!(l, "approval-reject-button")))
+            .with_action_id(ActionId::Reject.as_str().into())
+            .with_value(value)
+            .with_style(SlackBlockButtonStyle::Danger)
+            .into(),
+    ]
+}
+
+pub fn approval_message(l: Locale, r: &Request, approvals: &[Approval]) -> SlackMessageContent {
     let mut blocks = vec![
         section(tr!(l, "approval-header", request_id = r.id.to_string())),
         section(request_fields(l, r)),
@@ -173,20 +191,11 @@ pub fn approval_message(l: Locale, r: &Request, approvals: &[Approval]) -> Slack
         blocks.push(section(approvals_line(l, r, approvals)));
     }
     blocks.push(
-        SlackActionsBlock::new(vec![
-            SlackBlockButtonElement::new(pt!(tr!(l, "approval-approve-button")))
-                .with_action_id(ActionId::Approve.as_str().into())
-                .with_value(value.clone())
-                .with_style(SlackBlockButtonStyle::Primary)
-                .with_confirm(approve_confirm(l, r))
-                .into(),
-            SlackBlockButtonElement::new(pt!(tr!(l, "approval-reject-button")))
-                .with_action_id(ActionId::Reject.as_str().into())
-                .with_value(value)
-                .with_style(SlackBlockButtonStyle::Danger)
-                .into(),
-            withdraw_button(l, r),
-        ])
+        SlackActionsBlock::new({
+            let mut buttons = decide_buttons(l, r);
+            buttons.push(withdraw_button(l, r));
+            buttons
+        })
         .with_block_id(format!("decide_{}", r.id).into())
         .into(),
     );

@@ -20,11 +20,13 @@
 //! - [`digest`]: the withdrawn-rider digest and the bulk filing's answer.
 //! - [`history`]: the answer to `/expire-insurance history`.
 //! - [`help`]: the answer to `/expire-insurance help`.
+//! - [`home`]: the App Home tab.
 
 pub mod blocks;
 pub mod digest;
 pub mod help;
 pub mod history;
+pub mod home;
 pub mod messages;
 pub mod modals;
 
@@ -32,6 +34,7 @@ pub use blocks::{free, message_link, rich, text};
 pub use digest::{all_clear, bulk_answer, bulk_reason, digest_messages};
 pub use help::help_text;
 pub use history::history_text;
+pub use home::{Home, Listed, home_view};
 pub use messages::{
     approval_message, approval_reply, decided_message, decided_notice, filed_notice, outcome_line,
     reminded_notice, reminder_reply, thread_reply,

@@ -43,12 +43,15 @@ pub(super) use outbox::{
     claim_outbox, complete_outbox, due_outbox, outbox_summary, record_posted, retry_outbox_later,
 };
 pub(super) use probe::{BEAT_EVERY, beat, in_recovery, probe_write, replica_lag};
-pub(super) use reads::{find_rider_policies, history_approvals, history_requests, history_riders};
+pub(super) use reads::{
+    find_rider_policies, history_approvals, history_requests, history_riders, home_own,
+    home_pending,
+};
 pub(super) use requests::{
     approvals_of, approve, claim_due_reminders, file_request, get_request, pending_summary, reject,
     reminder_summary, time_out_expired, withdraw,
 };
-pub(super) use writes::{load_form_state, save_form_state, seed};
+pub(super) use writes::{claim_event, load_form_state, save_form_state, seed};
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};

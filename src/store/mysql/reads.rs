@@ -1,4 +1,4 @@
-//! Replica reads on MySQL: the rider lookup (`store::riders`) and `/expire-insurance
+//! Replica reads on MySQL: the rider lookup (`store::riders`), the Home tab (`store::home`) and `/expire-insurance
 //! history` (`store::history`). The lookups are public so the benchmarks can `EXPLAIN`
 //! exactly what the bot runs.
 
@@ -203,4 +203,63 @@ pub(in crate::store) async fn history_requests(
         ),
     };
     Ok((rows, total))
+}
+
+/// `store::home`: the requests pending `viewer`'s decision (see there), MySQL's way.
+const HOME_PENDING_FOR: &str = "FROM expiry_requests r \
+    WHERE r.status = 'PENDING' AND r.requested_by <> ? \
+      AND (r.expires_at IS NULL OR r.expires_at > ?) \
+      AND NOT EXISTS (SELECT 1 FROM expiry_approvals a WHERE a.request_id = r.id AND a.approver = ?)";
+
+pub(in crate::store) async fn home_pending(
+    m: &MySql,
+    viewer: &crate::domain::SlackUserId,
+    now: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> Result<(Vec<crate::domain::Request>, i64), sqlx::Error> {
+    let rows = format!(
+        "SELECT {} {HOME_PENDING_FOR} ORDER BY r.requested_at, r.id LIMIT ?",
+        super::REQUEST_COLUMNS
+    );
+    let v = viewer.as_str();
+    let list = sqlx::query_as::<_, crate::domain::Request>(&rows)
+        .bind(v)
+        .bind(now)
+        .bind(v)
+        .bind(limit)
+        .fetch_all(&m.pool)
+        .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {HOME_PENDING_FOR}"))
+        .bind(v)
+        .bind(now)
+        .bind(v)
+        .fetch_one(&m.pool)
+        .await?;
+    Ok((list, total))
+}
+
+/// `store::home`: `user`'s requests filed since `since`.
+pub(in crate::store) async fn home_own(
+    m: &MySql,
+    user: &crate::domain::SlackUserId,
+    since: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> Result<(Vec<crate::domain::Request>, i64), sqlx::Error> {
+    const OWN: &str = "FROM expiry_requests r WHERE r.requested_by = ? AND r.requested_at >= ?";
+    let rows = format!(
+        "SELECT {} {OWN} ORDER BY r.requested_at DESC, r.id DESC LIMIT ?",
+        super::REQUEST_COLUMNS
+    );
+    let list = sqlx::query_as::<_, crate::domain::Request>(&rows)
+        .bind(user.as_str())
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&m.pool)
+        .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {OWN}"))
+        .bind(user.as_str())
+        .bind(since)
+        .fetch_one(&m.pool)
+        .await?;
+    Ok((list, total))
 }

@@ -1,5 +1,5 @@
-//! The rest of the primary's statements on MySQL: `form_state` (`store::forms`) and the demo
-//! seed (`store::seed`).
+//! The rest of the primary's statements on MySQL: `form_state` (`store::forms`),
+//! `slack_events` (`store::events`) and the demo seed (`store::seed`).
 
 use chrono::{DateTime, Utc};
 
@@ -80,4 +80,28 @@ pub(in crate::store) async fn seed(
         .await?;
     }
     tx.commit().await
+}
+
+/// `store::events`: a plain `INSERT`, whose duplicate-key error is "already taken" (see the
+/// module doc of `store::mysql` for why not `INSERT IGNORE`).
+pub(in crate::store) async fn claim_event(
+    m: &MySql,
+    event_id: &str,
+    now: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query("DELETE FROM slack_events WHERE received_at < ?")
+        .bind(before)
+        .execute(&m.pool)
+        .await?;
+    match sqlx::query("INSERT INTO slack_events (event_id, received_at) VALUES (?, ?)")
+        .bind(event_id)
+        .bind(now)
+        .execute(&m.pool)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if super::is_duplicate(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
