@@ -548,7 +548,7 @@ history-entry-link = { $change } · <{ $link }|request message>
 
 ## The App Home tab (views.publish)
 home-intro = *Start an expiry request*
-    Type `/expire-insurance [rider ID or phone number]`, or pick *Expire insurance* in the ⚡ shortcuts menu. For a CX ticket posted in a channel, pick *Expire insurance from this message* in the message's *More actions* menu: the reason comes prefilled.
+    Type `/expire-insurance [rider ID or phone number]` in any channel; `/expire-insurance help` shows everything the command does.
 # $count: requests waiting for a decision (all of them).
 home-pending-header = *Requests waiting for your decision: { $count }* (oldest first)
 home-request-heading = *Expiry request #{ $request_id }*
