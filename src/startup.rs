@@ -216,14 +216,7 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     let shutdown = CancellationToken::new();
     let router = http::router(bot.http_state());
     let server_shutdown = shutdown.clone();
-    let server = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %telemetry::chain(&e), "HTTP server stopped with an error");
-        }
-    });
+    let server = tokio::spawn(http::server::serve(listener, router, server_shutdown));
     let mut tasks = vec![server];
     tasks.push(tokio::spawn(bot.outbox.clone().run(shutdown.clone())));
     let sweeper = Sweeper::new(bot.deciding.clone(), bot.health.clone(), bot.request_ttl);

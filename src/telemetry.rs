@@ -38,17 +38,30 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Installs the global subscriber. `RUST_LOG` wins over the default `info`.
+/// Targets held at `warn` whatever `RUST_LOG` says, even `trace`: below it they log what
+/// people typed or the Socket Mode connection's secret ticket.
+///
+/// - slack-morphism's Socket Mode client traces whole envelopes (slash-command text, a
+///   reason: a phone number, a name) and the connection URL, whose `ticket` lets anyone
+///   holding it open the app's WebSocket;
+/// - tungstenite (its `log` records reach this subscriber) traces every frame received,
+///   which is every envelope, and the handshake request, which is that URL.
+pub const QUIET_TARGETS: &[&str] = &[
+    "slack_morphism::hyper_tokio::socket_mode=warn",
+    "slack_morphism::socket_mode=warn",
+    "tungstenite=warn",
+    "tokio_tungstenite=warn",
+];
+
+/// Installs the global subscriber. `RUST_LOG` wins over the default `info`, except for
+/// [`QUIET_TARGETS`].
 pub fn init_logging(format: Option<LogFormat>) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,slack_morphism=warn,hyper=warn"));
-    // slack-morphism's Socket Mode client traces whole envelopes, slash-command text
-    // included; that text may be a phone number, so it never goes below debug, even
-    // under RUST_LOG=trace.
-    let filter = match "slack_morphism::hyper_tokio::socket_mode=debug".parse() {
-        Ok(directive) => filter.add_directive(directive),
-        Err(_) => filter,
-    };
+    let filter = QUIET_TARGETS
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, EnvFilter::add_directive);
     let format = format.unwrap_or(if std::io::stderr().is_terminal() {
         LogFormat::Pretty
     } else {

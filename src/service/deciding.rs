@@ -10,9 +10,11 @@
 //! the thread reply, the message update and the requester's notice.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::lookup::Lookup;
 use super::{DbFailure, Directory, Unverifiable, Wake};
 use crate::deadline::Deadline;
 use crate::domain::{Reason, ReasonError, Request, RequestId, RequestStatus, SlackUserId};
@@ -56,10 +58,40 @@ impl From<StoreError> for DecideError {
     }
 }
 
-/// A rejection's reason as typed: phone numbers in it masked, then checked like any
-/// reason (masking can lengthen it past the limit).
-pub fn reject_reason(raw: &str) -> Result<Reason, ReasonError> {
-    Reason::parse(&mask::scrub_phones(raw))
+/// What a rejection's reason may take of the request's deadline to learn whose personal
+/// data to mask; the decision gets the rest.
+const REJECT_SCRUB_LEAVES: Duration = Duration::from_millis(1500);
+
+/// A rejection's reason as typed, scrubbed like a filing's ([`mask::scrub`]: the request's
+/// rider's name, phone and birth date in any form, every phone number, anything shaped like
+/// a resident registration number), then checked like any reason (masking can lengthen it
+/// past the limit). The rider is read on the replica within what `deadline` leaves; if that
+/// fails the text is still scrubbed of everything that needs no lookup.
+pub async fn reject_reason(
+    primary: &Primary,
+    lookup: &Lookup,
+    request_id: RequestId,
+    raw: &str,
+    deadline: &Deadline,
+) -> Result<Reason, ReasonError> {
+    let rider = tokio::time::timeout(
+        deadline.leaving(REJECT_SCRUB_LEAVES),
+        primary.get_request(request_id),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .flatten()
+    .and_then(|r| r.rider_id);
+    let scrubbed = match rider {
+        Some(rider) => {
+            lookup
+                .scrub_about(rider, raw, deadline.leaving(REJECT_SCRUB_LEAVES))
+                .await
+        }
+        None => mask::scrub_phones(raw),
+    };
+    Reason::parse(&scrubbed)
 }
 
 /// Deciding, with what it needs: the primary, who approves, and the outbox's wake.
@@ -77,6 +109,17 @@ impl std::fmt::Debug for Deciding {
 }
 
 impl Deciding {
+    /// A rejection's reason, scrubbed ([`reject_reason`]) with this service's primary.
+    pub async fn reject_reason(
+        &self,
+        lookup: &Lookup,
+        request_id: RequestId,
+        raw: &str,
+        deadline: &Deadline,
+    ) -> Result<Reason, ReasonError> {
+        reject_reason(&self.primary, lookup, request_id, raw, deadline).await
+    }
+
     pub fn new(primary: Primary, directory: Arc<dyn Directory>, wake: Arc<dyn Wake>) -> Deciding {
         Deciding {
             primary,

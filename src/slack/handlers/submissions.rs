@@ -16,7 +16,7 @@ use super::clicks::{REJECTED, RejectMeta, decide_error_text, refusal_text};
 use super::{Ctx, Reply, not_allowed, something_went_wrong};
 use crate::deadline::{self, Deadline, Finished};
 use crate::domain::{ReasonError, RequestId, SlackUserId};
-use crate::service::deciding::{self, DecideError, Decision, Verdict};
+use crate::service::deciding::{DecideError, Decision, Verdict};
 use crate::service::filing::{Field, Late, LateFiling, Submitted, TimeProblem, Why};
 use crate::service::lookup::{Freshness, Source};
 use crate::slack::choice_state;
@@ -314,7 +314,11 @@ async fn submit_reject(
             "This form has expired. Click Reject again.",
         );
     };
-    let reason = match deciding::reject_reason(&raw) {
+    let reason = match ctx
+        .deciding
+        .reject_reason(ctx.filing.lookup(), meta.request_id, &raw, deadline)
+        .await
+    {
         Ok(r) => r,
         Err(ReasonError::TooLong) => {
             return errors(
