@@ -17,7 +17,7 @@ CREATE TABLE lookup_audit (
     looked_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     kind           TEXT NOT NULL CHECK (kind IN ('request', 'history')),
     query_masked   TEXT NOT NULL,
-    riders_matched INTEGER
+    riders_matched BIGINT
 );
 CREATE INDEX lookup_audit_by_person ON lookup_audit (looked_up_by, looked_at);
 

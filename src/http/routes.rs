@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use super::error::AppError;
 use super::{Arrived, HttpState};
 use crate::slack::handlers::{Reply, Transport, serve};
-use crate::slack::payload::{Inbound, parse_command, parse_interaction};
+use crate::slack::payload::{
+    Inbound, command_origin, interaction_origin, parse_command, parse_interaction,
+};
 use crate::slack::verify::{NotFromSlack, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::telemetry;
 
@@ -96,7 +98,7 @@ pub(super) async fn slack_commands(
     let command = parse_command(body).map_err(|e| refused("command", AppError::BadRequest(e.0)))?;
     let reply = serve(
         &state.handlers,
-        Inbound::command(command),
+        Inbound::command(command).with_origin(command_origin(body)),
         Transport::Http,
         &request_id(&headers),
         started,
@@ -118,7 +120,7 @@ pub(super) async fn slack_interactions(
         parse_interaction(body).map_err(|e| refused("interaction", AppError::BadRequest(e.0)))?;
     let reply = serve(
         &state.handlers,
-        Inbound::interaction(event, is_retry(&headers)),
+        Inbound::interaction(event, is_retry(&headers)).with_origin(interaction_origin(body)),
         Transport::Http,
         &request_id(&headers),
         started,

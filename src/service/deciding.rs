@@ -12,8 +12,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::lookup::Lookup;
 use super::{DbFailure, Directory, Unverifiable, Wake};
 use crate::deadline::Deadline;
@@ -158,14 +156,15 @@ impl Deciding {
 
     /// Approves or rejects request `id` on behalf of `clicker`. `deadline` (the Slack
     /// request's) bounds only the wait for the approvers' first member list: a decision
-    /// once started runs to its end.
+    /// once started runs to its end. Whether the request is past its time, and when it was
+    /// decided, are the database's clock's ([`Primary::now`]): an instance whose clock is
+    /// off neither approves a request past its time nor refuses one within it.
     pub async fn decide(
         &self,
         request_id: RequestId,
         clicker: &SlackUserId,
         decision: &Decision,
         deadline: &Deadline,
-        now: DateTime<Utc>,
     ) -> Result<Verdict, DecideError> {
         if let Err(refusal) = self.may_decide(request_id, clicker, deadline).await? {
             if matches!(refusal, Verdict::OwnRequest | Verdict::NotAnApprover) {
@@ -178,6 +177,7 @@ impl Deciding {
             }
             return Ok(refusal);
         }
+        let now = self.primary.now().await?;
         let outcome = match decision {
             Decision::Approve => {
                 self.primary
@@ -213,9 +213,10 @@ impl Deciding {
         })
     }
 
-    /// Times out every request past its deadline (the TTL sweeper's job); wakes the
-    /// outbox for their follow-ups.
-    pub async fn time_out_expired(&self, now: DateTime<Utc>) -> Result<Vec<RequestId>, DbFailure> {
+    /// Times out every request past its deadline by the database's clock (the TTL
+    /// sweeper's job); wakes the outbox for their follow-ups.
+    pub async fn time_out_expired(&self) -> Result<Vec<RequestId>, DbFailure> {
+        let now = self.primary.now().await?;
         let ids = self.primary.time_out_expired(now).await?;
         if !ids.is_empty() {
             metrics::counter!("expire_bot_requests_total", "event" => "timed_out")

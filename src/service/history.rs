@@ -10,6 +10,7 @@
 //! only. Only people the requester rule lets in may ask ([`Requester`]).
 
 use super::DbFailure;
+use super::access::{Access, LookupKind, LookupLimit, LookupRefused};
 use super::filing::Requester;
 use crate::deadline::Deadline;
 use crate::domain::history::{History, HistoryEntry, HistoryRider, PolicyState};
@@ -29,19 +30,27 @@ pub enum HistoryError {
     /// The replica did not answer in time (or at all).
     #[error("history unavailable")]
     Unavailable,
+    /// The asker ran as many lookups as they may within the window.
+    #[error("lookup limit reached")]
+    RateLimited(LookupLimit),
+    /// The lookup could not be audited, so it did not run.
+    #[error("lookup not recorded")]
+    Unrecorded,
     #[error(transparent)]
     Db(DbFailure),
 }
 
-/// The history reader: the replica only.
+/// The history reader: the replica only (and the lookup audit on the primary, through
+/// [`Access`]).
 #[derive(Debug, Clone)]
 pub struct HistoryReader {
     replica: Replica,
+    access: Access,
 }
 
 impl HistoryReader {
-    pub fn new(replica: Replica) -> HistoryReader {
-        HistoryReader { replica }
+    pub fn new(replica: Replica, access: Access) -> HistoryReader {
+        HistoryReader { replica, access }
     }
 
     /// Reads the history of the riders matching what was typed, on the replica only,
@@ -49,11 +58,21 @@ impl HistoryReader {
     /// proof that the asker passed the requester rule; nothing else is needed of it.
     pub async fn find(
         &self,
-        _asker: &Requester,
+        asker: &Requester,
         raw_query: &str,
         deadline: &Deadline,
     ) -> Result<History, HistoryError> {
         let query = RiderQuery::parse(raw_query).map_err(HistoryError::Query)?;
+        // A history answer tells whether a phone is a rider's, and the rider's masked name:
+        // a lookup like the request form's, audited and limited alike.
+        let ticket = self
+            .access
+            .begin_lookup(asker.user(), LookupKind::History, &query, deadline)
+            .await
+            .map_err(|r| match r {
+                LookupRefused::Limited(l) => HistoryError::RateLimited(l),
+                LookupRefused::Unrecorded => HistoryError::Unrecorded,
+            })?;
         let read = async {
             let riders = self.replica.history_riders(&query);
             let requests = self.replica.history_requests(&query, MAX_ENTRIES);
@@ -66,6 +85,7 @@ impl HistoryReader {
                 Ok(Err(e)) => return Err(HistoryError::Db(e.into())),
                 Err(_) => return Err(HistoryError::Unavailable),
             };
+        ticket.matched(riders.len());
         let riders: Vec<HistoryRider> = riders
             .into_iter()
             .map(|r| HistoryRider {

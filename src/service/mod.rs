@@ -9,6 +9,8 @@
 //! - [`history`], [`digest`]: `/expire-insurance history` and the withdrawn-rider digest's
 //!   scan and bulk filing.
 //! - [`forms`]: the choice step's state when it does not fit the view.
+//! - [`access`]: who may reach the bot at all (this workspace and app only; no guests),
+//!   and the per-person lookup limit and audit.
 //! - [`health`]: the one probe of both databases, for `/readyz` and the gauges.
 //!
 //! What this layer takes is values (durations, a time zone, [`lookup::ReadFallback`]) and
@@ -17,6 +19,7 @@
 //! rule can be read, and tested, without a transport; and the Slack layer cannot forget
 //! one, because it has nothing else to call.
 
+pub mod access;
 pub mod deciding;
 pub mod digest;
 pub mod filing;
@@ -48,6 +51,14 @@ pub trait Directory: Send + Sync {
         user: &'a SlackUserId,
         deadline: &'a Deadline,
     ) -> BoxFuture<'a, Result<bool, Unverifiable>>;
+
+    /// What Slack's profile says about `user` (their workspace, whether a guest), read
+    /// within `deadline` or from a recent read.
+    fn person<'a>(
+        &'a self,
+        user: &'a SlackUserId,
+        deadline: &'a Deadline,
+    ) -> BoxFuture<'a, Result<access::Person, Unverifiable>>;
 }
 
 /// Tells the outbox worker a transaction just queued Slack calls. Waking is only a hint
@@ -75,6 +86,10 @@ pub enum Unverifiable {
     /// No read has succeeded yet, and none did within the request's deadline.
     #[error("the user group's member list has not been read yet")]
     NotReadYet,
+    /// Slack refuses to show the person's profile (`users.info`), so whether they are a
+    /// guest, or of this workspace, is unknown.
+    #[error("the person's profile cannot be read (Slack: {0})")]
+    ProfileUnreadable(String),
 }
 
 impl Unverifiable {
@@ -84,6 +99,7 @@ impl Unverifiable {
             Unverifiable::GroupUnreadable(_) => "group_unreadable",
             Unverifiable::ListTooOld => "list_too_old",
             Unverifiable::NotReadYet => "list_not_read_yet",
+            Unverifiable::ProfileUnreadable(_) => "profile_unreadable",
         }
     }
 }
@@ -95,6 +111,8 @@ pub enum NotAllowed {
     NotListed,
     /// Their membership could not be confirmed, so they are refused.
     Unverifiable(Unverifiable),
+    /// A guest, or someone of another workspace: never a requester.
+    NotAMember(access::NotAMember),
 }
 
 /// A database failure as the services report it: whether trying again later can help, and

@@ -13,7 +13,7 @@
 //! with it) and by operation name, so `/metrics` proves where the load goes.
 //!
 //! The operations live by table family: [`requests`] (requests, their audit trail and the
-//! approval transaction), [`outbox`], [`riders`], [`digest`], [`history`], [`forms`],
+//! approval transaction), [`outbox`], [`lookups`] (the lookup audit), [`riders`], [`digest`], [`history`], [`forms`],
 //! [`probe`], [`seed`]; [`columns`] says how the domain's types are stored.
 //!
 //! ## Backends, and adding one
@@ -34,6 +34,7 @@ pub mod forms;
 pub mod history;
 #[cfg(feature = "testkit")]
 pub mod inspect;
+pub mod lookups;
 pub mod outbox;
 pub mod probe;
 pub mod requests;
@@ -205,6 +206,21 @@ pub struct Replica {
 impl Primary {
     pub fn backend(&self) -> Backend {
         self.h.backend()
+    }
+
+    /// The database's clock. Every time that decides something — when a request was filed
+    /// and until when it waits, whether it is past that, when it was decided — is read
+    /// here, so instances whose clocks disagree still agree on every request. SQLite runs
+    /// in this process, on this machine's clock: there it is that clock, with no query.
+    pub async fn now(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        match &self.h.pool {
+            Pool::Pg(p) => {
+                self.h
+                    .observe("clock", sqlx::query_scalar("SELECT now()").fetch_one(p))
+                    .await
+            }
+            Pool::Sqlite(_) => Ok(chrono::Utc::now()),
+        }
     }
 
     pub async fn close(&self) {

@@ -38,6 +38,9 @@ pub struct NewRequest {
     /// Policy status and validity as the replica showed them, for the FILED audit record.
     pub policy_status: String,
     pub valid_until: Option<DateTime<Utc>>,
+    /// The Slack view (modal) this request was submitted from, if any: a request is filed
+    /// once per view, so a replayed submission files nothing (migration 0130).
+    pub view_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,9 @@ pub enum FileOutcome {
     Filed(RequestId),
     /// Another request for this policy is still open; nothing was written.
     AlreadyPending(RequestId),
+    /// This view already filed this request (a replay, or a double submission reaching two
+    /// instances); nothing was written.
+    AlreadyFiled(RequestId),
 }
 
 /// What a decision attempt came to.
@@ -74,7 +80,8 @@ const EXPIRED: &str = "EXPIRED";
 
 impl Primary {
     /// Files a request: the row, its FILED audit record and the Slack post it owes, in one
-    /// transaction.
+    /// transaction. At most once per view and at most one pending request per policy, both
+    /// held by unique indexes, so across instances too.
     pub async fn file_request(&self, r: &NewRequest) -> Result<FileOutcome, StoreError> {
         self.h
             .observe("file_request", async {
@@ -83,9 +90,9 @@ impl Primary {
                     let id: Option<RequestId> = sqlx::query_scalar(
                         "INSERT INTO expiry_requests (policy_id, requested_by, status, rider_id, rider_name_masked, \
                            rider_phone_masked, rider_status, policy_number_masked, insurer, cancelled_at, reason, \
-                           requested_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                         ON CONFLICT (policy_id) WHERE status = 'PENDING' DO NOTHING \
+                           requested_at, expires_at, view_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                         ON CONFLICT DO NOTHING \
                          RETURNING id",
                     )
                     .bind(r.policy_id)
@@ -101,9 +108,25 @@ impl Primary {
                     .bind(&r.reason)
                     .bind(r.requested_at)
                     .bind(r.expires_at)
+                    .bind(&r.view_id)
                     .fetch_optional(&mut *tx)
                     .await?;
+                    // Nothing inserted: one of the two unique rules held it back (one
+                    // request per view; one pending request per policy). The view's comes
+                    // first: a replay is "already filed", whatever became of that request.
                     let Some(id) = id else {
+                        if let Some(view) = &r.view_id {
+                            let filed: Option<RequestId> = sqlx::query_scalar(
+                                "SELECT id FROM expiry_requests WHERE view_id = $1",
+                            )
+                            .bind(view)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            if let Some(filed) = filed {
+                                tx.rollback().await?;
+                                return Ok(FileOutcome::AlreadyFiled(filed));
+                            }
+                        }
                         let existing: RequestId = sqlx::query_scalar(
                             "SELECT id FROM expiry_requests WHERE policy_id = $1 AND status = 'PENDING'",
                         )

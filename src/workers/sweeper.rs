@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use crate::service::deciding::Deciding;
@@ -32,7 +31,7 @@ impl Sweeper {
     /// Runs until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
-            if let Err(e) = self.deciding.time_out_expired(Utc::now()).await {
+            if let Err(e) = self.deciding.time_out_expired().await {
                 tracing::warn!(error = crate::telemetry::chain(&e), "TTL sweep failed");
             }
             self.health.refresh_gauges().await;

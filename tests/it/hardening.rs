@@ -244,7 +244,6 @@ async fn mount_people(slack: &StrictSlack) {
 }
 
 #[tokio::test]
-#[ignore = "issue 12 item 4: WIP"]
 async fn guests_and_people_of_other_workspaces_may_not_look_anyone_up() {
     let app = spawn_app().await;
     mount_people(&app.slack).await;
@@ -280,7 +279,6 @@ async fn guests_and_people_of_other_workspaces_may_not_look_anyone_up() {
 }
 
 #[tokio::test]
-#[ignore = "issue 12 item 4: WIP"]
 async fn lookups_are_rate_limited_per_person_across_instances_and_audited() {
     let first = spawn_app_with(Options {
         env: vec![("LOOKUP_RATE_LIMIT", "3/1h")],
@@ -360,7 +358,6 @@ async fn lookups_are_rate_limited_per_person_across_instances_and_audited() {
 // Item 5: workspace and app.
 
 #[tokio::test]
-#[ignore = "issue 12 item 5: WIP"]
 async fn requests_from_another_workspace_or_app_change_nothing() {
     let app = spawn_app().await;
     let at = Utc::now() - chrono::Duration::hours(1);
@@ -421,7 +418,6 @@ async fn requests_from_another_workspace_or_app_change_nothing() {
 // Item 6: replays.
 
 #[tokio::test]
-#[ignore = "issue 12 item 6: WIP"]
 async fn a_replayed_submission_files_nothing_on_any_instance() {
     let app = spawn_app().await;
     let other = spawn_app_with(Options {
@@ -672,7 +668,6 @@ fn faketime_lib() -> String {
 }
 
 #[tokio::test]
-#[ignore = "issue 12 item 9: WIP"]
 async fn the_ttl_is_kept_on_the_databases_clock_not_the_instances() {
     let db = fresh_db(Backend::Postgres).await;
     let slack = slack_stand_in().await;
@@ -753,7 +748,6 @@ async fn as_bot_primary(db: &TestDb) -> sqlx::PgPool {
 }
 
 #[tokio::test]
-#[ignore = "issue 12 item 9: WIP"]
 async fn the_approval_function_reads_the_real_tables_whatever_the_search_path() {
     let app = spawn_app().await;
     let id = app
@@ -789,7 +783,6 @@ async fn the_approval_function_reads_the_real_tables_whatever_the_search_path() 
 }
 
 #[tokio::test]
-#[ignore = "issue 12 item 9: WIP"]
 async fn the_bots_roles_may_change_only_what_the_bot_changes() {
     let app = spawn_app().await;
     let id = app
@@ -828,7 +821,6 @@ async fn the_bots_roles_may_change_only_what_the_bot_changes() {
 }
 
 #[tokio::test]
-#[ignore = "issue 12 item 9: WIP"]
 async fn check_config_warns_about_open_lookups_and_plain_connections() {
     let out = tokio::task::spawn_blocking(|| {
         std::process::Command::new(env!("CARGO_BIN_EXE_expire-bot"))

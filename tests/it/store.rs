@@ -411,6 +411,7 @@ async fn file(
             },
             policy_status: "ACTIVE".to_owned(),
             valid_until: None,
+            view_id: None,
         })
         .await
         .expect("file");

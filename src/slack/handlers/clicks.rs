@@ -7,8 +7,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{Ctx, Reply, cannot_confirm};
 use crate::deadline::Deadline;
 use crate::domain::{RequestId, RequestStatus};
@@ -53,7 +51,7 @@ pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply 
 async fn approve(ctx: Arc<Ctx>, click: Click, id: RequestId, deadline: Deadline) -> Option<String> {
     let verdict = ctx
         .deciding
-        .decide(id, &click.user, &Decision::Approve, &deadline, Utc::now())
+        .decide(id, &click.user, &Decision::Approve, &deadline)
         .await;
     match &verdict {
         Ok(Verdict::Decided(_)) => None,

@@ -85,6 +85,10 @@ async fn history_reply(ctx: &Ctx, who: &Requester, raw: &str, deadline: &Deadlin
     match ctx.history.find(who, raw, deadline).await {
         Ok(h) => Reply::ephemeral(render::history_text(&h, ctx.display_tz)),
         Err(HistoryError::Query(e)) => Reply::ephemeral(e.to_string()),
+        Err(HistoryError::RateLimited(limit)) => {
+            Reply::ephemeral(super::lookup_limit_reached(&limit))
+        }
+        Err(HistoryError::Unrecorded) => Reply::ephemeral(super::lookup_unrecorded()),
         Err(HistoryError::Unavailable) => Reply::ephemeral(
             "The history is unavailable right now (the read database isn't answering). Please try again in a minute.",
         ),

@@ -127,8 +127,17 @@ pub async fn serve(
         request_id,
     );
     let kind = identity.kind;
+    let admitted = ctx.filing.access().admits(&identity.origin);
     async move {
-        let reply = handle(ctx, input, Deadline::for_request(arrived)).await;
+        let reply = match admitted {
+            Ok(()) => handle(ctx, input, Deadline::for_request(arrived)).await,
+            // Nothing of the request is acted on; a command is told why (a modal submission
+            // or a click is only acknowledged: its form closes, nothing changes).
+            Err(_) => match input {
+                Input::Command(_) => Reply::ephemeral(FOREIGN),
+                _ => Reply::Empty,
+            },
+        };
         let elapsed = arrived.elapsed();
         metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => transport.as_str(), "outcome" => "ok").increment(1);
         metrics::histogram!("expire_bot_slack_request_seconds", "kind" => kind)
@@ -169,6 +178,47 @@ pub(crate) fn not_allowed(why: &NotAllowed, not_listed: &str) -> String {
     match why {
         NotAllowed::NotListed => not_listed.to_owned(),
         NotAllowed::Unverifiable(u) => cannot_confirm(u, "file requests"),
+        NotAllowed::NotAMember(_) => NOT_A_MEMBER.to_owned(),
+    }
+}
+
+/// The refusal of a guest, a deactivated account or someone of another workspace, on every
+/// surface that looks riders up.
+pub(crate) const NOT_A_MEMBER: &str = "Only full members of this workspace may look riders up or file expiry requests; guests and people of other workspaces may not.";
+
+/// The answer to a request from another workspace or app (or before the bot knows its own).
+pub(crate) const FOREIGN: &str = "This bot only serves its own Slack workspace. Nothing was done.";
+
+/// A person's lookups ran out for now.
+pub(crate) fn lookup_limit_reached(limit: &crate::service::access::LookupLimit) -> String {
+    format!(
+        "You have run {} rider lookups within {}, as many as one person may. Nothing was looked up; please try again later, or ask a CX lead if you need more.",
+        limit.max,
+        humanize(limit.per)
+    )
+}
+
+/// The lookup could not be audited, so it did not run.
+pub(crate) fn lookup_unrecorded() -> &'static str {
+    "The rider lookup is unavailable right now (it could not be recorded in the database). Nothing was looked up; please try again in a minute."
+}
+
+/// `3600 s` → `1 hour`, `600 s` → `10 minutes`.
+fn humanize(d: Duration) -> String {
+    let s = d.as_secs();
+    let (n, unit) = if s % 86_400 == 0 {
+        (s / 86_400, "day")
+    } else if s % 3600 == 0 {
+        (s / 3600, "hour")
+    } else if s % 60 == 0 {
+        (s / 60, "minute")
+    } else {
+        (s, "second")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
     }
 }
 
@@ -178,6 +228,9 @@ pub(crate) fn cannot_confirm(why: &Unverifiable, may: &str) -> String {
     match why {
         Unverifiable::GroupUnreadable(code) => format!(
             "I can't confirm that you may {may}: Slack refuses to list the user group that says who may (Slack said `{code}`). Nothing was changed. The bot's operators are alerted; please try again later."
+        ),
+        Unverifiable::ProfileUnreadable(code) => format!(
+            "I can't confirm that you may {may}: Slack refuses to show your profile (Slack said `{code}`). Nothing was changed. The bot's operators are alerted; please try again later."
         ),
         Unverifiable::ListTooOld | Unverifiable::NotReadYet => format!(
             "I couldn't check whether you may {may}: Slack hasn't answered my questions about the user group lately. Nothing was changed; please try again in a few minutes."

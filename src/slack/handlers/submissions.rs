@@ -51,8 +51,9 @@ pub async fn handle(ctx: &Arc<Ctx>, sub: Submission, deadline: &Deadline) -> Rep
         Submission::Choice {
             user,
             metadata,
+            view_id,
             chosen,
-        } => submit_choice(ctx, user, metadata, chosen, deadline).await,
+        } => submit_choice(ctx, user, metadata, view_id, chosen, deadline).await,
         Submission::Reject {
             user,
             metadata,
@@ -124,6 +125,12 @@ fn already_pending(id: RequestId) -> String {
     )
 }
 
+fn already_filed(id: RequestId) -> String {
+    format!(
+        "This form already filed request #{id}; nothing new was filed. Close it, and run /expire-insurance again for another request."
+    )
+}
+
 fn filing_failed(unavailable: bool) -> String {
     if unavailable {
         "The database isn't answering, so nothing was filed. Please try again in a minute."
@@ -141,6 +148,8 @@ fn refusal(ctx: &Ctx, why: &Why, step: Step) -> String {
         Why::Reason(e) => e.to_string(),
         Why::Time(p) => time_problem(p, ctx),
         Why::LookupUnavailable => lookup_unavailable().to_owned(),
+        Why::RateLimited(limit) => super::lookup_limit_reached(limit),
+        Why::LookupUnrecorded => super::lookup_unrecorded().to_owned(),
         Why::LookupFailed => something_went_wrong().to_owned(),
         Why::NoActivePolicy => "I found the rider, but they have no active hourly policy, so there is nothing to expire.".to_owned(),
         Why::NoRider => "No rider matches that ID or phone number (withdrawn riders included). Check the number and try again.".to_owned(),
@@ -192,6 +201,7 @@ fn answer(ctx: &Ctx, submitted: Submitted, step: Step) -> Reply {
             lag_note(&freshness, ctx.replica_lag_warn),
         )),
         Submitted::AlreadyPending(id) => errors(main, already_pending(id)),
+        Submitted::AlreadyFiled(id) => errors(main, already_filed(id)),
         Submitted::NotFiled { unavailable } => errors(main, filing_failed(unavailable)),
         Submitted::Broken => errors(main, something_went_wrong()),
         Submitted::StillFiling => errors(
@@ -215,6 +225,7 @@ fn tell_late(ctx: &Arc<Ctx>, user: &SlackUserId) -> Late {
             let text = match late {
                 LateFiling::Filed(_) => return,
                 LateFiling::AlreadyPending(id) => already_pending(id),
+                LateFiling::AlreadyFiled(id) => already_filed(id),
                 LateFiling::NotFiled { unavailable } => {
                     format!(
                         "Your expiry request was not filed. {}",
@@ -234,6 +245,7 @@ async fn submit_choice(
     ctx: &Arc<Ctx>,
     user: SlackUserId,
     metadata: Option<String>,
+    view_id: Option<String>,
     chosen: Option<crate::domain::PolicyId>,
     deadline: &Deadline,
 ) -> Reply {
@@ -270,7 +282,14 @@ async fn submit_choice(
     };
     let submitted = ctx
         .filing
-        .choose(&who, choice, chosen, deadline, tell_late(ctx, &user))
+        .choose(
+            &who,
+            choice,
+            chosen,
+            view_id,
+            deadline,
+            tell_late(ctx, &user),
+        )
         .await;
     answer(ctx, submitted, Step::Choice)
 }
@@ -336,7 +355,7 @@ async fn submit_reject(
         let (ctx, user, deadline) = (ctx.clone(), user.clone(), *deadline);
         async move {
             ctx.deciding
-                .decide(meta.request_id, &user, &decision, &deadline, Utc::now())
+                .decide(meta.request_id, &user, &decision, &deadline)
                 .await
         }
     };
