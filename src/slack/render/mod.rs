@@ -25,6 +25,7 @@ pub use blocks::{free, message_link, rich, show_time, text};
 pub use digest::{all_clear, bulk_answer, digest_messages};
 pub use history::history_text;
 pub use messages::{
-    approval_message, decided_message, decided_notice, filed_notice, outcome_line, thread_reply,
+    REQUEST_EVENT_TYPE, approval_message, decided_message, decided_notice, delivery_failed_notice,
+    filed_notice, outcome_line, request_metadata, thread_reply,
 };
 pub use modals::{choose_policy_modal, filed_modal, reject_modal, request_modal};
