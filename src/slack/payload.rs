@@ -174,7 +174,10 @@ impl Inbound {
         if raw.api_app_id.is_some() {
             o.app = raw.api_app_id;
         }
-        let enterprise = raw.enterprise_id.or(raw.enterprise.and_then(|e| e.id));
+        let enterprise = raw
+            .enterprise_id
+            .or(raw.enterprise.and_then(|e| e.id))
+            .filter(|e| !e.is_empty());
         if enterprise.is_some() {
             o.enterprise = enterprise;
         }
