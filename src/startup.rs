@@ -247,12 +247,13 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     let shutdown = CancellationToken::new();
     let router = http::router(bot.http_state());
     let server_shutdown = shutdown.clone();
-    let server = tokio::spawn(http::server::serve(listener, router, server_shutdown));
-    let mut tasks = vec![server];
     // Which workspace and app are ours: asked once before serving (so the first request
     // is not refused for want of it), and until Slack answers if it does not now. Until
     // then every Slack request is refused (service::access).
-    if !learn_workspace(&bot).await {
+    let learned = learn_workspace(&bot).await;
+    let server = tokio::spawn(http::server::serve(listener, router, server_shutdown));
+    let mut tasks = vec![server];
+    if !learned {
         let (bot, shutdown) = (bot.clone(), shutdown.clone());
         tasks.push(tokio::spawn(async move {
             loop {

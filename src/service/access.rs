@@ -12,16 +12,19 @@
 //!   workspace are never requesters, whatever `REQUESTER_*` says ([`Person::may_look_up`],
 //!   used by the requester rule in [`super::filing`]).
 //! - **Lookups.** Each rider lookup a person runs (the request form's, `history`'s) is
-//!   written to `lookup_audit` on the primary *before* it runs — who, when, the query
-//!   masked, later how many riders matched — and that table is also what the per-person
-//!   limit ([`LookupLimit`], `LOOKUP_RATE_LIMIT`, 30 an hour by default) counts, so the
-//!   limit holds across instances. If the row cannot be written the lookup does not run:
-//!   an unaudited lookup is a refused one.
+//!   written to `lookup_audit` on the primary — who, when, the query masked, then how many
+//!   riders matched — and that table is also what the per-person limit ([`LookupLimit`],
+//!   `LOOKUP_RATE_LIMIT`, 30 an hour by default) counts, so the limit holds across
+//!   instances. The row is written alongside the lookup (one statement that counts and
+//!   inserts), and an answer over the limit is withheld. The answer's deadline wins over
+//!   the audit: if the primary is too slow to say in time, the answer is shown and the row
+//!   still lands after it (and counts); if the primary cannot be written at all, the error
+//!   line carries what the row would have. A slow primary never makes lookups late or
+//!   unavailable — the rule the whole bot keeps for the replica's answers.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use super::DbFailure;
 use crate::deadline::Deadline;
 use crate::domain::{RiderQuery, SlackUserId};
 use crate::store::Primary;
@@ -175,40 +178,57 @@ impl LookupKind {
     }
 }
 
-/// Why a lookup did not run.
+/// Why a lookup's answer is withheld.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupRefused {
     /// The person ran `limit.max` lookups within `limit.per` already.
     Limited(LookupLimit),
-    /// The audit row could not be written in time; the lookup is not run unaudited.
-    Unrecorded,
 }
 
-/// A lookup's audit row, to be completed with how many riders matched.
+/// A lookup's audit row being written, alongside the lookup itself. The write runs on its
+/// own task: it goes on after the answer when the primary is slow, and completes the row
+/// with how many riders matched once [`PendingAudit::matched`] says.
 #[derive(Debug)]
-pub struct LookupTicket {
-    id: i64,
-    primary: Primary,
+pub struct PendingAudit {
+    verdict: Option<tokio::sync::oneshot::Receiver<Result<(), LookupRefused>>>,
+    matched: Option<tokio::sync::oneshot::Sender<usize>>,
 }
 
-impl LookupTicket {
-    /// Records how many riders the lookup matched, in the background: the answer never
-    /// waits on it, and a row left without a count says the lookup never answered.
-    pub fn matched(self, riders: usize) {
-        tokio::spawn(async move {
-            if let Err(e) = self.primary.finish_lookup(self.id, riders as i64).await {
-                tracing::warn!(
-                    error = crate::telemetry::chain(&e),
-                    "the lookup's audit row could not be completed"
-                );
+/// How much of the answer's deadline is kept for the answer itself while the audit's
+/// verdict is awaited.
+const VERDICT_LEAVES: Duration = Duration::from_millis(300);
+
+/// How long the audit task waits for the lookup's count once its row is written.
+const COUNT_PATIENCE: Duration = Duration::from_secs(30);
+
+impl PendingAudit {
+    /// Whether the lookup's answer may be shown: refused when the person's limit is reached.
+    /// Waits for the primary's verdict only as long as `deadline` allows; when it has not
+    /// answered by then the answer is shown (the row is still written, after the answer, and
+    /// counts towards the limit), so a slow primary never makes a lookup late or
+    /// unavailable. The limit holds whenever the primary answers in time.
+    pub async fn verdict(&mut self, deadline: &Deadline) -> Result<(), LookupRefused> {
+        let Some(rx) = self.verdict.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(deadline.leaving(VERDICT_LEAVES), rx).await {
+            Ok(Ok(v)) => v,
+            // The write failed (logged by the task).
+            Ok(Err(_)) => Ok(()),
+            Err(_) => {
+                metrics::counter!("expire_bot_lookup_audit_late_total").increment(1);
+                Ok(())
             }
-        });
+        }
+    }
+
+    /// Completes the audit row with how many riders matched (in the background).
+    pub fn matched(mut self, riders: usize) {
+        if let Some(tx) = self.matched.take() {
+            let _ = tx.send(riders);
+        }
     }
 }
-
-/// How much of the answer's deadline writing the audit row may take; the lookup needs the
-/// rest.
-const AUDIT_LEAVES: Duration = Duration::from_millis(1500);
 
 /// The three rules, with what they need: the workspace (learned at start-up), the primary
 /// (the audit table) and the per-person limit.
@@ -285,58 +305,71 @@ impl Access {
         verdict
     }
 
-    /// Audits a lookup `who` is about to run and applies the per-person limit, within
-    /// what `deadline` leaves the lookup. Refused lookups are not recorded (they do not
-    /// run) but are counted.
-    pub async fn begin_lookup(
+    /// Starts auditing a lookup `who` is about to run, and applying the per-person limit
+    /// to it, alongside the lookup: see [`PendingAudit`]. A lookup the limit refuses leaves
+    /// no row (it is not shown) but is counted.
+    pub fn start_lookup(
         &self,
         who: &SlackUserId,
         kind: LookupKind,
         query: &RiderQuery,
-        deadline: &Deadline,
-    ) -> Result<LookupTicket, LookupRefused> {
-        let masked = query.masked();
-        let write = self.primary.begin_lookup(
-            who,
-            kind.as_str(),
-            &masked,
-            i64::from(self.limit.max),
-            self.limit.per,
+    ) -> PendingAudit {
+        let (verdict_tx, verdict_rx) = tokio::sync::oneshot::channel();
+        let (matched_tx, matched_rx) = tokio::sync::oneshot::channel::<usize>();
+        let (primary, limit, who, masked) = (
+            self.primary.clone(),
+            self.limit,
+            who.clone(),
+            query.masked(),
         );
-        let written: Result<Option<i64>, DbFailure> =
-            match tokio::time::timeout(deadline.leaving(AUDIT_LEAVES), write).await {
-                Ok(r) => r.map_err(DbFailure::from),
-                Err(_) => {
-                    metrics::counter!("expire_bot_lookups_refused_total", "why" => "unrecorded")
+        let kind = kind.as_str();
+        tokio::spawn(async move {
+            let written = primary
+                .begin_lookup(&who, kind, &masked, i64::from(limit.max), limit.per)
+                .await;
+            let id = match written {
+                Ok(Some(id)) => {
+                    let _ = verdict_tx.send(Ok(()));
+                    id
+                }
+                Ok(None) => {
+                    metrics::counter!("expire_bot_lookups_refused_total", "why" => "rate_limited")
                         .increment(1);
-                    tracing::warn!("the lookup could not be audited in time; not run");
-                    return Err(LookupRefused::Unrecorded);
+                    tracing::warn!(
+                        kind,
+                        limit = limit.max,
+                        per_s = limit.per.as_secs(),
+                        "lookup answer withheld: the person's limit is reached"
+                    );
+                    let _ = verdict_tx.send(Err(LookupRefused::Limited(limit)));
+                    return;
+                }
+                Err(e) => {
+                    // The lookup itself was not held back: what the row would have said is
+                    // in this line instead (the query masked).
+                    metrics::counter!("expire_bot_lookup_audit_failures_total").increment(1);
+                    tracing::error!(
+                        error = crate::telemetry::chain(&e),
+                        looked_up_by = %who,
+                        kind,
+                        query = %masked,
+                        "the lookup could not be written to lookup_audit"
+                    );
+                    return;
                 }
             };
-        match written {
-            Ok(Some(id)) => Ok(LookupTicket {
-                id,
-                primary: self.primary.clone(),
-            }),
-            Ok(None) => {
-                metrics::counter!("expire_bot_lookups_refused_total", "why" => "rate_limited")
-                    .increment(1);
+            if let Ok(Ok(riders)) = tokio::time::timeout(COUNT_PATIENCE, matched_rx).await
+                && let Err(e) = primary.finish_lookup(id, riders as i64).await
+            {
                 tracing::warn!(
-                    limit = self.limit.max,
-                    per_s = self.limit.per.as_secs(),
-                    "lookup refused: the person's limit is reached"
-                );
-                Err(LookupRefused::Limited(self.limit))
-            }
-            Err(e) => {
-                metrics::counter!("expire_bot_lookups_refused_total", "why" => "unrecorded")
-                    .increment(1);
-                tracing::error!(
                     error = crate::telemetry::chain(&e),
-                    "the lookup could not be audited; not run"
+                    "the lookup's audit row could not be completed"
                 );
-                Err(LookupRefused::Unrecorded)
             }
+        });
+        PendingAudit {
+            verdict: Some(verdict_rx),
+            matched: Some(matched_tx),
         }
     }
 }

@@ -98,8 +98,6 @@ pub enum Why {
     LookupUnavailable,
     /// The person ran as many lookups as they may within the window.
     RateLimited(LookupLimit),
-    /// The lookup could not be audited, so it did not run.
-    LookupUnrecorded,
     /// The lookup failed for another reason (logged).
     LookupFailed,
     /// The rider exists but holds no active hourly policy.
@@ -289,18 +287,16 @@ impl Filing {
         if let Err(p) = check_cancelled_at(cancelled_at, now, None) {
             return refused(Field::CancelledAt, Why::Time(p));
         }
-        let ticket = match self
+        let mut audit = self
             .access
-            .begin_lookup(who.user(), LookupKind::Request, &query, deadline)
-            .await
-        {
-            Ok(t) => t,
-            Err(LookupRefused::Limited(l)) => return refused(Field::Query, Why::RateLimited(l)),
-            Err(LookupRefused::Unrecorded) => return refused(Field::Query, Why::LookupUnrecorded),
-        };
-        let found = match self.lookup.find(&query, deadline).await {
+            .start_lookup(who.user(), LookupKind::Request, &query);
+        let found = self.lookup.find(&query, deadline).await;
+        if let Err(LookupRefused::Limited(l)) = audit.verdict(deadline).await {
+            return refused(Field::Query, Why::RateLimited(l));
+        }
+        let found = match found {
             Ok(found) => {
-                ticket.matched(found.riders_matched());
+                audit.matched(found.riders_matched());
                 found
             }
             Err(LookupError::Unavailable) => return refused(Field::Query, Why::LookupUnavailable),

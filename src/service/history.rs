@@ -33,9 +33,6 @@ pub enum HistoryError {
     /// The asker ran as many lookups as they may within the window.
     #[error("lookup limit reached")]
     RateLimited(LookupLimit),
-    /// The lookup could not be audited, so it did not run.
-    #[error("lookup not recorded")]
-    Unrecorded,
     #[error(transparent)]
     Db(DbFailure),
 }
@@ -65,14 +62,9 @@ impl HistoryReader {
         let query = RiderQuery::parse(raw_query).map_err(HistoryError::Query)?;
         // A history answer tells whether a phone is a rider's, and the rider's masked name:
         // a lookup like the request form's, audited and limited alike.
-        let ticket = self
+        let mut audit = self
             .access
-            .begin_lookup(asker.user(), LookupKind::History, &query, deadline)
-            .await
-            .map_err(|r| match r {
-                LookupRefused::Limited(l) => HistoryError::RateLimited(l),
-                LookupRefused::Unrecorded => HistoryError::Unrecorded,
-            })?;
+            .start_lookup(asker.user(), LookupKind::History, &query);
         let read = async {
             let riders = self.replica.history_riders(&query);
             let requests = self.replica.history_requests(&query, MAX_ENTRIES);
@@ -85,7 +77,10 @@ impl HistoryReader {
                 Ok(Err(e)) => return Err(HistoryError::Db(e.into())),
                 Err(_) => return Err(HistoryError::Unavailable),
             };
-        ticket.matched(riders.len());
+        if let Err(LookupRefused::Limited(l)) = audit.verdict(deadline).await {
+            return Err(HistoryError::RateLimited(l));
+        }
+        audit.matched(riders.len());
         let riders: Vec<HistoryRider> = riders
             .into_iter()
             .map(|r| HistoryRider {

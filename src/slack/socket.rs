@@ -190,8 +190,7 @@ mod tests {
         let json_error = serde_json::from_str::<
             std::collections::HashMap<String, std::collections::HashMap<String, String>>,
         >(body)
-        .err()
-        .expect("does not parse");
+        .expect_err("does not parse");
         // As slack-morphism's listener hands it to the error handler.
         let boxed: Box<dyn std::error::Error + Send + Sync> =
             slack_morphism::errors::SlackClientProtocolError::new(json_error)

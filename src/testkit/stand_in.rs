@@ -429,9 +429,26 @@ impl StrictSlack {
                     .set_body_json(json!({"ok": true, "users": self.group_members})),
             )
             .await;
-        self.on("users.info").priority(5).answer(UserInfo).await;
-        self.on("bots.info")
+        self.on("conversations.history")
             .priority(5)
+            .answer(History {
+                channels: self.channels.clone(),
+            })
+            .await;
+        self.mount_identity(5).await;
+    }
+
+    /// `auth.test`, `bots.info` and `users.info` answered as for a healthy workspace, at
+    /// `priority`: who the bot and the people are. A test that makes the rest of the Web API
+    /// fail mounts these first (priority 1) when it means Slack's messaging to be down, not
+    /// the bot's knowledge of who is asking (without which every request is refused).
+    pub async fn mount_identity(&self, priority: u8) {
+        self.on("users.info")
+            .priority(priority)
+            .answer(UserInfo)
+            .await;
+        self.on("bots.info")
+            .priority(priority)
             .answer(ResponseTemplate::new(200).set_body_json(json!({
                 "ok": true, "bot": {
                     "id": "B0BOT", "deleted": false, "name": "expire-bot", "updated": 1_700_000_000,
@@ -440,14 +457,8 @@ impl StrictSlack {
                 }
             })))
             .await;
-        self.on("conversations.history")
-            .priority(5)
-            .answer(History {
-                channels: self.channels.clone(),
-            })
-            .await;
         self.on("auth.test")
-            .priority(5)
+            .priority(priority)
             .answer(ResponseTemplate::new(200).set_body_json(json!({
                 "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "expire-bot",
                 "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"

@@ -88,7 +88,6 @@ async fn history_reply(ctx: &Ctx, who: &Requester, raw: &str, deadline: &Deadlin
         Err(HistoryError::RateLimited(limit)) => {
             Reply::ephemeral(super::lookup_limit_reached(&limit))
         }
-        Err(HistoryError::Unrecorded) => Reply::ephemeral(super::lookup_unrecorded()),
         Err(HistoryError::Unavailable) => Reply::ephemeral(
             "The history is unavailable right now (the read database isn't answering). Please try again in a minute.",
         ),

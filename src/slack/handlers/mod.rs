@@ -198,19 +198,14 @@ pub(crate) fn lookup_limit_reached(limit: &crate::service::access::LookupLimit) 
     )
 }
 
-/// The lookup could not be audited, so it did not run.
-pub(crate) fn lookup_unrecorded() -> &'static str {
-    "The rider lookup is unavailable right now (it could not be recorded in the database). Nothing was looked up; please try again in a minute."
-}
-
 /// `3600 s` → `1 hour`, `600 s` → `10 minutes`.
 fn humanize(d: Duration) -> String {
     let s = d.as_secs();
-    let (n, unit) = if s % 86_400 == 0 {
+    let (n, unit) = if s.is_multiple_of(86_400) {
         (s / 86_400, "day")
-    } else if s % 3600 == 0 {
+    } else if s.is_multiple_of(3600) {
         (s / 3600, "hour")
-    } else if s % 60 == 0 {
+    } else if s.is_multiple_of(60) {
         (s / 60, "minute")
     } else {
         (s, "second")

@@ -149,7 +149,6 @@ fn refusal(ctx: &Ctx, why: &Why, step: Step) -> String {
         Why::Time(p) => time_problem(p, ctx),
         Why::LookupUnavailable => lookup_unavailable().to_owned(),
         Why::RateLimited(limit) => super::lookup_limit_reached(limit),
-        Why::LookupUnrecorded => super::lookup_unrecorded().to_owned(),
         Why::LookupFailed => something_went_wrong().to_owned(),
         Why::NoActivePolicy => "I found the rider, but they have no active hourly policy, so there is nothing to expire.".to_owned(),
         Why::NoRider => "No rider matches that ID or phone number (withdrawn riders included). Check the number and try again.".to_owned(),
