@@ -11,6 +11,11 @@
 #        APPROVE_DB=bench_lookup BENCH_PG_ENV=... bench/approve.sh   (use the 10 M riders the
 #                                   lookup benchmark loaded; nothing is generated)
 #        bench/approve.sh --smoke
+#        BENCH_BACKEND=mysql bench/approve.sh   on the MariaDB pair: its one client-side
+#                                   transaction (there is no server-side variant, so no
+#                                   "statements" A/B) and the whole click; statements
+#                                   counted by the server's Com_* counters; results in
+#                                   approve-mysql.jsonl
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CONC="${CONC:-50}"
@@ -22,7 +27,7 @@ GENERATE=1
 if [[ ${1:-} == --smoke ]]; then
     CONC=5 ROUNDS=2 APPROVE_RIDERS=2000 BENCH_RUNS=1
 fi
-OUT="$BENCH_RESULTS/approve.jsonl"
+OUT="$BENCH_RESULTS/approve$BENCH_SUFFIX.jsonl"
 : >"$OUT"
 
 bench_build
@@ -32,14 +37,17 @@ bench_db "$DB_NAME"
 if [[ $GENERATE == 1 ]]; then
     "$DRIVER" load --db "$DB_PRIMARY_URL" --riders "$APPROVE_RIDERS" --policies "$((APPROVE_RIDERS + APPROVE_RIDERS / 5))"
 fi
-POLICIES="$(psql "$DB_PRIMARY_URL" -XAtq -c "SELECT max(id) FROM hourly_insurance_policies")"
+POLICIES="$(sql_primary "SELECT max(id) FROM hourly_insurance_policies")"
+VIAS=(statements approve_request decide)
+# MySQL's approval is its statements: there is nothing to compare them with.
+[[ $BENCH_BACKEND == mysql ]] && VIAS=(approve_request decide)
 
 for ((run = 1; run <= BENCH_RUNS; run++)); do
     # "statements" is the transaction sent statement by statement (the path before
     # migration 0080), interleaved with the server-side one as an A/B in the same session.
-    for via in statements approve_request decide; do
+    for via in "${VIAS[@]}"; do
         "$DRIVER" approve --primary "$DB_PRIMARY_URL" --concurrency "$CONC" --rounds "$ROUNDS" \
-            --policies "$POLICIES" --via "$via" --label "$via, $CONC concurrent, pool 10, $POLICIES policies" | tee -a "$OUT"
+            --policies "$POLICIES" --via "$via" --label "$BENCH_BACKEND $via, $CONC concurrent, pool 10, $POLICIES policies" | tee -a "$OUT"
     done
 done
 

@@ -6,8 +6,13 @@
 #                   reuses what `cargo test` built, no release build in CI)
 #   BENCH_RUNS      runs per measurement (default 3; BENCHMARKS.md reports the median)
 #   BENCH_RESULTS   directory the JSON-line results go to (default bench/results)
+#   BENCH_BACKEND   postgres (default) or mysql: which primary + replica bench/lookup.sh
+#                   and bench/approve.sh run on (mysql: the MariaDB pair of
+#                   scripts/mysql-cluster.sh, buffer pool MYSQL_CLUSTER_BUFFER_POOL, 1G here
+#                   unless set; results go to *-mysql.jsonl)
 #   BENCH_PG_ENV    env file of a running cluster made by scripts/pg-cluster.sh to use
 #                   instead of starting one (it is then left running)
+#   BENCH_MYSQL_ENV the same for a cluster made by scripts/mysql-cluster.sh
 #   BENCH_NICE      e.g. -10: run this script, everything it starts, and the cluster's two
 #                   postmasters (by pid) at that priority. On a machine shared with other
 #                   work this approximates a dedicated one; BENCHMARKS.md says which
@@ -18,6 +23,12 @@ set -euo pipefail
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$BENCH_ROOT"
+BENCH_BACKEND="${BENCH_BACKEND:-postgres}"
+case "$BENCH_BACKEND" in
+    postgres) BENCH_SUFFIX="" ;;
+    mysql) BENCH_SUFFIX="-mysql" ;;
+    *) echo "bench: BENCH_BACKEND must be postgres or mysql" >&2; exit 2 ;;
+esac
 BENCH_PROFILE="${BENCH_PROFILE:-release}"
 BENCH_RUNS="${BENCH_RUNS:-3}"
 BENCH_RESULTS="${BENCH_RESULTS:-$BENCH_ROOT/bench/results}"
@@ -36,6 +47,7 @@ blog() { printf 'bench: %s\n' "$*" >&2; }
 # Processes this script started, stopped on exit (by pid, never by name).
 BENCH_PIDS=()
 BENCH_CLUSTER_DIR=""
+BENCH_MYSQL_DIR=""
 bench_cleanup() {
     local rc=$?
     local pid
@@ -49,6 +61,10 @@ bench_cleanup() {
         "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_CLUSTER_DIR" \
             || blog "warning: could not stop the cluster in $BENCH_CLUSTER_DIR"
     fi
+    if [[ -n $BENCH_MYSQL_DIR ]]; then
+        "$BENCH_ROOT/scripts/mysql-cluster.sh" stop "$BENCH_MYSQL_DIR" \
+            || blog "warning: could not stop the cluster in $BENCH_MYSQL_DIR"
+    fi
     exit "$rc"
 }
 trap bench_cleanup EXIT
@@ -59,14 +75,41 @@ if [[ -n ${BENCH_NICE:-} ]]; then
     renice -n "$BENCH_NICE" -p $$ >/dev/null
 fi
 
-# Applies BENCH_NICE to the cluster's postmasters; backends they fork inherit it.
+# Applies BENCH_NICE to the cluster's postmasters (backends they fork inherit it), or to
+# both mariadbd processes (every thread of each: MariaDB serves connections by threads).
 bench_nice_cluster() {
     [[ -n ${BENCH_NICE:-} ]] || return 0
     local side pid
     for side in primary replica; do
-        pid=$(head -n1 "$PG_CLUSTER_DIR/$side/postmaster.pid")
-        renice -n "$BENCH_NICE" -p "$pid" >/dev/null
+        if [[ $BENCH_BACKEND == mysql ]]; then
+            pid=$(<"$MYSQL_CLUSTER_DIR/$side.pid")
+            for t in /proc/"$pid"/task/*; do
+                renice -n "$BENCH_NICE" -p "${t##*/}" >/dev/null 2>&1 || true
+            done
+        else
+            pid=$(head -n1 "$PG_CLUSTER_DIR/$side/postmaster.pid")
+            renice -n "$BENCH_NICE" -p "$pid" >/dev/null
+        fi
     done
+}
+
+# sql_primary SQL / sql_replica SQL: one value (or rows, tab-separated) as the admin user,
+# on the bench database.
+sql_primary() {
+    if [[ $BENCH_BACKEND == mysql ]]; then
+        mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PRIMARY_PORT" -u root \
+            --batch --skip-column-names "$DB_NAME" -e "$1"
+    else
+        psql "$DB_PRIMARY_URL" -XAtq -c "$1"
+    fi
+}
+sql_replica() {
+    if [[ $BENCH_BACKEND == mysql ]]; then
+        mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MYSQL_REPLICA_PORT" -u root \
+            --batch --skip-column-names "$DB_NAME" -e "$1"
+    else
+        psql "$DB_REPLICA_URL" -XAtq -c "$1"
+    fi
 }
 
 bench_build() {
@@ -80,8 +123,26 @@ bench_machine() {
 }
 
 # Starts (or reuses, with BENCH_PG_ENV) a PostgreSQL 15 primary + streaming replica with
-# pg_stat_statements preloaded on both, and sources its env file.
+# pg_stat_statements preloaded on both, and sources its env file; with BENCH_BACKEND=mysql
+# the MariaDB pair instead (reused with BENCH_MYSQL_ENV).
 bench_cluster() {
+    if [[ $BENCH_BACKEND == mysql ]]; then
+        if [[ -n ${BENCH_MYSQL_ENV:-} ]]; then
+            # shellcheck disable=SC1090
+            source "$BENCH_MYSQL_ENV"
+            blog "using the running MariaDB pair in $MYSQL_CLUSTER_DIR"
+        else
+            BENCH_MYSQL_DIR="$(mktemp -d /tmp/expire-bot-bench-my.XXXXXX)"
+            chmod 755 "$BENCH_MYSQL_DIR"
+            local env_file
+            env_file="$(MYSQL_CLUSTER_BUFFER_POOL="${MYSQL_CLUSTER_BUFFER_POOL:-1G}" \
+                "$BENCH_ROOT/scripts/mysql-cluster.sh" start "$BENCH_MYSQL_DIR")"
+            # shellcheck disable=SC1090
+            source "$env_file"
+        fi
+        bench_nice_cluster
+        return 0
+    fi
     if [[ -n ${BENCH_PG_ENV:-} ]]; then
         # shellcheck disable=SC1090
         source "$BENCH_PG_ENV"
@@ -97,10 +158,19 @@ bench_cluster() {
     bench_nice_cluster
 }
 
-# bench_db NAME: creates database NAME on the primary if missing; sets DB_PRIMARY_URL and
-# DB_REPLICA_URL to it.
+# bench_db NAME: creates database NAME on the primary if missing; sets DB_NAME,
+# DB_PRIMARY_URL and DB_REPLICA_URL to it.
 bench_db() {
     local name=$1
+    DB_NAME=$name
+    if [[ $BENCH_BACKEND == mysql ]]; then
+        mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PRIMARY_PORT" -u root \
+            -e "CREATE DATABASE IF NOT EXISTS $name"
+        "$BENCH_ROOT/scripts/mysql-cluster.sh" wait-replay "$MYSQL_CLUSTER_DIR"
+        DB_PRIMARY_URL="mysql://root@127.0.0.1:$MYSQL_PRIMARY_PORT/$name"
+        DB_REPLICA_URL="mysql://root@127.0.0.1:$MYSQL_REPLICA_PORT/$name"
+        return 0
+    fi
     local exists
     exists=$(psql "$PG_ADMIN_PRIMARY_URL" -XAtq -c "SELECT 1 FROM pg_database WHERE datname = '$name'")
     if [[ $exists != 1 ]]; then
@@ -111,6 +181,10 @@ bench_db() {
 }
 
 bench_wait_replay() {
+    if [[ $BENCH_BACKEND == mysql ]]; then
+        MYSQL_CLUSTER_TIMEOUT="${1:-600}" "$BENCH_ROOT/scripts/mysql-cluster.sh" wait-replay "${MYSQL_CLUSTER_DIR:?}"
+        return 0
+    fi
     local dir="${PG_CLUSTER_DIR:?}"
     PG_CLUSTER_TIMEOUT="${1:-600}" "$BENCH_ROOT/scripts/pg-cluster.sh" wait-replay "$dir"
 }

@@ -2,8 +2,8 @@
 # Runs every benchmark at tiny scale (seconds each) so none of them can rot; asserts
 # nothing about time, only that each one runs to the end. Uses the dev build (what
 # `cargo test` already compiled) and one throwaway PostgreSQL cluster for all of them
-# (the same bench cluster, pg_stat_statements included), stopped on exit. Called from
-# .ci/run.
+# (the same bench cluster, pg_stat_statements included), stopped on exit; then the lookup
+# and approval benchmarks on a throwaway MariaDB pair each. Called from .ci/run.
 #
 # The floor comparison (bench/floor.sh) runs too when the reference floor's sources are
 # there (../shared/bench/floor; a clone elsewhere skips it, saying so). The floor is built
@@ -31,6 +31,13 @@ for b in "${benches[@]}"; do
     t0=$SECONDS
     bash "bench/$b.sh" --smoke
     echo "==> bench/$b.sh --smoke: ok ($((SECONDS - t0)) s)"
+done
+# The MySQL side of the two that have one, on a MariaDB pair of their own.
+for b in lookup approve; do
+    echo "==> BENCH_BACKEND=mysql bench/$b.sh --smoke"
+    t0=$SECONDS
+    BENCH_BACKEND=mysql bash "bench/$b.sh" --smoke
+    echo "==> BENCH_BACKEND=mysql bench/$b.sh --smoke: ok ($((SECONDS - t0)) s)"
 done
 rm -rf -- "$BENCH_RESULTS"
 echo "bench smoke: all benchmarks ran"

@@ -15,9 +15,10 @@
 --        DATABASE_REPLICA_URL=mysql://expire_bot_replica:$REPLICA_PW@replica/expire_bot
 --
 -- Safe to run again (after a migration, or to rotate passwords): users are created only if
--- missing, their passwords are set anew, and every privilege is revoked and given anew,
--- so the result never drifts. (GRANT and REVOKE commit implicitly in MySQL: the file is
--- not one transaction, but running it again always converges.)
+-- missing, their passwords are set anew, and every privilege in this database (and every
+-- global one) is revoked and given anew, so the result never drifts. Privileges in other
+-- databases of the same server are left alone. (GRANT and REVOKE commit implicitly in
+-- MySQL: the file is not one transaction, but running it again always converges.)
 --
 -- Optional: SET @read_fallback_on_primary = 1 (in the same SET) also lets the primary user
 -- read riders and policies, which READ_FALLBACK=primary (the bot's default) needs to
@@ -83,9 +84,52 @@ EXECUTE db_roles_stmt;
 DEALLOCATE PREPARE db_roles_stmt;
 SET @db_roles_stmt = NULL, @db_roles_check = NULL, @db_roles_auth_p = NULL, @db_roles_auth_r = NULL;
 
--- Start from nothing, so a second run converges to exactly what is below (this also
--- revokes column privileges and global ones).
-REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+-- Start from nothing in THIS database, so a second run converges to exactly what is below:
+-- every privilege on each of the bot's tables (column privileges included), on the
+-- database itself, and the global ones. Nothing is touched in other databases: the users
+-- are server-wide, and one server may hold several bots' databases (the tests run dozens
+-- at once). MySQL's REVOKE fails on a privilege that was never granted, so each REVOKE is
+-- preceded by a GRANT of the same level that gives nothing to read or write (SHOW VIEW;
+-- there are no views), which makes it always apply.
+SET @db_roles_users = '''expire_bot_primary''@''%'', ''expire_bot_replica''@''%''';
+GRANT SHOW VIEW ON riders TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON riders FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON hourly_insurance_policies TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON hourly_insurance_policies FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON expiry_requests TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON expiry_requests FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON expiry_audit TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON expiry_audit FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON slack_outbox TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON slack_outbox FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON digest_runs TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON digest_runs FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON digest_items TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON digest_items FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON form_state TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON form_state FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON expire_bot_heartbeat TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON expire_bot_heartbeat FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON lookup_audit TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON lookup_audit FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+-- sqlx's bookkeeping table, when there is one.
+SET @db_roles_stmt = IF(EXISTS (SELECT 1 FROM information_schema.tables
+                                 WHERE table_schema = DATABASE() AND table_name = '_sqlx_migrations'),
+    CONCAT('GRANT SHOW VIEW ON _sqlx_migrations TO ', @db_roles_users), 'DO 0');
+PREPARE db_roles_stmt FROM @db_roles_stmt; EXECUTE db_roles_stmt;
+SET @db_roles_stmt = IF(EXISTS (SELECT 1 FROM information_schema.tables
+                                 WHERE table_schema = DATABASE() AND table_name = '_sqlx_migrations'),
+    CONCAT('REVOKE ALL PRIVILEGES ON _sqlx_migrations FROM ', @db_roles_users), 'DO 0');
+PREPARE db_roles_stmt FROM @db_roles_stmt; EXECUTE db_roles_stmt;
+-- The database level (`db`.*), and the global level (*.*).
+SET @db_roles_db = CONCAT('`', REPLACE(DATABASE(), '`', '``'), '`.*');
+SET @db_roles_stmt = CONCAT('GRANT SHOW VIEW ON ', @db_roles_db, ' TO ', @db_roles_users);
+PREPARE db_roles_stmt FROM @db_roles_stmt; EXECUTE db_roles_stmt;
+SET @db_roles_stmt = CONCAT('REVOKE ALL PRIVILEGES ON ', @db_roles_db, ' FROM ', @db_roles_users);
+PREPARE db_roles_stmt FROM @db_roles_stmt; EXECUTE db_roles_stmt;
+REVOKE ALL PRIVILEGES ON *.* FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE GRANT OPTION ON *.* FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+SET @db_roles_users = NULL, @db_roles_db = NULL;
 
 -- Replica: every lookup (riders joined with their policies) and the bot's own tables for
 -- history and reporting. SELECT only; the server is read_only as well.
@@ -98,8 +142,11 @@ GRANT SELECT ON digest_items TO 'expire_bot_replica'@'%';
 -- The replication-lag probe reads the replica's own status (SHOW REPLICA/SLAVE STATUS),
 -- which needs a global monitoring privilege whose name differs: REPLICATION CLIENT on
 -- MySQL 8.0, SLAVE MONITOR on MariaDB 10.5.9+ (where REPLICATION CLIENT no longer shows
--- it). Neither reads or writes any table. (Aurora readers have no replication status at
--- all; see docs/MYSQL.md.)
+-- it). Neither reads or writes any table. Where the status says nothing (an Aurora reader
+-- is no binlog replica; replication stopped), the probe reads the heartbeat row the bot
+-- writes on the primary instead (migration 0100), so the lag is known on every server;
+-- without this privilege it always reads the heartbeat (see docs/MYSQL.md).
+GRANT SELECT ON expire_bot_heartbeat TO 'expire_bot_replica'@'%';
 SET @db_roles_stmt = IF(VERSION() LIKE '%MariaDB%',
     'GRANT SLAVE MONITOR ON *.* TO ''expire_bot_replica''@''%''',
     'GRANT REPLICATION CLIENT ON *.* TO ''expire_bot_replica''@''%''');
@@ -113,16 +160,31 @@ EXECUTE db_roles_stmt;
 --    no other column of the company's table is readable or writable, and riders not at all.
 GRANT SELECT (id, status, valid_until), UPDATE (status, valid_until)
     ON hourly_insurance_policies TO 'expire_bot_primary'@'%';
---  * requests: filed (INSERT, then LAST_INSERT_ID()), read back, claimed and decided (UPDATE).
-GRANT SELECT, INSERT, UPDATE ON expiry_requests TO 'expire_bot_primary'@'%';
---  * the audit trail is append-only (triggers also refuse UPDATE/DELETE for everyone).
-GRANT SELECT, INSERT ON expiry_audit TO 'expire_bot_primary'@'%';
+--  * requests: filed (INSERT, then LAST_INSERT_ID()) and read back; of a filed request the
+--    bot changes only its decision (status, decided_by, decided_at, decision_note, outcome)
+--    and where its message was posted (channel_id, message_ts), never what was filed.
+GRANT SELECT, INSERT ON expiry_requests TO 'expire_bot_primary'@'%';
+GRANT UPDATE (status, decided_by, decided_at, decision_note, outcome, channel_id, message_ts)
+    ON expiry_requests TO 'expire_bot_primary'@'%';
+--  * the audit trail is append-only (triggers also refuse UPDATE/DELETE for everyone), and
+--    the bot never reads it on the primary (history reads it on the replica).
+GRANT INSERT ON expiry_audit TO 'expire_bot_primary'@'%';
+--  * the lookup audit (migration 0130): appended per lookup, counted for the per-person
+--    limit, completed with how many riders matched.
+GRANT SELECT, INSERT ON lookup_audit TO 'expire_bot_primary'@'%';
+GRANT UPDATE (riders_matched) ON lookup_audit TO 'expire_bot_primary'@'%';
 --  * the Slack outbox: queued, leased, completed. Rows are never deleted.
 GRANT SELECT, INSERT, UPDATE ON slack_outbox TO 'expire_bot_primary'@'%';
 --  * the withdrawn-rider digest's bookkeeping: one claimed row per schedule slot (released
 --    with DELETE when nothing could be posted) and the policies each digest listed.
 GRANT SELECT, INSERT, UPDATE, DELETE ON digest_runs TO 'expire_bot_primary'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON digest_items TO 'expire_bot_primary'@'%';
+--  * a modal step's state too big for Slack's private_metadata (migration 0090): saved,
+--    read back by its token, and swept (DELETE) once expired.
+GRANT SELECT, INSERT, DELETE ON form_state TO 'expire_bot_primary'@'%';
+--  * the replication heartbeat (migration 0100): its one row, set once a second. (SELECT:
+--    MySQL wants it for the columns an UPDATE's WHERE reads.)
+GRANT SELECT, UPDATE ON expire_bot_heartbeat TO 'expire_bot_primary'@'%';
 --  * which migrations are applied (check-config may compare them with the binary's), for
 --    both users, when sqlx's bookkeeping table exists.
 SET @db_roles_stmt = IF(EXISTS (SELECT 1 FROM information_schema.tables

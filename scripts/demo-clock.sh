@@ -7,7 +7,9 @@
 # the digest scheduler runs a missed slot at start-up. A test that passes only at some
 # hours is a test CI finds flaky days later (this caught one: before 09:00 KST the demo
 # passed, after it the scheduler posted a digest into the story). The clock runs on from
-# each start time; the monotonic clock is left alone so timeouts behave.
+# each start time; the monotonic clock is left alone so timeouts behave. The runs alternate
+# between the two languages (UI_LANGUAGE ko and en), so each one's dates and weekdays
+# (`2026-12-01 (화)` / `(Tue)`) cross a date boundary.
 #
 # Usage: scripts/demo-clock.sh [path/to/expire-bot]   (default: target/debug/expire-bot)
 set -euo pipefail
@@ -25,7 +27,9 @@ if ! command -v faketime >/dev/null; then
         || { apt-get update >/dev/null && apt-get install -y --no-install-recommends faketime >/dev/null; }
 fi
 
-# UTC instants; the comment gives the KST wall time the bot will see.
+# UTC instants; the comment gives the KST wall time the bot will see. LANGUAGES[i] is the
+# language of the run at TIMES[i].
+LANGUAGES=(ko en ko en)
 TIMES=(
     "2026-11-28 23:59:58" # 08:59:58 KST, the 09:00 digest slot falls during the run
     "2026-11-29 00:00:30" # 09:00:30 KST, the slot just passed (UTC date = KST date again)
@@ -36,13 +40,15 @@ TIMES=(
 WORK="$(mktemp -d /tmp/expire-bot-demo-clock.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 failed=0
-for t in "${TIMES[@]}"; do
+for i in "${!TIMES[@]}"; do
+    t="${TIMES[$i]}"
+    lang="${LANGUAGES[$i]}"
     dir="$WORK/$(echo "$t" | tr -c '0-9\n' '_')"
     mkdir -p "$dir"
-    if (cd "$dir" && FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$t" "$BOT" demo >out.txt 2>err.txt); then
-        echo "demo-clock: passes at $t UTC: $(tail -n 1 "$dir/out.txt")"
+    if (cd "$dir" && FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$t" "$BOT" demo --language "$lang" >out.txt 2>err.txt); then
+        echo "demo-clock: passes at $t UTC ($lang): $(tail -n 1 "$dir/out.txt")"
     else
-        echo "demo-clock: FAILS at $t UTC" >&2
+        echo "demo-clock: FAILS at $t UTC ($lang)" >&2
         sed -n '/^demo FAILED/,$p' "$dir/out.txt" >&2
         tail -n 20 "$dir/err.txt" >&2
         failed=1

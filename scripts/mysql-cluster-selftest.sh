@@ -225,6 +225,12 @@ expect_ok "primary user: outbox lease and digest claim/release" "${PU[@]}" "
     INSERT INTO digest_items (slot, position, rider_id, policy_id) VALUES ('2026-12-01', 0, 1001, 5001);
     DELETE FROM digest_items WHERE slot = '2026-12-01';
     DELETE FROM digest_runs WHERE slot = '2026-12-01' AND claimed_by = 'i1' AND posted_at IS NULL;"
+expect_ok "primary user: form_state kept, read back and swept; the heartbeat written" "${PU[@]}" "
+    INSERT INTO form_state (token, payload, created_at, expires_at)
+        VALUES ('t0', '{}', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) + INTERVAL 1 HOUR);
+    SELECT payload FROM form_state WHERE token = 't0';
+    DELETE FROM form_state WHERE expires_at < UTC_TIMESTAMP(6);
+    UPDATE expire_bot_heartbeat SET beat_at = UTC_TIMESTAMP(6), every_ms = 1000 WHERE id = 1;"
 expect_err "primary user: cannot read riders" 1142 "${PU[@]}" "SELECT COUNT(*) FROM riders"
 expect_err "primary user: cannot read other policy columns" 1143 "${PU[@]}" \
     "SELECT policy_number FROM hourly_insurance_policies WHERE id = 5001"
@@ -244,6 +250,9 @@ expect_ok "replica user: the lookup (riders joined with policies) and history" "
     SELECT COUNT(*) FROM expiry_requests; SELECT COUNT(*) FROM expiry_audit; SELECT COUNT(*) FROM digest_items;"
 expect_ok "replica user: reads the replica's status (lag probe)" "${RU[@]}" "SHOW SLAVE STATUS"
 expect_err "replica user: cannot read the outbox" 1142 "${RU[@]}" "SELECT COUNT(*) FROM slack_outbox"
+expect_ok "replica user: reads the heartbeat (the lag probe's other source)" "${RU[@]}" \
+    "SELECT TIMESTAMPDIFF(MICROSECOND, beat_at, UTC_TIMESTAMP(6)) FROM expire_bot_heartbeat"
+expect_err "replica user: cannot read kept form state" 1142 "${RU[@]}" "SELECT COUNT(*) FROM form_state"
 expect_err "replica user on the primary: cannot write" 1142 expire_bot_replica "$REPLICA_PW" \
     "$MYSQL_PRIMARY_PORT" "UPDATE hourly_insurance_policies SET status = 'EXPIRED' WHERE id = 5002"
 step_done privileges
@@ -257,6 +266,17 @@ expect_err "run again without the variant: primary user cannot read riders again
     "SELECT COUNT(*) FROM riders"
 expect_ok "run again: primary user still has its own privileges" "${PU[@]}" \
     "SELECT id, status, valid_until FROM hourly_insurance_policies WHERE id = 5001"
+# The file, run for another database on the same server, leaves this one's grants alone.
+root_p "CREATE DATABASE expire_bot_other" || fail "CREATE DATABASE expire_bot_other"
+for f in "${FILES[@]}"; do
+    MYSQL_PWD='' mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PRIMARY_PORT" \
+        -u root expire_bot_other <"$f" || fail "migration $(basename "$f") in a second database"
+done
+{ printf "SET @primary_password = '%s', @replica_password = '%s';\n" "$PRIMARY_PW" "$REPLICA_PW"
+  cat "$ROLES"; } | MYSQL_PWD='' mariadb --no-defaults --protocol=tcp -h 127.0.0.1 \
+    -P "$MYSQL_PRIMARY_PORT" -u root expire_bot_other || fail "db-roles.mysql.sql in a second database"
+expect_ok "a run for another database leaves this one's grants alone" "${PU[@]}" \
+    "SELECT COUNT(*) FROM expiry_requests; SELECT id, status FROM hourly_insurance_policies WHERE id = 5001"
 OLD_PW=$PRIMARY_PW
 PRIMARY_PW="p-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 roles || fail "db-roles.mysql.sql password rotation"

@@ -177,16 +177,17 @@ impl Config {
                 let u = url.expose_secret();
                 if !(u.starts_with("postgres://")
                     || u.starts_with("postgresql://")
+                    || u.starts_with("mysql://")
                     || u.starts_with("sqlite:"))
                 {
                     problems.push(format!(
-                        "{name} must start with postgres:// or sqlite:// (the value is not shown because it may hold a password)."
+                        "{name} must start with postgres://, mysql:// or sqlite:// (the value is not shown because it may hold a password)."
                     ));
                 }
             }
         }
         if mode == Mode::Migrate && database_url.is_none() {
-            problems.push("DATABASE_URL is not set: migrate needs the primary's URL (postgres://user:password@host/db).".to_owned());
+            problems.push("DATABASE_URL is not set: migrate needs the primary's URL (postgres://user:password@host/db or mysql://user:password@host/db).".to_owned());
         }
 
         let bind_addr = match var("BIND_ADDR") {
@@ -417,7 +418,7 @@ mod tests {
     fn every_problem_is_reported_at_once() {
         let e = cfg(
             Mode::Serve,
-            &[("REQUEST_TTL", "soon"), ("DATABASE_URL", "mysql://x")],
+            &[("REQUEST_TTL", "soon"), ("DATABASE_URL", "mongodb://x")],
         )
         .unwrap_err();
         let all = e.0.join("\n");
@@ -427,7 +428,19 @@ mod tests {
         assert!(all.contains("Nobody may approve"));
         assert!(all.contains("REQUEST_TTL"));
         assert!(all.contains("DATABASE_URL"));
-        assert!(!all.contains("mysql://x"), "URLs may carry passwords");
+        assert!(!all.contains("mongodb://x"), "URLs may carry passwords");
+    }
+
+    #[test]
+    fn mysql_urls_select_the_mysql_backend() {
+        let e = cfg(
+            Mode::Migrate,
+            &[
+                ("DATABASE_URL", "mysql://u:p@primary/expire_bot"),
+                ("DATABASE_REPLICA_URL", "mysql://u:p@replica/expire_bot"),
+            ],
+        );
+        assert!(e.is_ok(), "{e:?}");
     }
 
     #[test]

@@ -352,6 +352,146 @@ fn format_in(
     Some((text, errors))
 }
 
+/// What a renderer needs to speak to people: the language's messages and the time zone
+/// they read times in (`UI_LANGUAGE` and `DISPLAY_TZ`). Small and `Copy`: startup makes one
+/// and hands it to every handler and worker that puts text in Slack.
+///
+/// It dereferences to its [`Texts`], so `tr!(locale, "id", …)` works on it directly.
+#[derive(Debug, Clone, Copy)]
+pub struct Locale {
+    texts: &'static Texts,
+    tz: Tz,
+}
+
+impl Locale {
+    /// `language`'s catalogue (parsed once per process, [`Catalog::global`]) and `tz`.
+    pub fn new(language: Language, tz: Tz) -> Locale {
+        Locale {
+            texts: Catalog::global().texts(language),
+            tz,
+        }
+    }
+
+    pub fn language(self) -> Language {
+        self.texts.language
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        self.texts
+    }
+
+    /// The time zone people read times in (`DISPLAY_TZ`).
+    pub fn tz(self) -> Tz {
+        self.tz
+    }
+
+    /// A moment in [`Locale::tz`]: `2026-12-01 (화) 15:30 KST` ([`Language::datetime`]).
+    pub fn time(self, t: DateTime<Utc>) -> String {
+        self.language().datetime(t, self.tz)
+    }
+
+    /// A moment that may not be recorded: its time, or the catalogue's `value-missing`.
+    pub fn time_or_missing(self, t: Option<DateTime<Utc>>) -> String {
+        match t {
+            Some(t) => self.time(t),
+            None => self.texts.get("value-missing"),
+        }
+    }
+
+    /// A day with its weekday in [`Locale::tz`] ([`Language::date`]).
+    pub fn date(self, t: DateTime<Utc>) -> String {
+        self.language().date(t, self.tz)
+    }
+
+    /// A bare day in [`Locale::tz`], `2026-12-01` ([`Language::day`]).
+    pub fn day(self, t: DateTime<Utc>) -> String {
+        Language::day(t, self.tz)
+    }
+}
+
+impl std::ops::Deref for Locale {
+    type Target = Texts;
+    fn deref(&self) -> &Texts {
+        self.texts
+    }
+}
+
+/// The words a Korean text keeps in English: the bot's and the command's names
+/// (`expire-bot`, `/expire-insurance`), the command's own words (`history`, `help`) and
+/// Slack's name. Everything else a person reads in Korean is Korean.
+pub const UNTRANSLATED: &[&str] = &["expire", "bot", "insurance", "history", "help", "Slack"];
+
+/// The English words in `text`, a text meant to be Korean: every run of four or more ASCII
+/// letters that is not in [`UNTRANSLATED`], outside what is not prose — Slack markup's
+/// targets (`<@U…>`, `<#C…>`, a link's URL; a link's label is prose and is read),
+/// `code spans` (Slack error codes, the command's usage) and `:emoji_codes:`. IDs, masked
+/// data, policy numbers, times (`KST`) and ticket numbers (`CX-20417`) have no such run.
+///
+/// The tests use it to prove that an unconfigured bot speaks Korean everywhere.
+pub fn english_words(text: &str) -> Vec<String> {
+    let prose = prose_of(text);
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in prose.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphabetic() {
+            word.push(c);
+            continue;
+        }
+        if word.len() >= 4 && !UNTRANSLATED.contains(&word.as_str()) {
+            out.push(std::mem::take(&mut word));
+        }
+        word.clear();
+    }
+    out
+}
+
+/// `text` without Slack markup targets, code spans and emoji codes (see [`english_words`]).
+fn prose_of(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let after = &rest[c.len_utf8()..];
+        match c {
+            '<' => match after.find('>') {
+                // `<target|label>`: the label is read; `<target>` is markup only.
+                Some(end) => {
+                    if let Some((_, label)) = after[..end].split_once('|') {
+                        out.push_str(label);
+                    }
+                    out.push(' ');
+                    rest = &after[end + 1..];
+                    continue;
+                }
+                None => out.push(c),
+            },
+            '`' => match after.find('`') {
+                Some(end) => {
+                    out.push(' ');
+                    rest = &after[end + 1..];
+                    continue;
+                }
+                None => out.push(c),
+            },
+            ':' => {
+                let name = after
+                    .find(|c: char| {
+                        !(c.is_ascii_lowercase() || c.is_ascii_digit() || "_+-".contains(c))
+                    })
+                    .unwrap_or(after.len());
+                if name > 0 && after[name..].starts_with(':') {
+                    out.push(' ');
+                    rest = &after[name + 1..];
+                    continue;
+                }
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        rest = after;
+    }
+    out
+}
+
 /// Both languages' messages. The process uses the one `UI_LANGUAGE` names; the demo and the
 /// tests use both.
 #[derive(Debug)]

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::http::{self, HttpState};
+use crate::i18n::Locale;
 use crate::service::access::Access;
 use crate::service::deciding::Deciding;
 use crate::service::filing::Filing;
@@ -34,6 +35,7 @@ use crate::slack::verify::Verifier;
 use crate::store::{Store, StoreConfig};
 use crate::telemetry;
 use crate::workers::digest::{self, Digest};
+use crate::workers::heartbeat::Heartbeat;
 use crate::workers::outbox::Outbox;
 use crate::workers::sweeper::Sweeper;
 
@@ -147,6 +149,8 @@ impl Bot {
             config.request_ttl,
         );
         let deciding = Deciding::new(primary.clone(), dir, wake);
+        // What people read: the configured language's catalogue, times in DISPLAY_TZ.
+        let locale = Locale::new(config.ui_language, config.display_tz);
         let handlers = Arc::new(Ctx {
             slack: slack.clone(),
             filing,
@@ -154,14 +158,14 @@ impl Bot {
             history: HistoryReader::new(replica.clone(), access.clone()),
             forms: Forms::new(primary.clone()),
             approval_channel: config.approval_channel_id.clone(),
-            display_tz: config.display_tz,
+            locale,
             replica_lag_warn: config.replica_lag_warn,
         });
         let outbox = Arc::new(Outbox::new(
             primary.clone(),
             slack.clone(),
             config.approval_channel_id.clone(),
-            config.display_tz,
+            locale,
             bell,
         ));
         let digest = Arc::new(Digest::new(
@@ -170,7 +174,7 @@ impl Bot {
             slack.clone(),
             config.digest.clone(),
             config.approval_channel_id.clone(),
-            config.display_tz,
+            locale,
             digest::new_instance_id(),
         ));
         Ok(Bot {
@@ -240,7 +244,8 @@ impl Running {
 }
 
 /// Starts the HTTP server on `listener` plus the outbox worker, the TTL sweeper, the
-/// withdrawn-rider digest's scheduler and the user groups' member-list refreshers.
+/// withdrawn-rider digest's scheduler, the user groups' member-list refreshers and, on
+/// MySQL, the replication heartbeat.
 /// In Socket Mode the HTTP server still serves health, readiness and metrics.
 pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
@@ -271,6 +276,9 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     let sweeper = Sweeper::new(bot.deciding.clone(), bot.health.clone(), bot.request_ttl);
     tasks.push(tokio::spawn(sweeper.run(shutdown.clone())));
     tasks.push(tokio::spawn(bot.digest.clone().run(shutdown.clone())));
+    if let Some(heartbeat) = Heartbeat::new(bot.store.primary.clone()) {
+        tasks.push(tokio::spawn(heartbeat.run(shutdown.clone())));
+    }
     // The user groups' member lists, read in the background (never on an answer's path).
     for list in bot.directory.member_lists() {
         tasks.push(tokio::spawn(list.clone().run(shutdown.clone())));

@@ -1,7 +1,8 @@
 //! Faults of the database servers themselves: the replica paused, stopped or lagging, the
-//! primary stopped. These stop and start the shared PostgreSQL pair, so they live in their
-//! own test binary (cargo runs test binaries one after another) and run one at a time
-//! here; every test puts the servers back, even when it fails.
+//! primary stopped. These stop and start the shared PostgreSQL pair and the shared MariaDB
+//! pair, so they live in their own test binary (cargo runs test binaries one after
+//! another) and run one at a time per pair here (`postgres::…`, `mysql::…`); every test
+//! puts the servers back, even when it fails.
 
 #[allow(dead_code)]
 #[path = "it/harness.rs"]
@@ -13,56 +14,127 @@ mod payloads;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{TimeZone, Utc};
 use harness::*;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::Executor;
 
-/// One fault at a time: the servers are shared by every test in this binary.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// One fault at a time per pair: the servers are shared by every test in this binary. The
+/// two pairs are independent, so a PostgreSQL fault and a MariaDB one may run together.
+static PG_SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static MYSQL_SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn cluster(action: &str) {
-    let dir = std::env::var("PG_CLUSTER_DIR").expect("PG_CLUSTER_DIR is set by scripts/test.sh");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-cluster.sh");
+async fn serial(backend: Backend) -> tokio::sync::MutexGuard<'static, ()> {
+    match backend {
+        Backend::Mysql => MYSQL_SERIAL.lock().await,
+        _ => PG_SERIAL.lock().await,
+    }
+}
+
+/// `scripts/pg-cluster.sh ACTION` or `scripts/mysql-cluster.sh ACTION` on the pair of
+/// `backend` that scripts/test.sh started.
+fn cluster(backend: Backend, action: &str) {
+    let (var, script) = match backend {
+        Backend::Mysql => ("MYSQL_CLUSTER_DIR", "mysql-cluster.sh"),
+        _ => ("PG_CLUSTER_DIR", "pg-cluster.sh"),
+    };
+    let dir = std::env::var(var).unwrap_or_else(|_| panic!("{var} is set by scripts/test.sh"));
     let status = Command::new("bash")
-        .arg(script)
+        .arg(format!("{}/scripts/{script}", env!("CARGO_MANIFEST_DIR")))
         .arg(action)
         .arg(&dir)
         .status()
-        .expect("pg-cluster.sh runs");
-    assert!(status.success(), "pg-cluster.sh {action} failed");
+        .expect("the cluster script runs");
+    assert!(status.success(), "{script} {action} failed");
 }
 
 /// Restores the servers when a test ends, however it ends.
-struct Restore(&'static [&'static str]);
+struct Restore(Backend, &'static [&'static str]);
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        for action in self.0 {
-            cluster(action);
+        for action in self.1 {
+            cluster(self.0, action);
         }
     }
 }
 
-async fn replica_admin() -> sqlx::PgPool {
-    PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&std::env::var("TEST_REPLICA_URL").unwrap())
-        .await
-        .unwrap()
+/// Stops the replica applying what it receives: WAL replay paused on PostgreSQL, the SQL
+/// (applier) thread stopped on MariaDB. Rows then reach the primary only. Resumed when the
+/// guard is dropped, even if the test fails half-way.
+async fn pause_replay(backend: Backend) -> ResumeReplay {
+    match backend {
+        Backend::Mysql => {
+            let replica = sqlx::mysql::MySqlPoolOptions::new()
+                .max_connections(1)
+                .connect(&std::env::var("TEST_MYSQL_REPLICA_URL").unwrap())
+                .await
+                .unwrap();
+            replica.execute("STOP SLAVE SQL_THREAD").await.unwrap();
+            replica.close().await;
+        }
+        _ => {
+            let replica = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&std::env::var("TEST_REPLICA_URL").unwrap())
+                .await
+                .unwrap();
+            sqlx::query("SELECT pg_wal_replay_pause()")
+                .execute(&replica)
+                .await
+                .unwrap();
+            replica.close().await;
+        }
+    }
+    ResumeReplay(backend)
+}
+
+/// Resumes replay (see [`pause_replay`]).
+struct ResumeReplay(Backend);
+
+impl ResumeReplay {
+    fn resume(&self) {
+        let _ = match self.0 {
+            Backend::Mysql => {
+                let (host, port) =
+                    mysql_host_port(&std::env::var("TEST_MYSQL_REPLICA_URL").unwrap_or_default());
+                Command::new("mariadb")
+                    .args(["--no-defaults", "--protocol=tcp", "-h", &host, "-P", &port])
+                    .args(["-u", "root", "-e", "START SLAVE SQL_THREAD"])
+                    .output()
+            }
+            _ => {
+                let url = std::env::var("TEST_REPLICA_URL").unwrap_or_default();
+                Command::new("psql")
+                    .args([url.as_str(), "-qc", "SELECT pg_wal_replay_resume()"])
+                    .output()
+            }
+        };
+    }
+}
+
+impl Drop for ResumeReplay {
+    fn drop(&mut self) {
+        self.resume();
+    }
 }
 
 async fn insert_rider(app: &TestApp, id: i64, phone: &str) {
-    let AdminDb::Pg(p) = app.primary() else {
-        unreachable!()
-    };
-    sqlx::query("INSERT INTO riders (id, name, phone, status) VALUES ($1, '정새봄', $2, 'ACTIVE')")
+    let db = app.primary();
+    let sql =
+        db.sql("INSERT INTO riders (id, name, phone, status) VALUES ($1, '정새봄', $2, 'ACTIVE')");
+    on_admin!(db, p => sqlx::query(&sql).bind(id).bind(phone).execute(p).await.map(|_| ()))
+        .unwrap();
+    let sql = db.sql("INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from) VALUES ($1, $2, '바로화재', $3, 'ACTIVE', $4)");
+    let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    on_admin!(db, p => sqlx::query(&sql)
         .bind(id)
-        .bind(phone)
+        .bind(id)
+        .bind(format!("BR-ROUTE-{id}"))
+        .bind(from)
         .execute(p)
         .await
-        .unwrap();
-    sqlx::query("INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from) VALUES ($1, $1, '바로화재', $2, 'ACTIVE', '2026-01-01T00:00:00Z')")
-        .bind(id).bind(format!("BR-ROUTE-{id}")).execute(p).await.unwrap();
+        .map(|_| ()))
+    .unwrap();
 }
 
 fn metric(app: &TestApp, needle: &str) -> f64 {
@@ -75,18 +147,12 @@ fn metric(app: &TestApp, needle: &str) -> f64 {
         .sum()
 }
 
-#[tokio::test]
-async fn lookups_read_the_replica_not_the_primary() {
-    let _serial = SERIAL.lock().await;
-    let app = spawn_app().await;
+async fn lookups_read_the_replica_not_the_primary(backend: Backend) {
+    let _serial = serial(backend).await;
+    let app = spawn_on(backend).await;
     // With replay paused, a rider written on the primary exists only there. If a lookup
     // went to the primary it would find them; on the replica it cannot.
-    let replica = replica_admin().await;
-    sqlx::query("SELECT pg_wal_replay_pause()")
-        .execute(&replica)
-        .await
-        .unwrap();
-    let _resume = ResumeReplay;
+    let resume = pause_replay(backend).await;
     insert_rider(&app, 9001, "01077778888").await;
     let at = Utc::now() - chrono::Duration::hours(1);
     let (_, a) = app
@@ -105,11 +171,8 @@ async fn lookups_read_the_replica_not_the_primary() {
     let (_, a) = app.submit_request(AGENT, "9001", at, "CX-route").await;
     assert_eq!(a["response_action"], "errors", "{a}");
 
-    sqlx::query("SELECT pg_wal_replay_resume()")
-        .execute(&replica)
-        .await
-        .unwrap();
-    wait_for_replay().await;
+    resume.resume();
+    replicated(backend).await;
     let (_, a) = app
         .submit_request(AGENT, "010-7777-8888", at, "CX-route")
         .await;
@@ -125,27 +188,16 @@ async fn lookups_read_the_replica_not_the_primary() {
     app.stop().await;
 }
 
-/// Resumes WAL replay even if the routing test fails half-way.
-struct ResumeReplay;
-
-impl Drop for ResumeReplay {
-    fn drop(&mut self) {
-        let url = std::env::var("TEST_REPLICA_URL").unwrap_or_default();
-        let _ = Command::new("psql")
-            .args([url.as_str(), "-qc", "SELECT pg_wal_replay_resume()"])
-            .output();
-    }
-}
-
-#[tokio::test]
-async fn replica_down_falls_back_to_the_primary_or_asks_to_retry() {
-    let _serial = SERIAL.lock().await;
+async fn replica_down_falls_back_to_the_primary_or_asks_to_retry(backend: Backend) {
+    let _serial = serial(backend).await;
     let fallback = spawn_app_with(Options {
+        backend,
         fallback_grant: true,
         ..Options::default()
     })
     .await;
     let refuse = spawn_app_with(Options {
+        backend,
         read_fallback: "off",
         ..Options::default()
     })
@@ -154,8 +206,8 @@ async fn replica_down_falls_back_to_the_primary_or_asks_to_retry() {
         &fallback,
         "expire_bot_replica_fallbacks_total{outcome=\"primary\"}",
     );
-    cluster("stop-replica");
-    let _restore = Restore(&["start-replica"]);
+    cluster(backend, "stop-replica");
+    let _restore = Restore(backend, &["start-replica"]);
     let at = Utc::now() - chrono::Duration::hours(1);
 
     let started = Instant::now();
@@ -221,10 +273,9 @@ async fn replica_down_falls_back_to_the_primary_or_asks_to_retry() {
     refuse.stop().await;
 }
 
-#[tokio::test]
-async fn primary_down_during_approval_changes_nothing_until_it_is_back() {
-    let _serial = SERIAL.lock().await;
-    let app = spawn_app().await;
+async fn primary_down_during_approval_changes_nothing_until_it_is_back(backend: Backend) {
+    let _serial = serial(backend).await;
+    let app = spawn_on(backend).await;
     let (_, a) = app
         .submit_request(
             AGENT,
@@ -237,8 +288,8 @@ async fn primary_down_during_approval_changes_nothing_until_it_is_back() {
     let id = app.only_request_id().await;
     app.drain_outbox().await;
 
-    cluster("stop-primary");
-    let restore = Restore(&["start-primary"]);
+    cluster(backend, "stop-primary");
+    let restore = Restore(backend, &["start-primary"]);
     let started = Instant::now();
     let status = app.click(LEAD, "approve_expiry", id, &[]).await;
     println!(
@@ -292,20 +343,17 @@ async fn primary_down_during_approval_changes_nothing_until_it_is_back() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn replication_lag_is_shown_to_the_agent_and_in_readyz() {
-    let _serial = SERIAL.lock().await;
+/// On MariaDB the applier is stopped, so the replica's own status has no lag to give
+/// (`Seconds_Behind_Master` is NULL): what is shown comes from the heartbeat.
+async fn replication_lag_is_shown_to_the_agent_and_in_readyz(backend: Backend) {
+    let _serial = serial(backend).await;
     let app = spawn_app_with(Options {
+        backend,
         env: vec![("REPLICA_LAG_WARN", "1s")],
         ..Options::default()
     })
     .await;
-    let replica = replica_admin().await;
-    sqlx::query("SELECT pg_wal_replay_pause()")
-        .execute(&replica)
-        .await
-        .unwrap();
-    let _resume = ResumeReplay;
+    let _resume = pause_replay(backend).await;
     insert_rider(&app, 9002, "01066665555").await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let (_, a) = app
@@ -333,9 +381,36 @@ async fn replication_lag_is_shown_to_the_agent_and_in_readyz() {
         body["replica_lag_seconds"].as_f64().unwrap() >= 1.0,
         "{body}"
     );
-    sqlx::query("SELECT pg_wal_replay_resume()")
-        .execute(&replica)
-        .await
-        .unwrap();
     app.stop().await;
 }
+
+/// MySQL's two lag sources, one at a time: with the heartbeat row gone, the lag of a
+/// caught-up replica is its own status's (`Seconds_Behind_Master` 0); with the applier
+/// stopped as well, neither source can say, and the lag is unknown rather than made up.
+#[tokio::test]
+async fn mysql_lag_comes_from_the_replicas_status_and_without_it_from_nothing_else() {
+    let _serial = serial(Backend::Mysql).await;
+    let app = spawn_on(Backend::Mysql).await;
+    app.primary().exec("DELETE FROM expire_bot_heartbeat").await;
+    replicated(Backend::Mysql).await;
+    let replica = &app.app.store.replica;
+    assert_eq!(
+        replica.replica_lag_seconds().await.unwrap(),
+        Some(0.0),
+        "caught up, by SHOW SLAVE STATUS"
+    );
+    let _resume = pause_replay(Backend::Mysql).await;
+    assert_eq!(
+        replica.replica_lag_seconds().await.unwrap(),
+        None,
+        "status NULL and no heartbeat: unknown"
+    );
+    app.stop().await;
+}
+
+per_backend!(
+    lookups_read_the_replica_not_the_primary,
+    replica_down_falls_back_to_the_primary_or_asks_to_retry,
+    primary_down_during_approval_changes_nothing_until_it_is_back,
+    replication_lag_is_shown_to_the_agent_and_in_readyz,
+);

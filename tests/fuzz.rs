@@ -4,7 +4,7 @@
 //! and nothing is accepted that should not be. And of everything the bot sends out
 //! ([`builders`]): every view and message builder, fed arbitrary riders, policies,
 //! candidates and hostile reasons, stays inside Slack's limits as the strict stand-in
-//! checks them.
+//! checks them — in Korean and in English (one target per language, the same data).
 //!
 //! `FUZZ_CASES` sets the runs per target (default 5,000 so `cargo test` stays quick; the
 //! builders target runs a fiftieth, at least 100, or `FUZZ_BUILDER_CASES`) and
@@ -209,12 +209,13 @@ mod builders {
         Candidate, PolicyId, PolicyOutcome, PolicyRef, Request, RequestId, RequestStatus, RiderId,
         SlackUserId,
     };
+    use expire_bot::i18n::{Language, Locale};
     use expire_bot::mask;
     use expire_bot::service::filing::Choice;
     use expire_bot::slack::choice_state;
-    use expire_bot::slack::handlers::commands;
     use expire_bot::slack::render as views;
     use expire_bot::testkit::validate::{self, Violation};
+    use expire_bot::tr;
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
@@ -624,8 +625,20 @@ mod builders {
         s.chars().filter(|c| !c.is_whitespace()).collect()
     }
 
+    /// Korean, the default: its texts must fit the same limits as English does.
     #[test]
-    fn every_builder_stays_inside_slacks_limits_whatever_the_data() {
+    fn every_builder_stays_inside_slacks_limits_whatever_the_data_in_korean() {
+        every_builder_stays_inside_slacks_limits(Language::Ko);
+    }
+
+    #[test]
+    fn every_builder_stays_inside_slacks_limits_whatever_the_data_in_english() {
+        every_builder_stays_inside_slacks_limits(Language::En);
+    }
+
+    /// Every builder in `language`, fed the same seeded data in both languages.
+    fn every_builder_stays_inside_slacks_limits(language: Language) {
+        let l = Locale::new(language, TZ);
         let mut runner = super::runner();
         let mut config = runner.config().clone();
         config.cases = cases();
@@ -658,7 +671,10 @@ mod builders {
                     (history, (filed, pending, settled, individual, failed)),
                 )| {
                     // The request modal, prefilled with anything typed after the command.
-                    view("request modal", &views::request_modal(&prefill, Some(at)))?;
+                    view(
+                        "request modal",
+                        &views::request_modal(l, &prefill, Some(at)),
+                    )?;
                     // The choice step, with its metadata as the bot would send it.
                     let meta = Choice {
                         at: at.timestamp(),
@@ -671,7 +687,7 @@ mod builders {
                     let encoded = choice_state::encode(&meta);
                     let choice = view(
                         "choice modal",
-                        &views::choose_policy_modal(&candidates, TZ, encoded.metadata().to_owned()),
+                        &views::choose_policy_modal(l, &candidates, encoded.metadata().to_owned()),
                     )?;
                     let options = choice["blocks"][1]["element"]["options"]
                         .as_array()
@@ -679,20 +695,20 @@ mod builders {
                     prop_assert_eq!(options, candidates.len(), "every candidate offered");
                     view(
                         "filed modal",
-                        &views::filed_modal(row.id, &candidates[0], &channel, note),
+                        &views::filed_modal(l, row.id, &candidates[0], &channel, note),
                     )?;
                     view(
                         "reject modal",
-                        &views::reject_modal(row.id, json!({"request_id": row.id}).to_string()),
+                        &views::reject_modal(l, row.id, json!({"request_id": row.id}).to_string()),
                     )?;
                     // The messages about one request, in every state.
-                    let approval = message("approval message", &views::approval_message(&row, TZ))?;
+                    let approval = message("approval message", &views::approval_message(l, &row))?;
                     prop_assert!(
                         shown(&approval).contains(&squeezed(&views::free(&row.reason))),
                         "the approval message shows the whole reason"
                     );
-                    message("decided message", &views::decided_message(&row, TZ))?;
-                    let reply = message("thread reply", &views::thread_reply(&row, TZ))?;
+                    message("decided message", &views::decided_message(l, &row))?;
+                    let reply = message("thread reply", &views::thread_reply(l, &row))?;
                     if row.status == RequestStatus::Rejected {
                         let note = views::free(row.decision_note.as_deref().unwrap_or("-"));
                         prop_assert!(
@@ -700,18 +716,19 @@ mod builders {
                             "the thread has the whole reject reason"
                         );
                     }
-                    message("filed notice", &views::filed_notice(&row))?;
-                    message("decided notice", &views::decided_notice(&row, TZ))?;
+                    message("filed notice", &views::filed_notice(l, &row))?;
+                    message("decided notice", &views::decided_notice(l, &row))?;
                     message(
                         "refusal",
-                        &views::text(format!(
-                            "Request #{} was already decided: {}",
-                            row.id,
-                            views::outcome_line(&row, TZ)
+                        &views::text(tr!(
+                            l,
+                            "decide-refused-already-decided",
+                            request_id = row.id.to_string(),
+                            outcome = views::outcome_line(l, &row)
                         )),
                     )?;
                     // The digest, the bulk answer, history and help.
-                    let pages = views::digest_messages(&scan, slot, TZ, &channel, retaken);
+                    let pages = views::digest_messages(l, &scan, slot, &channel, retaken);
                     let mut listed = 0;
                     for page in &pages {
                         let v = message("digest page", page)?;
@@ -722,7 +739,7 @@ mod builders {
                         scan.riders.len(),
                         "every rider listed, each once with its button"
                     );
-                    message("all clear", &views::all_clear(slot, TZ))?;
+                    message("all clear", &views::all_clear(l, slot))?;
                     let bulk = BulkReport {
                         filed,
                         already_pending: pending,
@@ -732,10 +749,10 @@ mod builders {
                     };
                     message(
                         "bulk answer",
-                        &views::text(views::bulk_answer(&bulk, &channel)),
+                        &views::text(views::bulk_answer(l, &bulk, &channel)),
                     )?;
-                    command_reply("history", &views::history_text(&history, TZ))?;
-                    command_reply("help", commands::HELP)?;
+                    command_reply("history", &views::history_text(l, &history))?;
+                    command_reply("help", &views::help_text(l))?;
                     Ok(())
                 },
             )

@@ -438,6 +438,12 @@ pub fn prepare_stale(args: &Args) -> anyhow::Result<()> {
                 p.close().await;
                 id
             }
+            store::Backend::MySql => {
+                let p = sqlx::MySqlPool::connect(&primary).await?;
+                let id = sqlx::query_scalar(sql).fetch_optional(&p).await?;
+                p.close().await;
+                id
+            }
         };
         if let Some(id) = decided {
             store.close().await;

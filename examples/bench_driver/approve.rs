@@ -13,7 +13,10 @@
 //! Statements per case are counted by the server: `pg_stat_statements` (reset before each
 //! round's approvals, read after; the bench cluster preloads it). `pg_stat_database`'s
 //! commit counter is not used: backends flush it lazily (up to 10 s later on PostgreSQL
-//! 15), so a reading right after a round undercounts.
+//! 15), so a reading right after a round undercounts. On MySQL (no server-side approval:
+//! every statement is a round trip) the server's own statement counters
+//! (`SHOW GLOBAL STATUS`: `Com_select`, `Com_update`, … and `Questions`) are read before
+//! and after the round's approvals.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -72,6 +75,134 @@ async fn statements(c: &mut sqlx::PgConnection) -> Option<Vec<(String, i64, bool
     .ok()
 }
 
+/// The MySQL counters read around a round: one per kind of statement the approval sends.
+const MYSQL_COUNTERS: [&str; 6] = [
+    "Com_begin",
+    "Com_select",
+    "Com_update",
+    "Com_insert",
+    "Com_commit",
+    "Com_rollback",
+];
+
+/// The benchmark's own connection to the primary: picking policies and counting statements.
+enum Admin {
+    Pg(sqlx::PgConnection),
+    MySql(sqlx::MySqlConnection, Vec<(String, i64)>),
+}
+
+impl Admin {
+    async fn connect(url: &str) -> anyhow::Result<Admin> {
+        Ok(if url.starts_with("mysql:") {
+            Admin::MySql(sqlx::MySqlConnection::connect(url).await?, Vec::new())
+        } else {
+            Admin::Pg(sqlx::PgConnection::connect(url).await?)
+        })
+    }
+
+    /// Whether the server can count statements for us.
+    async fn counts_statements(&mut self) -> bool {
+        match self {
+            Admin::Pg(c) => {
+                sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                    .execute(&mut *c)
+                    .await
+                    .is_ok()
+                    && statements(c).await.is_some()
+            }
+            Admin::MySql(..) => true,
+        }
+    }
+
+    /// Of `want`, the policies that are active and were never requested.
+    async fn fresh_active(&mut self, want: &[i64]) -> anyhow::Result<Vec<i64>> {
+        Ok(match self {
+            Admin::Pg(c) => {
+                sqlx::query_scalar(
+                    "SELECT p.id FROM hourly_insurance_policies p WHERE p.id = ANY($1) AND p.status = 'ACTIVE' \
+                     AND NOT EXISTS (SELECT 1 FROM expiry_requests e WHERE e.policy_id = p.id)",
+                )
+                .bind(want)
+                .fetch_all(&mut *c)
+                .await?
+            }
+            Admin::MySql(c, _) => {
+                let list: Vec<String> = want.iter().map(i64::to_string).collect();
+                sqlx::query_scalar(&format!(
+                    "SELECT p.id FROM hourly_insurance_policies p WHERE p.id IN ({}) AND p.status = 'ACTIVE' \
+                     AND NOT EXISTS (SELECT 1 FROM expiry_requests e WHERE e.policy_id = p.id)",
+                    list.join(", ")
+                ))
+                .fetch_all(&mut *c)
+                .await?
+            }
+        })
+    }
+
+    async fn mysql_counters(c: &mut sqlx::MySqlConnection) -> anyhow::Result<Vec<(String, i64)>> {
+        use sqlx::{Executor, Row};
+        let rows = c
+            .fetch_all(
+                format!(
+                    "SHOW GLOBAL STATUS WHERE Variable_name IN ('{}')",
+                    MYSQL_COUNTERS.join("', '")
+                )
+                .as_str(),
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let name: String = r.try_get_unchecked(0).ok()?;
+                let value: String = r.try_get_unchecked(1).ok()?;
+                Some((name, value.parse().ok()?))
+            })
+            .collect())
+    }
+
+    /// Starts counting (before a round's approvals).
+    async fn reset(&mut self) -> anyhow::Result<()> {
+        match self {
+            Admin::Pg(c) => {
+                sqlx::query("SELECT pg_stat_statements_reset()")
+                    .execute(&mut *c)
+                    .await?;
+            }
+            Admin::MySql(c, before) => *before = Self::mysql_counters(c).await?,
+        }
+        Ok(())
+    }
+
+    /// What ran since [`Admin::reset`]: (statement, calls, sent by the client).
+    async fn statements(&mut self) -> Option<Vec<(String, i64, bool)>> {
+        match self {
+            Admin::Pg(c) => statements(c).await,
+            Admin::MySql(c, before) => {
+                let after = Self::mysql_counters(c).await.ok()?;
+                let mut out = Vec::new();
+                for (name, n) in after {
+                    let was = before
+                        .iter()
+                        .find(|(b, _)| *b == name)
+                        .map_or(0, |(_, v)| *v);
+                    // Every statement is a round trip on MySQL (the counters' SHOW is a
+                    // Com_show_status, not counted here).
+                    out.push((name, n - was, true));
+                }
+                Some(out)
+            }
+        }
+    }
+
+    async fn close(self) -> anyhow::Result<()> {
+        match self {
+            Admin::Pg(c) => c.close().await?,
+            Admin::MySql(c, _) => c.close().await?,
+        }
+        Ok(())
+    }
+}
+
 pub fn main(args: &Args) -> anyhow::Result<()> {
     let primary = args.req("primary")?.to_owned();
     let concurrency: usize = args.num("concurrency", 50)?;
@@ -114,12 +245,8 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
             Arc::new(tokio::sync::Notify::new()),
         ));
         let lead = SlackUserId::new(LEAD);
-        let mut admin = sqlx::PgConnection::connect(&primary).await?;
-        let has_pgss = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-            .execute(&mut admin)
-            .await
-            .is_ok()
-            && statements(&mut admin).await.is_some();
+        let mut admin = Admin::connect(&primary).await?;
+        let has_pgss = admin.counts_statements().await;
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let mut approve_h = stats::histogram()?;
         let mut file_h = stats::histogram()?;
@@ -136,13 +263,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                     .map(|_| rng.random_range(1..=policies))
                     .filter(|h| h % 10 != 3 && !ids.contains(h))
                     .collect();
-                let ok: Vec<i64> = sqlx::query_scalar(
-                    "SELECT p.id FROM hourly_insurance_policies p WHERE p.id = ANY($1) AND p.status = 'ACTIVE' \
-                     AND NOT EXISTS (SELECT 1 FROM expiry_requests e WHERE e.policy_id = p.id)",
-                )
-                .bind(&want)
-                .fetch_all(&mut admin)
-                .await?;
+                let ok = admin.fresh_active(&want).await?;
                 for id in ok {
                     if ids.len() < concurrency && !ids.contains(&id) {
                         ids.push(id);
@@ -171,7 +292,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                 }
             }
             if has_pgss {
-                sqlx::query("SELECT pg_stat_statements_reset()").execute(&mut admin).await?;
+                admin.reset().await?;
             }
             // Approve them, all at once.
             let gate = Arc::new(tokio::sync::Barrier::new(concurrency + 1));
@@ -221,7 +342,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                 first_round_ms = Some(wall.as_secs_f64() * 1000.0);
             }
             if has_pgss && round == warmup + rounds - 1 {
-                per_case = statements(&mut admin).await;
+                per_case = admin.statements().await;
             }
         }
         admin.close().await?;

@@ -6,7 +6,9 @@
 //!
 //! `explain` prints `EXPLAIN (ANALYZE, BUFFERS)` of both statements on the replica, as a
 //! one-off custom plan and as the generic plan a prepared statement may switch to, and
-//! names every scan node in them.
+//! names every scan node in them. On MySQL it prints `EXPLAIN` of the bot's MySQL
+//! statements and, on MariaDB, `ANALYZE` (the statement run, with the rows each step really
+//! read), and says whether any step reads a table whole (access type `ALL`).
 
 use std::time::Instant;
 
@@ -118,6 +120,9 @@ pub fn explain(args: &Args) -> anyhow::Result<()> {
     use sqlx::Connection;
     let replica = args.req("replica")?.to_owned();
     let riders: i64 = args.num("riders", 10_000)?;
+    if replica.starts_with("mysql:") {
+        return explain_mysql(&replica, riders);
+    }
     crate::runtime(1)?.block_on(async move {
         let mut c = sqlx::PgConnection::connect(&replica).await?;
         // A rider sharing a phone with a withdrawn account, and an ordinary one.
@@ -199,6 +204,76 @@ pub fn explain(args: &Args) -> anyhow::Result<()> {
         println!(
             "index-driven scans only (no Seq Scan): {}",
             if index_only { "yes" } else { "NO" }
+        );
+        c.close().await?;
+        Ok(())
+    })
+}
+
+fn explain_mysql(replica: &str, riders: i64) -> anyhow::Result<()> {
+    use sqlx::{Connection, Executor, Row};
+    crate::runtime(1)?.block_on(async move {
+        let mut c = sqlx::MySqlConnection::connect(replica).await?;
+        let version: String = sqlx::query_scalar("SELECT VERSION()")
+            .fetch_one(&mut c)
+            .await?;
+        let mariadb = version.contains("MariaDB");
+        let shared = (riders / 100).max(1) * 100 - 92; // g mod 100 = 8
+        let ordinary = riders / 2 + 1;
+        let cases = [
+            (
+                "by phone (shared with a withdrawn rider)",
+                expire_bot::store::MYSQL_BY_PHONE,
+                format!("'{}'", phone_of(shared)),
+            ),
+            (
+                "by phone",
+                expire_bot::store::MYSQL_BY_PHONE,
+                format!("'{}'", phone_of(ordinary)),
+            ),
+            (
+                "by rider id",
+                expire_bot::store::MYSQL_BY_ID,
+                ordinary.to_string(),
+            ),
+        ];
+        let mut full_scan = false;
+        println!("-- {version}");
+        for (what, sql, arg) in &cases {
+            // The statement as the bot sends it, its two parameters written in.
+            let sql = sql.replacen('?', arg, 1).replacen('?', "50", 1);
+            let mut modes = vec![("EXPLAIN", format!("EXPLAIN {sql}"))];
+            if mariadb {
+                modes.push(("ANALYZE (run)", format!("ANALYZE {sql}")));
+            }
+            for (mode, stmt) in modes {
+                println!("-- {what}, {mode}");
+                let rows = c.fetch_all(stmt.as_str()).await?;
+                let text = |row: &sqlx::mysql::MySqlRow, col: &str| {
+                    row.try_get_unchecked::<Option<String>, _>(col)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| "-".to_owned())
+                };
+                let mut cols = vec!["table", "type", "key", "key_len", "ref", "rows"];
+                if mode.starts_with("ANALYZE") {
+                    cols.extend(["r_rows", "filtered", "r_filtered"]);
+                }
+                cols.push("Extra");
+                println!("{}", cols.join(" | "));
+                for row in &rows {
+                    let line: Vec<String> = cols.iter().map(|c| text(row, c)).collect();
+                    if text(row, "type") == "ALL" {
+                        full_scan = true;
+                    }
+                    println!("{}", line.join(" | "));
+                }
+                println!();
+            }
+        }
+        println!(
+            "index-driven access only (no full table scan, type ALL): {}",
+            if full_scan { "NO" } else { "yes" }
         );
         c.close().await?;
         Ok(())

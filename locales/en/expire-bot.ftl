@@ -61,14 +61,28 @@ help-request-line = */expire-insurance [rider ID or phone]* — file a request t
 help-history-line = */expire-insurance history <rider ID or phone>* — every expiry request for that rider's policies (who filed, who decided, what changed), shown only to you.
 help-help-line = */expire-insurance help* — this help. Phones may be typed in any common form (010-1234-5678, +82 10-1234-5678); withdrawn riders are found too.
 
-## Who may file: ephemeral answers to the slash command and to the digest's buttons
+## Who may file: answers to the slash command, the digest's buttons and (the last two) the
+## request form, when the requester rule refuses or cannot be checked
 access-not-a-requester = You are not on the list of people who may file insurance expiry requests. Ask the CX leads to add you.
-access-requester-check-failed = I couldn't check whether you may file requests (Slack didn't answer). Try again in a moment.
+# The user group that says who may file cannot be read. $code: Slack's error code.
+access-group-unreadable = I can't confirm that you may file requests: Slack refuses to list the user group that says who may (Slack said `{ $code }`). Nothing was changed. The bot's operators are alerted; please try again later.
+# The user group's member list is too old to trust, or not read yet.
+access-group-stale = I couldn't check whether you may file requests: Slack hasn't answered my questions about the user group lately. Nothing was changed; please try again in a few minutes.
+# A guest, a deactivated account or someone of another workspace (refused whatever the requester list says).
+access-not-a-member = Only full members of this workspace may look riders up or file expiry requests; guests and people of other workspaces may not.
+# Slack refuses to show the person's profile (users.info). $code: Slack's error code.
+access-profile-unreadable = I can't confirm who you are: Slack refuses to show your profile (Slack said `{ $code }`). Nothing was changed. The bot's operators are alerted; please try again later.
+# A request from another workspace or app (or before the bot knows its own).
+access-foreign-workspace = This bot only serves its own Slack workspace. Nothing was done.
+# One person's lookup limit is reached. $max: the number of lookups, $minutes: the window in minutes.
+lookup-limit-reached = You have run { $max } rider lookups within { $minutes } minutes, as many as one person may. Nothing was looked up; please try again later, or ask a CX lead if you need more.
 
 ## /expire-insurance: ephemeral answers when the request modal cannot be opened
 # $code: Slack's error code, e.g. expired_trigger_id.
 command-open-form-failed = I couldn't open the request form (Slack said `{ $code }`). Please run the command again.
-command-open-form-slow = Slack took too long to open the request form. Please run the command again.
+# Slack had not opened the form by the time the command had to be answered.
+command-open-form-slow = Opening the request form… Slack is slow right now, so it may take a few seconds. If it doesn't open, I'll tell you here.
+command-open-form-internal = Something went wrong on our side while opening the request form. Please run the command again.
 
 ## Request modal (first step, opened by the command or a digest's "File request…")
 request-modal =
@@ -89,12 +103,11 @@ request-reason-input =
 
 ## Request modal: errors shown under an input (response_action: errors)
 request-error-not-a-requester = You are not on the list of people who may file expiry requests.
-request-error-requester-check-failed = I couldn't check whether you may file requests (Slack didn't answer). Try again.
 request-error-time-missing = Pick the date and time the rider cancelled with the insurer.
 request-error-time-in-future = That time is in the future. Pick when the rider actually cancelled with the insurer.
 # $began: when the policy began (a formatted time).
 request-error-time-before-policy = The policy only began at { $began }; the cancellation cannot be earlier than that.
-request-error-lookup-unavailable = The rider lookup is unavailable right now (the read database isn't answering). Nothing was filed; please try again in a minute.
+request-error-lookup-unavailable = The rider lookup is unavailable right now (the read database isn't answering in time). Nothing was filed; please try again in a minute.
 request-error-no-active-policy = I found the rider, but they have no active hourly policy, so there is nothing to expire.
 request-error-no-rider = No rider matches that ID or phone number (withdrawn riders included). Check the number and try again.
 # Also the answer to a bulk filing that failed on our side.
@@ -106,6 +119,8 @@ query-error-not-recognised = That is neither a rider ID nor a Korean mobile numb
 query-error-too-long = That is too long for a rider ID or a phone number. Type just one of them.
 reason-error-empty = Say why, and give the CX ticket.
 reason-error-too-long = Keep the reason under 1,000 characters.
+# The reason grew past the limit when the personal data in it was masked.
+reason-error-masked-too-long = With the personal data in it masked, the reason is over 1,000 characters. Please shorten it.
 
 ## Choice step: the modal when several policies match
 choice-modal =
@@ -126,23 +141,35 @@ choice-intro = *{ $policies } { $policies ->
 choice-policy-input =
     .label = Policy to expire
     .placeholder = Choose a policy
-# One option per policy. The description (radio buttons only) carries the phone and start date.
-choice-active-option = { $name } · active member · { $insurer } { $policy }
-    .description = { $phone } · since { $valid_from }
-choice-withdrawn-option = { $name } · withdrawn · { $insurer } { $policy }
-    .description = { $phone } · since { $valid_from }
-choice-withdrawn-on-option = { $name } · withdrawn { $withdrawn_on } · { $insurer } { $policy }
-    .description = { $phone } · since { $valid_from }
+# One option per policy: the text names the policy (the masked number first, so a cut only
+# shortens the insurer); the description names the rider: masked name, member status (what
+# tells a withdrawn account from the new one), phone, and since when the policy runs.
+choice-policy-option = { $policy } · { $insurer }
+choice-active-description = { $name } · active member · { $phone } · since { $valid_from }
+choice-withdrawn-description = { $name } · withdrawn · { $phone } · since { $valid_from }
+choice-withdrawn-on-description = { $name } · withdrawn { $withdrawn_on } · { $phone } · since { $valid_from }
 
 ## Choice step: errors shown under the policy input
-choice-error-form-expired = This form has expired. Close it and run /expire-insurance again.
+choice-error-form-expired = This form has expired. Close it and run { -command } again.
+# The masked reason was refused at the choice step, which has no reason input: start again.
+choice-error-masked-reason-empty = Say why, and give the CX ticket. Close this form and run { -command } again.
+choice-error-masked-reason-too-long = With the personal data in it masked, the reason is over 1,000 characters. Please shorten it. Close this form and run { -command } again.
 choice-error-choose-one = Choose one of the policies.
 choice-error-policy-gone = That policy is no longer active (it may have just been expired). Nothing to do for it.
 
 ## Filing, from either step: errors shown under the input
 filing-error-already-pending = Request #{ $request_id } for this policy is already waiting for a lead's decision; no new request was filed.
+# The same form (the same Slack view) already filed a request: replayed or submitted twice.
+filing-error-already-filed = This form already filed request #{ $request_id }; nothing new was filed. Close it, and run /expire-insurance again for another request.
 filing-error-db-unavailable = The database isn't answering, so nothing was filed. Please try again in a minute.
-filing-error-slow = Filing is taking unusually long. If the request doesn't appear in the approvals channel within a minute, try again.
+# Filing went on past the answer; the agent is told by direct message how it ends.
+filing-error-slow = Still filing: the database is slow right now. You'll get a direct message when the request is posted to the approvals channel, or if it fails. No need to submit again (a second submission never files it twice).
+
+## Direct messages about a filing that finished after the form was answered
+late-filing-db-unavailable = Your expiry request was not filed. { filing-error-db-unavailable }
+late-filing-internal = Your expiry request was not filed. { error-nothing-filed-internal }
+# The database stopped answering before the filing could be confirmed. $channel: the approvals channel.
+late-filing-gave-up = I couldn't confirm that your expiry request was filed: the database stopped answering. If it doesn't appear in <#{ $channel }> within a few minutes, please file it again (a request already waiting is never filed twice).
 
 ## Filed view: the modal once a request is filed
 filed-modal =
@@ -159,12 +186,14 @@ lookup-lag-note = :warning: The read replica is { $lag_seconds } s behind; a cha
 
 ## Approval message in the approvals channel (and its fields, repeated in the decided message)
 approval-header = *Insurance expiry request #{ $request_id }*
-# The fields, one line each. $reason is the agent's reason, masked and escaped.
+# The request's facts, one line each (joined by line breaks); the reason follows in blocks of
+# its own. $rider_status: ACTIVE or WITHDRAWN.
 approval-rider-field = *Rider:* { $name } ({ member-status }) · { $phone }
 approval-policy-field = *Policy:* { $insurer } { $policy }
 approval-cancelled-at-field = *Cancelled at the insurer:* { $cancelled_at }
-approval-reason-field = *Reason:* { $reason }
 approval-requester-field = *Requested by:* <@{ $requester }> at { $requested_at }
+# $reason: the agent's reason, masked and made inert (escaped, line breaks shown as ↵).
+approval-reason-field = *Reason:* { $reason }
 approval-approve-button = Approve
 approval-reject-button = Reject
 # The confirm dialog of the Approve button.
@@ -189,7 +218,9 @@ reject-reason-input =
 ## Reject modal: errors shown under the reason input
 reject-error-form-expired = This form has expired. Click Reject again.
 reject-error-reason-missing = Say why the request is rejected.
-reject-error-slow = This is taking unusually long. Check the request message in a minute before trying again.
+reject-error-reason-too-long = Keep the reason under 1,000 characters (phone numbers in it are masked, which lengthens them).
+# The rejection went on past the answer.
+reject-error-slow = This is taking longer than Slack lets me wait. The rejection goes on: the request message will show it, and if it doesn't go through I'll tell you in the approvals channel.
 
 ## A decision that was refused or failed: ephemeral to the clicker, or under the reject reason
 decide-refused-not-approver = Only the approvers configured for expire-bot can decide these requests. Nothing was changed.
@@ -204,7 +235,10 @@ decide-refused-timed-out =
     }. File a new request if the policy still needs expiring.
 decide-refused-not-found = That request no longer exists.
 decide-error-db-unavailable = Your decision did not go through: the database isn't answering. The request is still pending; please try again in a minute.
-decide-error-approvers-unavailable = Your decision did not go through: I couldn't check the approvers group with Slack. The request is still pending; please try again.
+# The approvers' user group cannot be read. $code: Slack's error code.
+decide-error-group-unreadable = Your decision did not go through. I can't confirm that you may decide these requests: Slack refuses to list the user group that says who may (Slack said `{ $code }`). Nothing was changed. The bot's operators are alerted; please try again later. The request is still pending.
+# The approvers' member list is too old to trust, or not read yet.
+decide-error-group-stale = Your decision did not go through. I couldn't check whether you may decide these requests: Slack hasn't answered my questions about the user group lately. Nothing was changed; please try again in a few minutes. The request is still pending.
 decide-error-internal = Your decision did not go through because of an error on our side. The request is still pending; please try again, and tell the backend team if it persists.
 reject-open-form-failed = I couldn't open the reject form (Slack said `{ $code }`). Please click Reject again.
 
@@ -221,6 +255,8 @@ outcome-approved-policy-missing = :warning: Approved by { decider } at { $decide
 outcome-rejected = :x: Rejected by { decider } at { $decided_at }. Reason: { $note }. The policy was not changed.
 outcome-timed-out = :hourglass: Timed out at { $decided_at }: no lead decided in time. The policy was not changed; file a new request if it still needs expiring.
 outcome-pending = Still waiting for a lead's decision.
+# A reject reason too long for the decided message, cut there; the thread reply has all of it.
+outcome-note-cut = { $note } (the whole reason is in the thread)
 
 ## Decided message: the approval message after a decision, without buttons
 decided-header = *Insurance expiry request #{ $request_id }* — { request-status }
@@ -228,10 +264,16 @@ decided-fallback = Insurance expiry request #{ $request_id }: { request-status }
 
 ## The requester's DMs
 # $link: the approval message's permalink; $channel: where it was posted.
-notice-filed = Your request #{ $request_id } to expire policy { $policy } ({ $name }) was posted in <#{ $channel }> (<{ $link }|request message>). I'll tell you when a lead decides.
+notice-filed = Your request #{ $request_id } to expire policy { $policy } ({ $name }) was posted in <#{ $channel }> (<{ $link }|open the request>). I'll tell you when a lead decides.
 notice-filed-no-link = Your request #{ $request_id } to expire policy { $policy } ({ $name }) was posted to the approvals channel. I'll tell you when a lead decides.
 notice-decided = Request #{ $request_id } (<{ $link }|request>): { $outcome }
 notice-decided-no-link = Request #{ $request_id }: { $outcome }
+# Slack refused a follow-up of the request for good. $what: post (to the approvals channel), thread (the thread reply), update (the message update). $code: Slack's error code.
+notice-delivery-failed = Your request #{ $request_id } to expire policy { $policy } ({ $name }): { $what ->
+        [post] posting it to the approvals channel
+        [thread] the reply in its thread
+       *[update] updating its message
+    } failed and will not be retried: Slack refused it (`{ $code }`). The bot's operators are alerted. The request itself is unchanged.
 
 ## Withdrawn-rider digest, posted to the digest channel (one or more pages)
 # $date: the digest's day; $page of $pages when it takes several messages.
@@ -268,6 +310,8 @@ digest-rider-line = *{ $name }* · { $phone } · withdrawn { $withdrawn_on } ({ 
        *[other] { $days_ago } days ago
     })
 digest-rider-date-unknown-line = *{ $name }* · { $phone } · withdrawn (date unknown)
+# A rider whose policy lines do not fit one section goes on in the next, headed by this.
+digest-rider-continued-line = *{ $name }* (continued)
 digest-policy-line = { $insurer } { $policy } · since { $valid_from }
 digest-file-one-button = File request…
 digest-file-all-button =
@@ -305,7 +349,6 @@ digest-all-clear = :white_check_mark: Withdrawn-rider digest { $date }: all clea
 
 ## Digest buttons: ephemeral answers to the clicker
 digest-open-form-failed = I couldn't open the request form (Slack said `{ $code }`). Please click again.
-digest-open-form-slow = Slack took too long to open the request form. Please click again.
 bulk-error-unknown-digest = I can't see that digest's list yet (the read database may be catching up). Nothing was filed; please click again in a minute.
 bulk-error-db-unavailable = The database isn't answering, so nothing was filed. Please click again in a minute.
 # The answer to "File requests for all": one count each (numbers; zero leaves its part out).
@@ -350,6 +393,8 @@ history-heading = *Expiry requests for { $query }* — { $riders ->
 history-active-rider = { $name } (ID { $rider_id }, { $phone }, active member)
 history-withdrawn-rider = { $name } (ID { $rider_id }, { $phone }, withdrawn)
 history-withdrawn-on-rider = { $name } (ID { $rider_id }, { $phone }, withdrawn { $withdrawn_on })
+# The last item of the rider list when it names only the first ten. $more: how many more.
+history-more-riders = and { $more } more
 history-none-filed = No expiry request was ever filed for their policies.
 history-showing-latest =
     Showing the latest { $shown } of { $total ->

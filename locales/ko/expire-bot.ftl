@@ -85,14 +85,28 @@ help-request-line = */expire-insurance [라이더 ID 또는 전화번호]* — �
 help-history-line = */expire-insurance history <라이더 ID 또는 전화번호>* — 해당 라이더의 보험에 접수된 모든 만료 요청(요청자, 결정자, 변경 내용)을 본인에게만 보여 줍니다.
 help-help-line = */expire-insurance help* — 이 도움말입니다. 전화번호는 흔히 쓰는 어떤 형식으로 입력해도 됩니다(010-1234-5678, +82 10-1234-5678). 탈퇴 회원도 검색됩니다.
 
-## 요청 접수 권한: 슬래시 명령과 다이제스트 버튼에 대한 본인에게만 보이는 답변
+## 요청 접수 권한: 슬래시 명령·다이제스트 버튼·(아래 두 개는) 요청 양식에 대한 답변,
+## 요청자 규칙이 거절하거나 확인할 수 없을 때
 access-not-a-requester = 보험 만료 요청을 접수할 수 있는 사람 목록에 없습니다. CX 리드에게 추가를 요청하십시오.
-access-requester-check-failed = 요청 접수 권한을 확인하지 못했습니다(Slack 응답 없음). 잠시 후 다시 시도해 주십시오.
+# 접수 권한을 정하는 사용자 그룹을 읽을 수 없음. $code: Slack 오류 코드.
+access-group-unreadable = 요청 접수 권한을 확인할 수 없습니다. Slack에서 권한을 정하는 사용자 그룹의 목록을 거부했습니다(Slack 응답: `{ $code }`). 변경된 내용은 없습니다. 봇 운영자에게 알림이 갔으니 나중에 다시 시도해 주십시오.
+# 사용자 그룹 목록이 너무 오래되었거나 아직 읽지 못함.
+access-group-stale = 요청 접수 권한을 확인하지 못했습니다. 최근 Slack에서 사용자 그룹에 대한 응답이 없었습니다. 변경된 내용은 없습니다. 몇 분 후 다시 시도해 주십시오.
+# 게스트, 비활성 계정, 다른 워크스페이스의 사용자 (요청자 목록과 관계없이 거절).
+access-not-a-member = 라이더 조회와 보험 만료 요청은 이 워크스페이스의 정식 멤버만 할 수 있습니다. 게스트와 다른 워크스페이스의 사용자는 할 수 없습니다.
+# Slack이 사용자 프로필(users.info)을 보여 주지 않음. $code: Slack 오류 코드.
+access-profile-unreadable = 사용자 정보를 확인할 수 없습니다. Slack에서 프로필 조회를 거부했습니다(Slack 응답: `{ $code }`). 변경된 내용은 없습니다. 봇 운영자에게 알림이 갔으니 나중에 다시 시도해 주십시오.
+# 다른 워크스페이스나 다른 앱에서 온 요청 (또는 봇이 자기 워크스페이스를 아직 모를 때).
+access-foreign-workspace = 이 봇은 자체 Slack 워크스페이스에서만 사용할 수 있습니다. 아무것도 처리하지 않았습니다.
+# 한 사람의 조회 한도에 도달함. $max: 한도 횟수, $minutes: 기간(분).
+lookup-limit-reached = { $minutes }분 동안 한 사람이 할 수 있는 라이더 조회 { $max }회를 모두 사용했습니다. 조회하지 않았습니다. 나중에 다시 시도하시거나, 더 필요하면 CX 리드에게 문의해 주십시오.
 
 ## /expire-insurance: 요청 양식을 열지 못했을 때 본인에게만 보이는 답변
 # $code: Slack 오류 코드 (예: expired_trigger_id).
 command-open-form-failed = 요청 양식을 열지 못했습니다(Slack 응답: `{ $code }`). 명령을 다시 실행해 주십시오.
-command-open-form-slow = Slack에서 요청 양식을 여는 데 너무 오래 걸렸습니다. 명령을 다시 실행해 주십시오.
+# 명령에 답해야 할 때까지 Slack이 양식을 열지 못함.
+command-open-form-slow = 요청 양식을 여는 중입니다. 지금 Slack 응답이 느려 몇 초 걸릴 수 있습니다. 열리지 않으면 여기에서 알려 드리겠습니다.
+command-open-form-internal = 요청 양식을 여는 중 시스템 오류가 발생했습니다. 명령을 다시 실행해 주십시오.
 
 ## 요청 양식 (첫 단계: 명령 또는 다이제스트의 "요청 접수…" 버튼으로 열림)
 request-modal =
@@ -113,12 +127,11 @@ request-reason-input =
 
 ## 요청 양식: 입력란 아래에 보이는 오류 (response_action: errors)
 request-error-not-a-requester = 만료 요청을 접수할 수 있는 사람 목록에 없습니다.
-request-error-requester-check-failed = 요청 접수 권한을 확인하지 못했습니다(Slack 응답 없음). 다시 시도해 주십시오.
 request-error-time-missing = 라이더가 보험사에 해지를 요청한 날짜와 시간을 선택하십시오.
 request-error-time-in-future = 미래의 일시입니다. 라이더가 실제로 보험사에 해지를 요청한 일시를 선택하십시오.
 # $began: 보험 시작 일시.
 request-error-time-before-policy = 이 보험은 { $began }에 시작되었습니다. 보험사 해지 일시는 그보다 이를 수 없습니다.
-request-error-lookup-unavailable = 지금은 라이더를 조회할 수 없습니다(조회용 DB 응답 없음). 접수된 것은 없습니다. 1분 후 다시 시도해 주십시오.
+request-error-lookup-unavailable = 지금은 라이더를 조회할 수 없습니다(조회용 DB가 제때 응답하지 않음). 접수된 것은 없습니다. 1분 후 다시 시도해 주십시오.
 request-error-no-active-policy = 라이더는 찾았지만 유효한 시간제 보험이 없어 만료할 것이 없습니다.
 request-error-no-rider = 해당 ID 또는 전화번호의 라이더가 없습니다(탈퇴 회원 포함). 번호를 확인하고 다시 시도해 주십시오.
 # 일괄 접수가 시스템 오류로 실패했을 때의 답변이기도 합니다.
@@ -130,6 +143,8 @@ query-error-not-recognised = 라이더 ID도 한국 휴대전화 번호(예: 010
 query-error-too-long = 라이더 ID나 전화번호로 보기에는 너무 깁니다. 둘 중 하나만 입력하십시오.
 reason-error-empty = 사유와 CX 티켓을 입력하십시오.
 reason-error-too-long = 사유는 1,000자 이내로 입력하십시오.
+# 사유 속 개인정보를 마스킹하자 제한을 넘음.
+reason-error-masked-too-long = 개인정보를 마스킹하면 사유가 1,000자를 넘습니다. 사유를 줄여 주십시오.
 
 ## 보험 선택 단계: 일치하는 보험이 여러 건일 때의 양식
 choice-modal =
@@ -141,23 +156,34 @@ choice-intro = 입력한 정보와 일치하는 라이더 계정: *{ $riders }�
 choice-policy-input =
     .label = 만료할 보험
     .placeholder = 보험 선택
-# 보험마다 선택지 하나. 설명(라디오 버튼에서만 보임)에 전화번호와 시작일을 둡니다.
-choice-active-option = { $name } · 정상 회원 · { $insurer } { $policy }
-    .description = { $phone } · { $valid_from }부터
-choice-withdrawn-option = { $name } · 탈퇴 회원 · { $insurer } { $policy }
-    .description = { $phone } · { $valid_from }부터
-choice-withdrawn-on-option = { $name } · { $withdrawn_on } 탈퇴 · { $insurer } { $policy }
-    .description = { $phone } · { $valid_from }부터
+# 보험마다 선택지 하나: 본문은 보험(잘릴 때 보험사만 줄도록 증권번호 먼저), 설명은 라이더
+# (마스킹된 이름, 회원 상태, 전화번호, 보험 시작일).
+choice-policy-option = { $policy } · { $insurer }
+choice-active-description = { $name } · 정상 회원 · { $phone } · { $valid_from }부터
+choice-withdrawn-description = { $name } · 탈퇴 회원 · { $phone } · { $valid_from }부터
+choice-withdrawn-on-description = { $name } · { $withdrawn_on } 탈퇴 · { $phone } · { $valid_from }부터
 
 ## 보험 선택 단계: 보험 입력란 아래에 보이는 오류
-choice-error-form-expired = 이 양식은 만료되었습니다. 닫은 뒤 /expire-insurance 명령을 다시 실행하십시오.
+choice-error-form-expired = 이 양식은 만료되었습니다. 닫은 뒤 { -command } 명령을 다시 실행하십시오.
+# 보험 선택 단계에는 사유 입력란이 없으므로 처음부터 다시 합니다.
+choice-error-masked-reason-empty = 사유와 CX 티켓을 입력해야 합니다. 이 양식을 닫고 { -command } 명령을 다시 실행하십시오.
+choice-error-masked-reason-too-long = 개인정보를 마스킹하면 사유가 1,000자를 넘습니다. 이 양식을 닫고 { -command } 명령을 다시 실행해 사유를 줄여 주십시오.
 choice-error-choose-one = 보험을 하나 선택하십시오.
 choice-error-policy-gone = 이 보험은 더 이상 유효하지 않습니다(방금 만료되었을 수 있습니다). 처리할 것이 없습니다.
 
 ## 접수 (두 단계 모두): 입력란 아래에 보이는 오류
 filing-error-already-pending = 이 보험에는 리드의 결정을 기다리는 #{ $request_id } 요청이 이미 있습니다. 새 요청은 접수하지 않았습니다.
+# 같은 양식(같은 Slack 뷰)이 이미 요청을 접수함: 재전송되었거나 두 번 제출됨.
+filing-error-already-filed = 이 양식으로 이미 #{ $request_id } 요청을 접수했습니다. 새 요청은 접수하지 않았습니다. 양식을 닫고, 다른 요청은 /expire-insurance를 다시 실행해 주십시오.
 filing-error-db-unavailable = DB가 응답하지 않아 아무것도 접수되지 않았습니다. 1분 후 다시 시도해 주십시오.
-filing-error-slow = 접수가 평소보다 오래 걸리고 있습니다. 1분 안에 승인 채널에 요청이 보이지 않으면 다시 시도해 주십시오.
+# 답변 뒤에도 접수가 계속됨. 결과는 DM으로 알립니다.
+filing-error-slow = 아직 접수 중입니다. 지금 DB 응답이 느립니다. 요청이 승인 채널에 게시되거나 실패하면 DM으로 알려 드리겠습니다. 다시 제출하지 않아도 됩니다(두 번 제출해도 두 번 접수되지 않습니다).
+
+## 양식에 답한 뒤에 끝난 접수에 대한 DM
+late-filing-db-unavailable = 만료 요청이 접수되지 않았습니다. { filing-error-db-unavailable }
+late-filing-internal = 만료 요청이 접수되지 않았습니다. { error-nothing-filed-internal }
+# 접수를 확인하기 전에 DB가 응답을 멈춤. $channel: 승인 채널.
+late-filing-gave-up = DB가 응답을 멈춰 만료 요청이 접수되었는지 확인하지 못했습니다. 몇 분 안에 <#{ $channel }>에 보이지 않으면 다시 접수해 주십시오(승인 대기 중인 요청은 두 번 접수되지 않습니다).
 
 ## 접수 완료 화면: 요청이 접수된 뒤의 양식
 filed-modal =
@@ -165,7 +191,7 @@ filed-modal =
     .close = 확인
 # $insurer, $policy, $name, $phone: 선택한 보험과 라이더(마스킹됨), $channel: 승인 채널.
 filed-modal-text =
-    :white_check_mark: 만료 요청 *#{ $request_id }* 접수 완료 — { $name }({ $phone }) 라이더의 { $insurer } 보험, 증권번호 { $policy }
+    :white_check_mark: 만료 요청 *#{ $request_id }* 접수를 완료했습니다: { $insurer } 증권번호 { $policy }, 라이더 { $name }({ $phone }).
     리드의 승인을 받도록 <#{ $channel }>에 게시하고 있습니다. 결과는 메시지로 알려 드리겠습니다.
 # 접수 완료 화면 아래의 안내: 조회가 어디에서 처리되었는지.
 lookup-primary-note = :warning: 조회용 DB(레플리카)를 쓸 수 없어 기본 DB에서 조회했습니다.
@@ -174,12 +200,13 @@ lookup-lag-note = :warning: 조회용 DB(레플리카)가 { $lag_seconds }초 �
 
 ## 승인 채널의 승인 요청 메시지 (항목은 결정 후 메시지에도 그대로)
 approval-header = *보험 만료 요청 #{ $request_id }*
-# 항목, 한 줄씩. $reason: 요청자가 쓴 사유(마스킹·이스케이프됨).
+# 요청 내용, 한 줄씩 (줄바꿈으로 잇습니다). 사유는 그 뒤 별도 블록에. $rider_status: ACTIVE 또는 WITHDRAWN.
 approval-rider-field = *라이더:* { $name } ({ member-status }) · { $phone }
 approval-policy-field = *보험:* { $insurer } { $policy }
 approval-cancelled-at-field = *보험사 해지 일시:* { $cancelled_at }
-approval-reason-field = *사유:* { $reason }
 approval-requester-field = *요청자:* <@{ $requester }> · { $requested_at }
+# $reason: 요청자가 쓴 사유(마스킹·이스케이프됨, 줄바꿈은 ↵).
+approval-reason-field = *사유:* { $reason }
 approval-approve-button = 승인
 approval-reject-button = 반려
 # 승인 버튼의 확인 창.
@@ -204,7 +231,9 @@ reject-reason-input =
 ## 반려 양식: 사유 입력란 아래에 보이는 오류
 reject-error-form-expired = 이 양식은 만료되었습니다. 반려 버튼을 다시 누르십시오.
 reject-error-reason-missing = 반려 사유를 입력하십시오.
-reject-error-slow = 처리가 평소보다 오래 걸리고 있습니다. 다시 시도하기 전에 1분 후 요청 메시지를 확인하십시오.
+reject-error-reason-too-long = 사유는 1,000자 이내로 입력하십시오(사유 속 전화번호는 마스킹되어 길어집니다).
+# 답변 뒤에도 반려가 계속됨.
+reject-error-slow = Slack이 기다려 주는 시간보다 오래 걸리고 있습니다. 반려는 계속 진행되며 요청 메시지에 결과가 표시됩니다. 처리되지 않으면 승인 채널에서 알려 드리겠습니다.
 
 ## 받아들여지지 않았거나 실패한 결정: 누른 사람에게만 보이는 답변, 또는 반려 사유 아래
 decide-refused-not-approver = expire-bot에 설정된 승인자만 이 요청을 결정할 수 있습니다. 변경된 내용은 없습니다.
@@ -219,7 +248,10 @@ decide-refused-timed-out =
     }할 수 없습니다. 보험을 아직 만료해야 하면 새 요청을 접수하십시오.
 decide-refused-not-found = 해당 요청이 더 이상 없습니다.
 decide-error-db-unavailable = 결정이 처리되지 않았습니다: DB가 응답하지 않습니다. 요청은 아직 승인 대기 중입니다. 1분 후 다시 시도해 주십시오.
-decide-error-approvers-unavailable = 결정이 처리되지 않았습니다: Slack에서 승인자 그룹을 확인하지 못했습니다. 요청은 아직 승인 대기 중입니다. 다시 시도해 주십시오.
+# 승인자 사용자 그룹을 읽을 수 없음. $code: Slack 오류 코드.
+decide-error-group-unreadable = 결정이 처리되지 않았습니다. 승인 권한을 확인할 수 없습니다. Slack에서 권한을 정하는 사용자 그룹의 목록을 거부했습니다(Slack 응답: `{ $code }`). 봇 운영자에게 알림이 갔으니 나중에 다시 시도해 주십시오. 요청은 아직 승인 대기 중입니다.
+# 승인자 목록이 너무 오래되었거나 아직 읽지 못함.
+decide-error-group-stale = 결정이 처리되지 않았습니다. 승인 권한을 확인하지 못했습니다. 최근 Slack에서 사용자 그룹에 대한 응답이 없었습니다. 몇 분 후 다시 시도해 주십시오. 요청은 아직 승인 대기 중입니다.
 decide-error-internal = 시스템 오류로 결정이 처리되지 않았습니다. 요청은 아직 승인 대기 중입니다. 다시 시도해 주시고, 계속 발생하면 백엔드 팀에 알려 주십시오.
 reject-open-form-failed = 반려 양식을 열지 못했습니다(Slack 응답: `{ $code }`). 반려 버튼을 다시 눌러 주십시오.
 
@@ -236,6 +268,8 @@ outcome-approved-policy-missing = :warning: { decider }이 { $decided_at }에 �
 outcome-rejected = :x: { decider }이 { $decided_at }에 반려했습니다. 사유: { $note }. 보험은 변경되지 않았습니다.
 outcome-timed-out = :hourglass: { $decided_at }에 기한이 만료되었습니다: 기한 내에 리드가 결정하지 않았습니다. 보험은 변경되지 않았습니다. 아직 만료가 필요하면 새 요청을 접수하십시오.
 outcome-pending = 리드의 결정을 기다리고 있습니다.
+# 결정 후 메시지에 다 싣지 못해 자른 반려 사유. 스레드 답글에 전체가 있습니다.
+outcome-note-cut = { $note } (전체 사유는 스레드에 있음)
 
 ## 결정 후 메시지: 결정이 난 뒤 버튼 없이 바뀐 승인 요청 메시지
 decided-header = *보험 만료 요청 #{ $request_id }* — { request-status }
@@ -243,10 +277,16 @@ decided-fallback = 보험 만료 요청 #{ $request_id }: { request-status }
 
 ## 요청자에게 보내는 DM
 # $link: 승인 요청 메시지 링크, $channel: 게시된 채널.
-notice-filed = 만료 요청(#{ $request_id }, 증권번호 { $policy }, { $name })을 <#{ $channel }>에 게시했습니다(<{ $link }|요청 메시지>). 리드가 결정하면 알려 드리겠습니다.
+notice-filed = 만료 요청(#{ $request_id }, 증권번호 { $policy }, { $name })을 <#{ $channel }>에 게시했습니다(<{ $link }|요청 메시지 열기>). 리드가 결정하면 알려 드리겠습니다.
 notice-filed-no-link = 만료 요청(#{ $request_id }, 증권번호 { $policy }, { $name })을 승인 채널에 게시했습니다. 리드가 결정하면 알려 드리겠습니다.
 notice-decided = 만료 요청 #{ $request_id } (<{ $link }|요청 메시지>): { $outcome }
 notice-decided-no-link = 만료 요청 #{ $request_id }: { $outcome }
+# Slack이 요청의 후속 작업을 영구적으로 거부함. $what: post(승인 채널 게시), thread(스레드 답글), update(메시지 갱신). $code: Slack 오류 코드.
+notice-delivery-failed = 보험 { $policy }({ $name }) 만료 요청 #{ $request_id }: { $what ->
+        [post] 승인 채널에 게시하는 작업이
+        [thread] 스레드 답글이
+       *[update] 메시지 갱신이
+    } 실패했으며 다시 시도하지 않습니다. Slack에서 거부했습니다(Slack 응답: `{ $code }`). 봇 운영자에게 알림이 갔습니다. 요청 자체는 변경되지 않았습니다.
 
 ## 탈퇴 회원 보험 다이제스트 (다이제스트 채널에 게시, 한 건 이상의 메시지)
 # $date: 다이제스트 날짜, 여러 메시지일 때 $pages 중 $page.
@@ -263,6 +303,8 @@ digest-rider-line = *{ $name }* · { $phone } · { $withdrawn_on } 탈퇴 ({ $da
        *[other] { $days_ago }일 전
     })
 digest-rider-date-unknown-line = *{ $name }* · { $phone } · 탈퇴 (날짜 미상)
+# 보험 줄이 한 섹션에 다 들어가지 않는 라이더는 다음 섹션에서 이 줄로 이어집니다.
+digest-rider-continued-line = *{ $name }* (계속)
 digest-policy-line = { $insurer } { $policy } · { $valid_from }부터
 digest-file-one-button = 요청 접수…
 digest-file-all-button = 보험 { $policies }건 모두 요청 접수
@@ -278,7 +320,6 @@ digest-all-clear = :white_check_mark: 탈퇴 회원 보험 다이제스트 { $da
 
 ## 다이제스트 버튼: 누른 사람에게만 보이는 답변
 digest-open-form-failed = 요청 양식을 열지 못했습니다(Slack 응답: `{ $code }`). 다시 눌러 주십시오.
-digest-open-form-slow = Slack에서 요청 양식을 여는 데 너무 오래 걸렸습니다. 다시 눌러 주십시오.
 bulk-error-unknown-digest = 아직 이 다이제스트의 목록을 볼 수 없습니다(조회용 DB가 따라잡는 중일 수 있습니다). 접수된 것은 없습니다. 1분 후 다시 눌러 주십시오.
 bulk-error-db-unavailable = DB가 응답하지 않아 아무것도 접수되지 않았습니다. 1분 후 다시 눌러 주십시오.
 # "모두 요청 접수"에 대한 답변: 건수마다 한 문장 (숫자; 0이면 그 문장을 뺍니다).
@@ -313,6 +354,8 @@ history-heading = *{ $query } 만료 요청 이력* — 라이더 { $riders }명
 history-active-rider = { $name } (ID { $rider_id }, { $phone }, 정상 회원)
 history-withdrawn-rider = { $name } (ID { $rider_id }, { $phone }, 탈퇴 회원)
 history-withdrawn-on-rider = { $name } (ID { $rider_id }, { $phone }, { $withdrawn_on } 탈퇴)
+# 라이더 목록이 처음 10명만 보일 때 마지막 항목. $more: 나머지 수.
+history-more-riders = 외 { $more }명
 history-none-filed = 이 라이더의 보험에는 접수된 만료 요청이 없습니다.
 history-showing-latest = 전체 { $total }건 중 최근 { $shown }건을 표시합니다.
 # 요청마다 한 항목: 제목, 접수 줄, 결정 줄, 보험 줄 (줄바꿈으로 잇습니다).

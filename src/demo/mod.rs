@@ -13,6 +13,11 @@
 //! with the statements the store counted per database handle, which shows lookups on the
 //! replica and writes on the primary. Exit status 0 means every check held.
 //!
+//! It speaks the bot's configured language: `--language ko|en` (default: `UI_LANGUAGE`, else
+//! Korean, as the bot itself defaults). The narration stays English, but everything Slack
+//! was asked to show — modals, messages, buttons, the confirm dialog, answers — comes from
+//! that language's catalogue, and the checks hold in both.
+//!
 //! The demo's own inspection queries (to print the rows) use a separate, uncounted
 //! connection ([`crate::store::inspect`]), so the closing summary counts only what the bot
 //! itself did.
@@ -33,11 +38,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde_json::Value;
 
 use crate::config::{Config, Mode};
 use crate::domain::{PolicyId, RiderQuery};
+use crate::i18n::{Language, Locale};
 use crate::startup::{self, Bot, Running};
 use crate::store::DEFAULT_SQLITE_FILE;
 use crate::store::inspect::Inspector;
@@ -48,7 +53,8 @@ use crate::testkit::signed::SignedClient;
 use checks::{Checks, db_counts, diff};
 use render::Names;
 
-pub const USAGE: &str = "usage: expire-bot demo [--database-url URL [--replica-url URL]]";
+pub const USAGE: &str =
+    "usage: expire-bot demo [--language ko|en] [--database-url URL [--replica-url URL]]";
 
 /// The demo's cast and places.
 const AGENT: &str = "U0JIWOO";
@@ -58,9 +64,18 @@ const LEADS_GROUP: &str = "S0CXLEADS";
 const APPROVALS: &str = "C0CXAPPROVALS";
 const DESK: &str = "C0CXDESK";
 
-/// What the agent types, and why.
+/// What the agent types, and why (in the language she works in).
 const TYPED_PHONE: &str = "010-5550-1234";
-const REASON: &str = "Rider withdrew but is still charged the hourly premium; cancelled with the insurer by phone. CX-20417";
+fn reason(language: Language) -> &'static str {
+    match language {
+        Language::Ko => {
+            "탈퇴한 라이더에게 시간제 보험료가 계속 청구되고 있어 전화로 보험사 해지를 마쳤습니다. CX-20417"
+        }
+        Language::En => {
+            "Rider withdrew but is still charged the hourly premium; cancelled with the insurer by phone. CX-20417"
+        }
+    }
+}
 
 /// How long the demo waits for the bot's background work (Slack follow-ups, replica replay).
 const SETTLE_LIMIT: Duration = Duration::from_secs(15);
@@ -71,9 +86,12 @@ pub(crate) const REPLAY_LIMIT: Duration = Duration::from_secs(30);
 pub struct DemoArgs {
     pub database_url: Option<String>,
     pub replica_url: Option<String>,
+    /// `--language`; `None`: `UI_LANGUAGE`, else the bot's default (Korean).
+    pub language: Option<Language>,
 }
 
-/// Reads `--database-url URL` and `--replica-url URL` (also as `--flag=URL`).
+/// Reads `--database-url URL`, `--replica-url URL` and `--language ko|en` (also as
+/// `--flag=value`).
 pub fn parse_args(rest: &[String]) -> Result<DemoArgs, String> {
     let mut args = DemoArgs::default();
     let mut it = rest.iter();
@@ -82,9 +100,9 @@ pub fn parse_args(rest: &[String]) -> Result<DemoArgs, String> {
             Some((f, v)) => (f, Some(v.to_owned())),
             None => (arg.as_str(), None),
         };
-        let slot = match flag {
-            "--database-url" => &mut args.database_url,
-            "--replica-url" => &mut args.replica_url,
+        let what = match flag {
+            "--database-url" | "--replica-url" => "a URL",
+            "--language" => "ko or en",
             _ => return Err(format!("unknown demo option {flag:?}")),
         };
         let value = match inline {
@@ -92,9 +110,16 @@ pub fn parse_args(rest: &[String]) -> Result<DemoArgs, String> {
             None => it
                 .next()
                 .cloned()
-                .ok_or_else(|| format!("{flag} needs a URL"))?,
+                .ok_or_else(|| format!("{flag} needs {what}"))?,
         };
-        *slot = Some(value);
+        match flag {
+            "--database-url" => args.database_url = Some(value),
+            "--replica-url" => args.replica_url = Some(value),
+            _ => {
+                args.language =
+                    Some(Language::parse(&value).map_err(|e| format!("--language {e}"))?);
+            }
+        }
     }
     if args.replica_url.is_some() && args.database_url.is_none() {
         return Err("--replica-url needs --database-url (the primary)".to_owned());
@@ -140,6 +165,16 @@ fn shown_url(url: &str) -> String {
     }
 }
 
+/// The demo's language: `--language`, else `UI_LANGUAGE` (validated as the bot validates
+/// it), else Korean.
+fn language(args: &DemoArgs) -> anyhow::Result<Language> {
+    match (args.language, std::env::var("UI_LANGUAGE")) {
+        (Some(l), _) => Ok(l),
+        (None, Ok(v)) => Language::parse(&v).map_err(|e| anyhow!("UI_LANGUAGE {e}")),
+        (None, Err(_)) => Ok(Language::default()),
+    }
+}
+
 /// Everything the steps share.
 struct Demo {
     bot: Arc<Bot>,
@@ -149,7 +184,8 @@ struct Demo {
     client: SignedClient,
     inspect: Inspector,
     names: Names,
-    tz: Tz,
+    /// The bot's language and `DISPLAY_TZ`, for the narration's times and the checks.
+    locale: Locale,
     shown_calls: usize,
     /// Calls that arrived during one step but belong to the next.
     carried: Vec<Call>,
@@ -164,6 +200,7 @@ struct Demo {
 }
 
 async fn run(args: DemoArgs) -> anyhow::Result<bool> {
+    let language = language(&args)?;
     // Install the recorder before the first statement, so every statement is counted.
     let _ = telemetry::metrics_handle();
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -172,6 +209,11 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     );
     println!();
     println!("Setting up");
+    println!(
+        "  language  Slack texts in {} (UI_LANGUAGE={}); the narration stays English",
+        language.english_name(),
+        language.code()
+    );
 
     let tempdir;
     let (primary_url, replica_url) = match &args.database_url {
@@ -227,13 +269,14 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     }
     vars.insert("REQUEST_TTL", "24h".to_owned());
     vars.insert("DISPLAY_TZ", "Asia/Seoul".to_owned());
+    vars.insert("UI_LANGUAGE", language.code().to_owned());
     // The demo tells one request's story. Left on, the scheduler would run the day's missed
     // digest slot at start-up whenever the demo runs after 09:00 KST, and post (and scan the
     // replica for) a digest nobody asked for in the middle of the transcript.
     vars.insert("DIGEST_SCHEDULE", "off".to_owned());
     let config =
         Config::from_lookup(Mode::Demo, |k| vars.get(k).cloned()).map_err(|e| anyhow!("{e}"))?;
-    let tz = config.display_tz;
+    let locale = Locale::new(config.ui_language, config.display_tz);
     let bot = Arc::new(Bot::new(config)?);
 
     bot.store
@@ -335,7 +378,7 @@ async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         client: SignedClient::new(base, secret),
         inspect,
         names,
-        tz,
+        locale,
         shown_calls: background_calls.len(),
         carried: Vec::new(),
         checks: Checks::default(),
@@ -460,8 +503,19 @@ mod tests {
             Ok(DemoArgs {
                 database_url: Some("postgres://a/b".into()),
                 replica_url: Some("postgres://c/b".into()),
+                language: None,
             })
         );
+        assert_eq!(
+            parse_args(&args(&["--language", "en"])).map(|a| a.language),
+            Ok(Some(Language::En))
+        );
+        assert_eq!(
+            parse_args(&args(&["--language=KO"])).map(|a| a.language),
+            Ok(Some(Language::Ko))
+        );
+        assert!(parse_args(&args(&["--language", "jp"])).is_err());
+        assert!(parse_args(&args(&["--language"])).is_err());
         assert!(parse_args(&args(&["--database-url"])).is_err());
         assert!(parse_args(&args(&["--replica-url", "postgres://c/b"])).is_err());
         assert!(parse_args(&args(&["--verbose"])).is_err());

@@ -8,20 +8,54 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::checks::{count, db_counts, describe_counts, diff};
-use super::{AGENT, APPROVALS, Demo, LEAD, LEAD2, REASON, SETTLE_LIMIT, TYPED_PHONE, render};
+use super::{AGENT, APPROVALS, Demo, LEAD, LEAD2, SETTLE_LIMIT, TYPED_PHONE, reason, render};
+use crate::i18n::Language;
 use crate::slack::ids::ActionId;
 use crate::store::WriteProbe;
 use crate::store::inspect::{AuditView, PolicyView, RequestView};
 use crate::testkit::fixtures;
 use crate::testkit::local_slack::Call;
+use crate::tr;
+
+/// Words the checks look for in what Slack showed, in the demo's language. The exact
+/// sentences are the catalogue's (and checked there); these are the fragments that say
+/// the key moments happened, in each language's own words.
+struct Said {
+    withdrawn: &'static str,
+    active: &'static str,
+    /// An approval, and one by Minseo: the thread reply and the DM say both.
+    approved: &'static str,
+    approved_by_lead: String,
+}
+
+impl Said {
+    fn new(language: Language) -> Said {
+        match language {
+            Language::Ko => Said {
+                withdrawn: "탈퇴",
+                active: "정상 회원",
+                approved: "승인했습니다",
+                approved_by_lead: format!("<@{LEAD}>님이"),
+            },
+            Language::En => Said {
+                withdrawn: "withdrawn",
+                active: "active member",
+                approved: "Approved",
+                approved_by_lead: format!("Approved by <@{LEAD}>"),
+            },
+        }
+    }
+}
 
 impl Demo {
     fn who(&self, id: &str) -> String {
         self.names.user(id)
     }
 
+    /// A time in the narration (English, like the rest of it; what Slack showed has the
+    /// bot's own times).
     fn time(&self, t: DateTime<Utc>) -> String {
-        crate::slack::render::show_time(t, self.tz)
+        Language::En.datetime(t, self.locale.tz())
     }
 
     fn until(&self, t: Option<DateTime<Utc>>) -> String {
@@ -294,16 +328,25 @@ impl Demo {
     }
 
     async fn step2_lookup(&mut self) -> anyhow::Result<Value> {
-        println!("\n2. Jiwoo fills in the form and presses “Look up”");
-        println!("     Rider: {TYPED_PHONE}");
+        let l = self.locale;
+        let reason = reason(l.language());
         println!(
-            "     Cancelled at the insurer: {}",
-            self.time(self.cancelled_at)
+            "\n2. Jiwoo fills in the form and presses “{}”",
+            tr!(l, "request-modal.submit")
         );
-        println!("     Reason and CX ticket: {REASON}");
+        println!(
+            "     {}: {TYPED_PHONE}",
+            tr!(l, "request-rider-input.label")
+        );
+        println!(
+            "     {}: {}",
+            tr!(l, "request-cancelled-at-input.label"),
+            l.time(self.cancelled_at)
+        );
+        println!("     {}: {reason}", tr!(l, "request-reason-input.label"));
         let before = db_counts();
         let payload =
-            fixtures::request_submission(AGENT, TYPED_PHONE, self.cancelled_at.timestamp(), REASON);
+            fixtures::request_submission(AGENT, TYPED_PHONE, self.cancelled_at.timestamp(), reason);
         let (status, answer) = self.interaction(&payload).await?;
         let lookups = diff(&db_counts(), &before);
         println!(
@@ -352,10 +395,11 @@ impl Demo {
                 o.starts_with(&format!("{policy}=")) && o.contains(name) && o.contains(member)
             })
         };
+        let said = Said::new(l.language());
         self.checks.check(
             options.len() == 2
-                && offers(self.withdrawn_policy, "홍*동", "withdrawn")
-                && offers(self.new_policy, "남**수", "active member"),
+                && offers(self.withdrawn_policy, "홍*동", said.withdrawn)
+                && offers(self.new_policy, "남**수", said.active),
             "both policies are offered, each with its rider's masked name and member status",
             || format!("options {options:?}"),
         );
@@ -376,8 +420,10 @@ impl Demo {
     }
 
     async fn step3_choose(&mut self, choice: &Value) -> anyhow::Result<Value> {
+        let l = self.locale;
         println!(
-            "\n3. Jiwoo picks the withdrawn rider's policy (홍*동, withdrawn) and presses “File request”"
+            "\n3. Jiwoo picks the withdrawn rider's policy (홍*동, withdrawn) and presses “{}”",
+            tr!(l, "choice-modal.submit")
         );
         let payload = fixtures::choice_submission(AGENT, choice, self.withdrawn_policy.0);
         let (status, answer) = self.interaction(&payload).await?;
@@ -391,7 +437,7 @@ impl Demo {
         self.checks.check(
             status == 200
                 && answer["response_action"] == "update"
-                && answer["view"]["title"]["text"] == "Request filed",
+                && answer["view"]["title"]["text"] == tr!(l, "filed-modal.title").as_str(),
             "Jiwoo is told the request is filed",
             || format!("HTTP {status} {answer}"),
         );
@@ -452,7 +498,11 @@ impl Demo {
     }
 
     async fn step4_own_approval(&mut self) -> anyhow::Result<()> {
-        println!("\n4. Jiwoo clicks “Approve” on her own request");
+        let l = self.locale;
+        println!(
+            "\n4. Jiwoo clicks “{}” on her own request",
+            tr!(l, "approval-approve-button")
+        );
         let status = self.click(AGENT).await?;
         println!("   HTTP {status} (acknowledged)");
         let calls = self.show_new_calls();
@@ -465,7 +515,7 @@ impl Demo {
                 && eph.as_ref().is_some_and(|e| {
                     e["user"] == AGENT
                         && e["channel"] == APPROVALS
-                        && e["text"].as_str().unwrap_or("").contains("four-eyes")
+                        && e["text"].as_str() == Some(tr!(l, "decide-refused-own-request").as_str())
                 }),
             "refused, and told so privately (ephemeral, four-eyes rule)",
             || format!("HTTP {status}, calls {calls:?}"),
@@ -489,7 +539,11 @@ impl Demo {
     }
 
     async fn step5_lead_approves(&mut self, message: &Value) -> anyhow::Result<()> {
-        println!("\n5. Minseo (CX lead) clicks “Approve”; Slack first asks her to confirm");
+        let l = self.locale;
+        println!(
+            "\n5. Minseo (CX lead) clicks “{}”; Slack first asks her to confirm",
+            tr!(l, "approval-approve-button")
+        );
         if let Some(dialog) =
             render::confirm_dialog(&self.names, message, ActionId::Approve.as_str())
         {
@@ -497,7 +551,7 @@ impl Demo {
                 println!("     {line}");
             }
         }
-        println!("   She presses “Expire it”.");
+        println!("   She presses “{}”.", tr!(l, "approval-confirm.confirm"));
         let before = self.inspect.policy(self.withdrawn_policy).await?;
         let counts = db_counts();
         let status = self.click(LEAD).await?;
@@ -565,6 +619,7 @@ impl Demo {
             }
         }
         calls.extend(self.show_new_calls());
+        let said = Said::new(self.locale.language());
         let r = self.request().await?;
         let ts = r.message_ts.clone().unwrap_or_default();
         let reply = calls.iter().find(|c| {
@@ -572,10 +627,8 @@ impl Demo {
         });
         self.checks.check(
             reply.is_some_and(|c| {
-                c.args["text"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("Approved by")
+                let text = c.args["text"].as_str().unwrap_or("");
+                text.contains(&said.approved_by_lead) && text.contains(said.approved)
             }),
             "a reply in the request's thread says it was approved",
             || format!("calls {calls:?}"),
@@ -594,7 +647,10 @@ impl Demo {
         let told = calls.iter().any(|c| {
             c.method == "chat.postMessage"
                 && c.args["channel"] == AGENT
-                && c.args["text"].as_str().unwrap_or("").contains("Approved")
+                && c.args["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(said.approved)
         });
         self.checks.check(told, "Jiwoo is told the outcome", || {
             format!("calls {calls:?}")
@@ -603,8 +659,17 @@ impl Demo {
     }
 
     async fn step7_second_click(&mut self) -> anyhow::Result<()> {
+        let l = self.locale;
         println!(
-            "\n7. Hyunwoo (CX lead), whose screen still showed the buttons, clicks “Approve” too"
+            "\n7. Hyunwoo (CX lead), whose screen still showed the buttons, clicks “{}” too",
+            tr!(l, "approval-approve-button")
+        );
+        // The refusal's own words up to the outcome it quotes, from the catalogue.
+        let already = tr!(
+            l,
+            "decide-refused-already-decided",
+            request_id = self.request().await?.id.to_string(),
+            outcome = ""
         );
         let before_policy = self.inspect.policy(self.withdrawn_policy).await?;
         let status = self.click(LEAD2).await?;
@@ -619,7 +684,7 @@ impl Demo {
                 && eph.as_ref().is_some_and(|e| {
                     let text = e["text"].as_str().unwrap_or("");
                     e["user"] == LEAD2
-                        && text.contains("already decided")
+                        && text.starts_with(already.trim_end())
                         && text.contains(&format!("<@{LEAD}>"))
                 }),
             "Hyunwoo is told, privately, that Minseo already decided it",

@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use super::Demo;
 use super::checks::{Counts, count};
+use crate::i18n::Language;
 use crate::store::seed;
+use crate::testkit::read::english_in;
 
 impl Demo {
     pub(super) fn summary(&mut self, flow: &Counts, riders: &[seed::SeedRider]) {
@@ -127,6 +129,22 @@ impl Demo {
             "no raw name, phone number or birth date in anything sent to Slack or answered to it (only Jiwoo's own typed query, in her private modal)",
             || format!("found {leaks:?}"),
         );
+        if self.locale.language() == Language::Ko {
+            // The bot speaks Korean: no English word in anything a person read in Slack
+            // (the names that stay English aside; see i18n::english_words).
+            let mut english: Vec<String> = Vec::new();
+            for c in &calls {
+                english.extend(english_in(&c.method, &c.args));
+            }
+            for a in &self.answers {
+                english.extend(english_in("an HTTP answer", a));
+            }
+            self.checks.check(
+                english.is_empty(),
+                "everything Slack showed is in Korean (no English word in any text a person read)",
+                || format!("English in: {}", english.join("; ")),
+            );
+        }
         let mut refused = self.slack.violations();
         refused.extend(self.answer_violations.iter().cloned());
         self.checks.check(

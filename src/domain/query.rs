@@ -23,15 +23,16 @@ const MAX_QUERY_CHARS: usize = 64;
 /// Most digits a rider ID may have; every 18-digit number fits an `i64`.
 const MAX_RIDER_ID_DIGITS: usize = 18;
 
-/// Why a query typed by a CX agent was refused. The messages are shown to the
-/// agent as they are, so they say what to type, not what went wrong inside.
+/// Why a query typed by a CX agent was refused. What the agent reads is the Slack layer's
+/// (a catalogue message per variant, in the configured language); the `Display` here is
+/// for logs and tests, and names no value that was typed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum QueryError {
-    #[error("Type a rider ID or a phone number.")]
+    #[error("empty query")]
     Empty,
-    #[error("That is neither a rider ID nor a Korean mobile number (e.g. 010-1234-5678).")]
+    #[error("neither a rider ID nor a Korean mobile number")]
     NotRecognised,
-    #[error("That is too long for a rider ID or a phone number. Type just one of them.")]
+    #[error("query too long for a rider ID or a phone number")]
     TooLong,
 }
 
@@ -504,23 +505,18 @@ mod tests {
     }
 
     #[test]
-    fn error_messages_are_plain_words() {
-        assert_eq!(
-            QueryError::Empty.to_string(),
-            "Type a rider ID or a phone number."
-        );
+    fn error_descriptions_name_no_typed_value() {
+        // What the agent reads is the catalogue's (slack::handlers); these are for logs.
+        assert_eq!(QueryError::Empty.to_string(), "empty query");
         assert_eq!(
             QueryError::NotRecognised.to_string(),
-            "That is neither a rider ID nor a Korean mobile number (e.g. 010-1234-5678)."
+            "neither a rider ID nor a Korean mobile number"
         );
         assert!(QueryError::TooLong.to_string().contains("too long"));
-        assert_eq!(
-            ReasonError::Empty.to_string(),
-            "Say why, and give the CX ticket."
-        );
+        assert_eq!(ReasonError::Empty.to_string(), "empty reason");
         assert_eq!(
             ReasonError::TooLong.to_string(),
-            "Keep the reason under 1,000 characters."
+            "reason over 1,000 characters"
         );
     }
 

@@ -11,12 +11,13 @@ use std::fmt;
 /// Longest reason accepted, in characters after trimming.
 const MAX_REASON_CHARS: usize = 1000;
 
-/// Why a reason was refused; shown to the agent as is.
+/// Why a reason was refused. What the agent reads is the Slack layer's (a catalogue
+/// message per variant); the `Display` is for logs and tests.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ReasonError {
-    #[error("Say why, and give the CX ticket.")]
+    #[error("empty reason")]
     Empty,
-    #[error("Keep the reason under 1,000 characters.")]
+    #[error("reason over 1,000 characters")]
     TooLong,
 }
 

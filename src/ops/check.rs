@@ -321,7 +321,11 @@ async fn check_primary(store: &Store, embedded: bool) -> Item {
     if let Ok(Some(true)) = timed(store.primary.in_recovery()).await {
         return Item::fix(
             NAME,
-            "DATABASE_URL points at a standby (it is in recovery, so every write would fail): point it at the primary",
+            if backend == Backend::MySql {
+                "DATABASE_URL points at a read-only server (read_only or innodb_read_only is on: a replica or an Aurora reader, so every write would fail): point it at the primary (the writer endpoint)"
+            } else {
+                "DATABASE_URL points at a standby (it is in recovery, so every write would fail): point it at the primary"
+            },
         );
     }
     match timed(store.primary.probe_write()).await {
@@ -334,11 +338,28 @@ async fn check_primary(store: &Store, embedded: bool) -> Item {
                 ),
             );
         }
-        Err(e) => return Item::fix(NAME, format!("the write probe failed: {e}")),
+        Err(e) => {
+            // MySQL's probe writes a table of the bot's own (see store::probe): on a
+            // database never migrated, the missing schema is the thing to fix.
+            if let Ok(pending) = store.primary.pending_migrations().await
+                && !pending.is_empty()
+            {
+                return Item::fix(
+                    NAME,
+                    format!(
+                        "reachable, but {} migration(s) are not applied ({}): run `expire-bot migrate`",
+                        pending.len(),
+                        pending.join(", ")
+                    ),
+                );
+            }
+            return Item::fix(NAME, format!("the write probe failed: {e}"));
+        }
     }
     let what = match backend {
         Backend::Postgres => "reachable PostgreSQL primary, accepts writes",
         Backend::Sqlite => "reachable SQLite file, writable",
+        Backend::MySql => "reachable MySQL-family primary, accepts writes",
     };
     match store
         .primary
@@ -406,15 +427,22 @@ async fn check_replica(store: &Store, separate: bool) -> Item {
             ),
         );
     }
+    let mysql = store.backend() == Backend::MySql;
     let standby = match timed(store.replica.in_recovery()).await {
         Ok(Some(true)) => {
-            let lag = timed(store.replica.replica_lag_seconds())
-                .await
-                .ok()
-                .flatten()
-                .map(|l| format!(", replication lag {l:.1} s"))
-                .unwrap_or_default();
-            format!("a streaming standby{lag}")
+            let lag = match timed(store.replica.replica_lag_seconds()).await {
+                Ok(Some(l)) => format!(", replication lag {l:.1} s"),
+                // MySQL: neither the replica's status nor the heartbeat said (see
+                // docs/RUNBOOK.md, "MySQL"); PostgreSQL always answers on a standby.
+                Ok(None) if mysql => ", replication lag unknown: the user may not read SHOW REPLICA STATUS (grant it as docs/db-roles.mysql.sql does) and no bot instance has written the heartbeat yet".to_owned(),
+                Ok(None) => String::new(),
+                Err(e) => format!(", replication lag unreadable ({e})"),
+            };
+            if mysql {
+                format!("a read-only replica{lag}")
+            } else {
+                format!("a streaming standby{lag}")
+            }
         }
         Ok(Some(false)) => {
             "not a standby: read-only sessions on a writable server, so lookups load that server"

@@ -83,7 +83,8 @@ stored_as!(OutboxKind, String, |v| Ok(OutboxKind::parse(&v)?), |s| s
     .to_owned());
 
 /// The columns of `expiry_requests` a [`Request`] is read from (never `*`: MySQL's table
-/// carries a generated column the bot does not read).
+/// carries a generated column the bot does not read). MySQL's own list, with its strings
+/// cast, is `store::mysql`'s.
 pub(super) const REQUEST_COLUMNS: &str = "id, policy_id, requested_by, decided_by, status, rider_id, rider_name_masked, \
     rider_phone_masked, rider_status, policy_number_masked, insurer, cancelled_at, reason, requested_at, \
     expires_at, decided_at, decision_note, outcome, channel_id, message_ts";
@@ -123,3 +124,4 @@ macro_rules! request_from_row {
 
 request_from_row!(sqlx::postgres::PgRow);
 request_from_row!(sqlx::sqlite::SqliteRow);
+request_from_row!(sqlx::mysql::MySqlRow);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
-use super::{Pool, Primary, Replica, StoreError, on_pool};
+use super::{Pool, Primary, Replica, StoreError, mysql, on_pool};
 use crate::domain::{PolicyId, PolicyRef, RiderId};
 
 /// One policy of a withdrawn rider, raw. Never leaves the digest's masking module.
@@ -107,6 +107,7 @@ impl Replica {
                             .fetch_all(p)
                             .await
                     }
+                    Pool::MySql(m) => mysql::withdrawn_with_active_policy(m, limit).await,
                 }
             })
             .await
@@ -131,6 +132,7 @@ impl Replica {
                             .fetch_one(p)
                             .await
                     }
+                    Pool::MySql(m) => mysql::count_withdrawn(m).await,
                 }
             })
             .await
@@ -152,7 +154,8 @@ impl Replica {
               ORDER BY i.position"
         );
         self.h.observe("digest_items", async {
-            on_pool!(self.h, p => sqlx::query_as::<_, WithdrawnPolicyRow>(&sql).bind(slot).fetch_all(p).await)
+            on_pool!(self.h, p => sqlx::query_as::<_, WithdrawnPolicyRow>(&sql).bind(slot).fetch_all(p).await,
+                mysql: m => mysql::digest_items_now(m, slot).await)
         })
         .await
     }
@@ -165,7 +168,7 @@ impl Replica {
                 .bind(slot)
                 .fetch_one(p)
                 .await
-                .map(|n| n > 0))
+                .map(|n| n > 0), mysql: m => mysql::digest_run_exists(m, slot).await)
         })
         .await
     }
@@ -196,8 +199,9 @@ impl Primary {
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> Result<SlotClaim, StoreError> {
-        self.h.observe("digest_claim", async {
-            on_pool!(self.h, p => {
+        self.h
+            .observe("digest_claim", async {
+                on_pool!(self.h, p => {
                 let inserted = sqlx::query(
                     "INSERT INTO digest_runs (slot, claimed_by, claimed_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (slot) DO NOTHING",
@@ -232,9 +236,9 @@ impl Primary {
                     Some(Some(_)) => SlotClaim::Done,
                     _ => SlotClaim::InProgress,
                 })
+            }, mysql: m => mysql::claim_digest_slot(m, slot, instance, now, stale_before).await)
             })
-        })
-        .await
+            .await
     }
 
     /// Gives a claim back (nothing reached Slack), so the slot can be retried, by any instance.
@@ -252,7 +256,7 @@ impl Primary {
             .bind(instance)
             .execute(p)
             .await
-            .map(|_| ()))
+            .map(|_| ()), mysql: m => mysql::release_digest_slot(m, slot, instance).await)
             })
             .await
     }
@@ -283,7 +287,7 @@ impl Primary {
                     .await?;
                 }
                 tx.commit().await
-            })
+            }, mysql: m => mysql::save_digest_items(m, slot, items).await)
         })
         .await
     }
@@ -306,7 +310,7 @@ impl Primary {
             .bind(instance)
             .execute(p)
             .await
-            .map(|_| ()))
+            .map(|_| ()), mysql: m => mysql::mark_digest_progress(m, slot, instance, pages_posted, now).await)
         })
         .await
     }
@@ -331,7 +335,7 @@ impl Primary {
             .bind(instance)
             .execute(p)
             .await
-            .map(|_| ()))
+            .map(|_| ()), mysql: m => mysql::finish_digest(m, slot, instance, riders, policies, now).await)
         })
         .await
     }

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Primary, StoreError, on_pool};
+use super::{Primary, StoreError, mysql, on_pool};
 
 impl Primary {
     /// Stores `payload` under `token` until `expires_at`, and sweeps rows already expired.
@@ -34,7 +34,7 @@ impl Primary {
                 .execute(p)
                 .await
                 .map(|_| ())
-            })
+            }, mysql: m => mysql::save_form_state(m, token, payload, now, expires_at).await)
         })
         .await
     }
@@ -53,7 +53,7 @@ impl Primary {
             .bind(token)
             .bind(now)
             .fetch_optional(p)
-            .await)
+            .await, mysql: m => mysql::load_form_state(m, token, now).await)
             })
             .await
     }

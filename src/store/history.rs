@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
-use super::{Replica, StoreError, on_pool};
+use super::{Replica, StoreError, mysql, on_pool};
 use crate::domain::{
     PolicyId, PolicyOutcome, RequestId, RequestStatus, RiderId, RiderQuery, SlackUserId,
 };
@@ -80,7 +80,7 @@ impl Replica {
                         .bind(phone.digits()).bind(MAX_HISTORY_RIDERS).fetch_all(p).await,
                     RiderQuery::RiderId(id) => sqlx::query_as::<_, HistoryRiderRow>(&sql)
                         .bind(*id).bind(MAX_HISTORY_RIDERS).fetch_all(p).await,
-                })
+                }, mysql: m => mysql::history_riders(m, query).await)
             })
             .await
     }
@@ -129,7 +129,7 @@ impl Replica {
                     ),
                 };
                 Ok((rows, total))
-            })
+            }, mysql: m => mysql::history_requests(m, query, limit).await)
         })
         .await
     }

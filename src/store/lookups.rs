@@ -64,6 +64,10 @@ impl Primary {
                         .fetch_optional(p)
                         .await
                     }
+                    Pool::MySql(m) => {
+                        super::mysql::begin_lookup(m, who.as_str(), kind, query_masked, max, per_s)
+                            .await
+                    }
                 }
             })
             .await
@@ -80,7 +84,7 @@ impl Primary {
                 .bind(id)
                 .execute(p)
                 .await
-                .map(|_| ()))
+                .map(|_| ()), mysql: m => super::mysql::finish_lookup(m, id, riders_matched).await)
             })
             .await
     }

@@ -5,8 +5,8 @@
 //! tables); [`Replica`] carries every rider and policy lookup and has no write method at
 //! all, so a write cannot be handed the replica by mistake. The replica is also read-only
 //! at the connection level — `default_transaction_read_only` on PostgreSQL,
-//! `SQLITE_OPEN_READONLY` on SQLite — so even SQL that slipped through would fail loudly
-//! instead of landing on the wrong server.
+//! `SQLITE_OPEN_READONLY` on SQLite, `SET SESSION TRANSACTION READ ONLY` on MySQL — so even
+//! SQL that slipped through would fail loudly instead of landing on the wrong server.
 //!
 //! Every operation is timed and counted here, by the role of the handle it ran on (the
 //! `role` label comes from the handle's type, never from an argument that could disagree
@@ -21,12 +21,14 @@
 //! PostgreSQL and SQLite share one SQL dialect here (`$n` placeholders, `RETURNING`,
 //! `ON CONFLICT`), so each operation's statement is written once and [`on_pool!`] expands
 //! it for both pools; where they really differ (`FOR UPDATE`, the server-side approval
-//! function, the digest's counting query) the operation matches on the pool itself. A
-//! backend whose SQL differs everywhere — MySQL: `?` placeholders, no `RETURNING`, no
-//! `ON CONFLICT` — is one new module holding its statements (one function per operation)
-//! plus one `Pool` variant: [`on_pool!`] then takes a `mysql:` arm, and the compiler lists
-//! every operation that does not have one yet. Nothing outside this module changes: the
-//! services only ever see [`Primary`], [`Replica`] and the domain's types.
+//! function, the digest's counting query) the operation matches on the pool itself.
+//!
+//! The MySQL family (MySQL 8.0, Aurora MySQL 3, MariaDB 10.11) differs everywhere — `?`
+//! placeholders, no `RETURNING`, no `ON CONFLICT`, strings of `_bin` collations that sqlx
+//! will not read as text unless cast — so its statements live in a module of their own,
+//! [`mysql`], one function per operation, and every [`on_pool!`] has a `mysql:` arm calling
+//! it. Nothing outside this module changes for it: the services only ever see [`Primary`],
+//! [`Replica`] and the domain's types.
 
 mod columns;
 pub mod digest;
@@ -35,6 +37,10 @@ pub mod history;
 #[cfg(feature = "testkit")]
 pub mod inspect;
 pub mod lookups;
+mod mysql;
+/// The MySQL statements the benchmarks `EXPLAIN`, exactly as the bot runs them.
+pub use mysql::digest::SCAN as MYSQL_DIGEST_SCAN;
+pub use mysql::reads::{BY_ID as MYSQL_BY_ID, BY_PHONE as MYSQL_BY_PHONE};
 pub mod outbox;
 pub mod probe;
 pub mod requests;
@@ -59,14 +65,15 @@ pub use riders::RiderPolicyRow;
 /// The file the embedded default database lives in.
 pub const DEFAULT_SQLITE_FILE: &str = "expire-bot.db";
 
-/// Runs the same body against whichever pool a handle holds: the body is expanded once per
-/// backend, so it type-checks against each driver. Every backend here speaks the same SQL
-/// dialect; see the module docs for adding one that does not.
+/// Runs the same body against whichever of the PostgreSQL and SQLite pools a handle holds
+/// (the body is expanded once per backend, so it type-checks against each driver), and the
+/// `mysql:` arm — the MySQL module's own statements — against a MySQL pool.
 macro_rules! on_pool {
-    ($handle:expr, $p:ident => $body:expr) => {
+    ($handle:expr, $p:ident => $body:expr, mysql: $m:ident => $mbody:expr $(,)?) => {
         match &$handle.pool {
             $crate::store::Pool::Pg($p) => $body,
             $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::MySql($m) => $mbody,
         }
     };
 }
@@ -77,12 +84,15 @@ pub(crate) use on_pool;
 enum Pool {
     Pg(PgPool),
     Sqlite(SqlitePool),
+    MySql(mysql::MySql),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Postgres,
     Sqlite,
+    /// MySQL 8.0, Aurora MySQL 3 or MariaDB 10.11 (`mysql://`).
+    MySql,
 }
 
 /// Which server a statement ran on; also the `role` metric label.
@@ -133,10 +143,13 @@ impl StoreError {
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => true,
             // 57014 query_canceled (statement_timeout), 57P01..03 admin shutdown / cannot
-            // connect now, 08xxx connection exceptions, 55P03 lock_not_available.
-            sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-                c == "57014" || c.starts_with("57P") || c.starts_with("08") || c == "55P03"
-            }),
+            // connect now, 08xxx connection exceptions, 55P03 lock_not_available; and the
+            // MySQL family's timeouts and shutdowns, which it reports by error number.
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|c| {
+                    c == "57014" || c.starts_with("57P") || c.starts_with("08") || c == "55P03"
+                }) || mysql::is_unavailable(&**db)
+            }
             _ => false,
         };
         if unavailable {
@@ -182,11 +195,12 @@ impl Handle {
         match self.pool {
             Pool::Pg(_) => Backend::Postgres,
             Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::MySql(_) => Backend::MySql,
         }
     }
 
     async fn close(&self) {
-        on_pool!(self, p => p.close().await)
+        on_pool!(self, p => p.close().await, mysql: m => m.pool.close().await)
     }
 }
 
@@ -208,7 +222,8 @@ impl Primary {
         self.h.backend()
     }
 
-    /// The database's clock. Every time that decides something — when a request was filed
+    /// The database's clock (PostgreSQL's `now()`, MySQL's `UTC_TIMESTAMP(6)`). Every time
+    /// that decides something — when a request was filed
     /// and until when it waits, whether it is past that, when it was decided — is read
     /// here, so instances whose clocks disagree still agree on every request. SQLite runs
     /// in this process, on this machine's clock: there it is that clock, with no query.
@@ -220,6 +235,7 @@ impl Primary {
                     .await
             }
             Pool::Sqlite(_) => Ok(chrono::Utc::now()),
+            Pool::MySql(m) => self.h.observe("clock", mysql::now(m)).await,
         }
     }
 
@@ -291,9 +307,9 @@ impl Store {
 
     /// Applies `migrations/` for the primary's dialect.
     ///
-    /// On PostgreSQL this runs on a connection of its own without the serving timeouts:
-    /// building an index on the company's large tables takes minutes, not the two seconds
-    /// an approval may take.
+    /// On PostgreSQL and MySQL this runs on a connection of its own without the serving
+    /// timeouts: building an index on the company's large tables takes minutes, not the two
+    /// seconds an approval may take.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.primary.h.pool {
             Pool::Pg(p) => {
@@ -306,6 +322,7 @@ impl Store {
                 conn.close().await?;
             }
             Pool::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Pool::MySql(m) => mysql::migrate(m).await?,
         }
         Ok(())
     }
@@ -321,7 +338,9 @@ fn open_pool(url: &str, role: Role, max_connections: u32) -> anyhow::Result<Hand
         Role::Primary => Duration::from_millis(1500),
         Role::Replica => Duration::from_millis(1000),
     };
-    let pool = if url.starts_with("sqlite:") {
+    let pool = if url.starts_with("mysql:") {
+        Pool::MySql(mysql::open(url, role, max_connections, acquire)?)
+    } else if url.starts_with("sqlite:") {
         let mut opts = SqliteConnectOptions::from_str(url)
             .map_err(|_| anyhow::anyhow!("the {} SQLite URL is malformed", role.as_str()))?
             .busy_timeout(Duration::from_secs(5))

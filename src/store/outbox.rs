@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
-use super::{Primary, StoreError, on_pool};
+use super::{Primary, StoreError, mysql, on_pool};
 use crate::domain::{OutboxId, OutboxKind, RequestId};
 
 /// Queues the Slack calls every decision owes (thread reply, message update, requester
@@ -71,7 +71,7 @@ impl Primary {
                 .bind(now)
                 .bind(limit)
                 .fetch_all(p)
-                .await)
+                .await, mysql: m => mysql::due_outbox(m, now, limit).await)
             })
             .await
     }
@@ -95,7 +95,7 @@ impl Primary {
                 .bind(now)
                 .execute(p)
                 .await
-                .map(|r| r.rows_affected() == 1))
+                .map(|r| r.rows_affected() == 1), mysql: m => mysql::claim_outbox(m, id, now, until).await)
             })
             .await
     }
@@ -114,7 +114,7 @@ impl Primary {
                 .bind(id)
                 .execute(p)
                 .await
-                .map(|_| ()))
+                .map(|_| ()), mysql: m => mysql::complete_outbox(m, id, now).await)
             })
             .await
     }
@@ -138,7 +138,7 @@ impl Primary {
                 .bind(id)
                 .execute(p)
                 .await
-                .map(|_| ()))
+                .map(|_| ()), mysql: m => mysql::retry_outbox_later(m, id, next_attempt_at, error).await)
             })
             .await
     }
@@ -162,7 +162,7 @@ impl Primary {
                 .bind(id)
                 .execute(p)
                 .await
-                .map(|_| ()))
+                .map(|_| ()), mysql: m => mysql::fail_outbox(m, id, now, error).await)
             })
             .await
     }
@@ -203,7 +203,7 @@ impl Primary {
                     .execute(&mut *tx)
                     .await?;
                     tx.commit().await
-                })
+                }, mysql: m => mysql::record_posted(m, outbox_id, request_id, channel, ts, now).await)
             })
             .await
     }
@@ -216,7 +216,7 @@ impl Primary {
                     "SELECT COUNT(*), MIN(created_at) FROM slack_outbox WHERE done_at IS NULL",
                 )
                 .fetch_one(p)
-                .await)
+                .await, mysql: m => mysql::outbox_summary(m).await)
             })
             .await
     }

@@ -7,9 +7,14 @@
 //! a writable handle nothing survives it, and on a read-only one the server itself says no.
 //! On PostgreSQL it is a temporary table (forbidden in a read-only transaction and on a hot
 //! standby); on SQLite it must be a table in `main`, because SQLite keeps temporary tables
-//! in a separate, always-writable database even on a read-only connection.
+//! in a separate, always-writable database even on a read-only connection. MySQL allows
+//! temporary tables in read-only transactions and on read-only servers, so there it is a
+//! no-change `UPDATE` of the heartbeat row, rolled back (`store::mysql::probe`).
+//!
+//! The heartbeat itself (MySQL only: the replica's lag where its own status says nothing)
+//! is written here too, by [`Primary::beat`].
 
-use super::{Handle, Pool, Primary, Replica, StoreError, on_pool};
+use super::{Handle, Pool, Primary, Replica, StoreError, mysql, on_pool};
 
 /// What the write probe found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +28,8 @@ pub enum WriteProbe {
 impl Handle {
     async fn ping(&self) -> Result<(), StoreError> {
         self.observe("ping", async {
-            on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+            on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+                mysql: m => sqlx::query("SELECT 1").execute(&m.pool).await.map(|_| ()))
         })
         .await
     }
@@ -47,6 +53,7 @@ impl Handle {
                             .await;
                     settle(attempt.map(|_| ()), tx.rollback().await)
                 }
+                Pool::MySql(m) => mysql::probe_write(m).await,
             }
         })
         .await
@@ -55,6 +62,7 @@ impl Handle {
     async fn in_recovery(&self) -> Result<Option<bool>, StoreError> {
         match &self.pool {
             Pool::Sqlite(_) => Ok(None),
+            Pool::MySql(m) => self.observe("in_recovery", mysql::in_recovery(m)).await,
             Pool::Pg(p) => {
                 self.observe("in_recovery", async {
                     sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()")
@@ -95,8 +103,9 @@ macro_rules! probes {
                 self.h.probe_write().await
             }
 
-            /// `Some(true)` for a PostgreSQL server in recovery (a streaming replica),
-            /// `Some(false)` for a PostgreSQL primary, `None` on SQLite.
+            /// `Some(true)` for a PostgreSQL server in recovery (a streaming replica) or a
+            /// read-only MySQL server (a replica, an Aurora reader), `Some(false)` for a
+            /// primary, `None` on SQLite.
             pub async fn in_recovery(&self) -> Result<Option<bool>, StoreError> {
                 self.h.in_recovery().await
             }
@@ -108,6 +117,26 @@ probes!(Primary);
 probes!(Replica);
 
 impl Primary {
+    /// Whether this backend's replica lag needs [`Primary::beat`] (MySQL), so the
+    /// composition root starts the heartbeat only where it means something.
+    pub fn needs_heartbeat(&self) -> bool {
+        matches!(self.h.pool, Pool::MySql(_))
+    }
+
+    /// How often [`Primary::beat`] should run.
+    pub fn heartbeat_every(&self) -> std::time::Duration {
+        mysql::BEAT_EVERY
+    }
+
+    /// Writes the replication heartbeat (MySQL; a no-op elsewhere): one row, updated with
+    /// the primary's clock, which the replica's lag probe compares with its own.
+    pub async fn beat(&self) -> Result<(), StoreError> {
+        match &self.h.pool {
+            Pool::MySql(m) => self.h.observe("heartbeat", mysql::beat(m)).await,
+            Pool::Pg(_) | Pool::Sqlite(_) => Ok(()),
+        }
+    }
+
     /// Migrations in `migrations/` not yet applied here (by version and description).
     /// Uncounted: it is `check-config`'s question, not the bot's traffic.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, sqlx::Error> {
@@ -120,13 +149,18 @@ impl Primary {
                 sqlx::migrate!("migrations/sqlite"),
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
             ),
+            Pool::MySql(_) => (
+                sqlx::migrate!("migrations/mysql"),
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name = '_sqlx_migrations'",
+            ),
         };
-        let has_table: i64 =
-            on_pool!(self.h, p => sqlx::query_scalar(table_sql).fetch_one(p).await)?;
+        let has_table: i64 = on_pool!(self.h, p => sqlx::query_scalar(table_sql).fetch_one(p).await,
+            mysql: m => sqlx::query_scalar(table_sql).fetch_one(&m.pool).await)?;
+        const APPLIED: &str = "SELECT version FROM _sqlx_migrations WHERE success";
         let applied: Vec<i64> = if has_table > 0 {
-            on_pool!(self.h, p => sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(p)
-                .await)?
+            on_pool!(self.h, p => sqlx::query_scalar(APPLIED).fetch_all(p).await,
+                mysql: m => sqlx::query_scalar(APPLIED).fetch_all(&m.pool).await)?
         } else {
             Vec::new()
         };
@@ -148,7 +182,8 @@ impl Replica {
     pub async fn execute_unchecked(&self, sql: &str) -> Result<(), StoreError> {
         self.h
             .observe("test_statement", async {
-                on_pool!(self.h, p => sqlx::query(sql).execute(p).await.map(|_| ()))
+                on_pool!(self.h, p => sqlx::query(sql).execute(p).await.map(|_| ()),
+                    mysql: m => sqlx::query(sql).execute(&m.pool).await.map(|_| ()))
             })
             .await
     }

@@ -14,7 +14,7 @@ use sqlx::FromRow;
 
 use super::columns::REQUEST_COLUMNS;
 use super::outbox::insert_followups;
-use super::{Pool, Primary, StoreError, on_pool};
+use super::{Pool, Primary, StoreError, mysql, on_pool};
 use crate::domain::status::KEPT_EARLIER_VALID_UNTIL;
 use crate::domain::{
     OutboxKind, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, RiderId, SlackUserId,
@@ -69,14 +69,14 @@ pub enum DecideOutcome {
 
 /// The policy row as the approval transaction found and left it.
 #[derive(Debug, Clone, FromRow)]
-struct PolicyLock {
-    status: String,
-    valid_until: Option<DateTime<Utc>>,
+pub(super) struct PolicyLock {
+    pub(super) status: String,
+    pub(super) valid_until: Option<DateTime<Utc>>,
 }
 
 /// The company's spelling of an active policy, and of one the approval expired.
-const ACTIVE: &str = "ACTIVE";
-const EXPIRED: &str = "EXPIRED";
+pub(super) const ACTIVE: &str = "ACTIVE";
+pub(super) const EXPIRED: &str = "EXPIRED";
 
 impl Primary {
     /// Files a request: the row, its FILED audit record and the Slack post it owes, in one
@@ -158,7 +158,7 @@ impl Primary {
                         .await?;
                     tx.commit().await?;
                     Ok(FileOutcome::Filed(id))
-                })
+                }, mysql: m => mysql::file_request(m, r).await)
             })
             .await
     }
@@ -167,7 +167,8 @@ impl Primary {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM expiry_requests WHERE id = $1");
         self.h
             .observe("get_request", async {
-                on_pool!(self.h, p => sqlx::query_as::<_, Request>(&sql).bind(id).fetch_optional(p).await)
+                on_pool!(self.h, p => sqlx::query_as::<_, Request>(&sql).bind(id).fetch_optional(p).await,
+                    mysql: m => mysql::get_request(m, id).await)
             })
             .await
     }
@@ -187,7 +188,8 @@ impl Primary {
     /// On PostgreSQL these steps run inside the server, as `expire_bot_approve` (migration
     /// 0080): one statement, one round trip instead of eight, which is what fifty approvals
     /// at once were limited by. On SQLite (in-process, no round trips) they run as
-    /// statements.
+    /// statements, and on MySQL as its own statements in one client-side transaction
+    /// (`store::mysql::requests`), in the same steps and order.
     pub async fn approve_request(
         &self,
         request_id: RequestId,
@@ -211,7 +213,9 @@ impl Primary {
                     })
                     .await?
             }
-            Pool::Sqlite(_) => self.approve_in_statements(request_id, actor, now).await?,
+            Pool::Sqlite(_) | Pool::MySql(_) => {
+                self.approve_in_statements(request_id, actor, now).await?
+            }
         };
         self.decided_or_why_not(claimed, request_id, actor, now)
             .await
@@ -240,14 +244,12 @@ impl Primary {
         now: DateTime<Utc>,
     ) -> Result<Option<Request>, StoreError> {
         // SQLite has no FOR UPDATE, and needs none: the transaction holds the database's
-        // write lock from the claim on, so nothing changes the policy underneath it.
-        let lock_sql = match &self.h.pool {
-            Pool::Pg(_) => {
-                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1 FOR UPDATE"
-            }
-            Pool::Sqlite(_) => {
-                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1"
-            }
+        // write lock from the claim on, so nothing changes the policy underneath it. (MySQL's
+        // statements are its module's own, in the `mysql:` arm below.)
+        let lock_sql = if matches!(self.h.pool, Pool::Pg(_)) {
+            "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1"
         };
         let claim_sql = format!(
             "UPDATE expiry_requests SET status = 'APPROVED', decided_by = $1, decided_at = $2 \
@@ -335,7 +337,7 @@ impl Primary {
                 row.outcome = Some(outcome);
                 row.decision_note = note;
                 Ok(Some(row))
-            })
+            }, mysql: m => mysql::approve(m, request_id, actor, now).await)
         })
         .await
     }
@@ -384,7 +386,7 @@ impl Primary {
                     insert_followups!(tx, request_id, now);
                     tx.commit().await?;
                     Ok(Some(row))
-                })
+                }, mysql: m => mysql::reject(m, request_id, actor, reason, now).await)
             })
             .await?;
         self.decided_or_why_not(claimed, request_id, actor, now)
@@ -421,7 +423,7 @@ impl Primary {
                     }
                     tx.commit().await?;
                     Ok(ids.into_iter().map(|(id, _)| id).collect())
-                })
+                }, mysql: m => mysql::time_out_expired(m, now).await)
             })
             .await
     }
@@ -460,7 +462,7 @@ impl Primary {
                     "SELECT COUNT(*), MIN(requested_at) FROM expiry_requests WHERE status = 'PENDING'",
                 )
                 .fetch_one(p)
-                .await)
+                .await, mysql: m => mysql::pending_summary(m).await)
             })
             .await
     }

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Handle, Pool, Primary, Replica, StoreError, on_pool};
+use super::{Handle, Pool, Primary, Replica, StoreError, mysql, on_pool};
 use crate::domain::{PolicyId, RiderId, RiderQuery};
 
 /// One rider joined with one of their active policies (or with none: `policy_id` is `None`
@@ -60,14 +60,14 @@ impl Handle {
                     .bind(phone.digits())
                     .bind(MAX_CANDIDATE_ROWS)
                     .fetch_all(p)
-                    .await)
+                    .await, mysql: m => mysql::find_rider_policies(m, query).await)
                 }
                 RiderQuery::RiderId(id) => {
                     on_pool!(self, p => sqlx::query_as::<_, RiderPolicyRow>(BY_ID)
                     .bind(*id)
                     .bind(MAX_CANDIDATE_ROWS)
                     .fetch_all(p)
-                    .await)
+                    .await, mysql: m => mysql::find_rider_policies(m, query).await)
                 }
             }
         })
@@ -86,10 +86,16 @@ impl Replica {
 
     /// Replication lag as the replica sees it: zero when it has replayed all it received,
     /// otherwise the age of the last replayed transaction. `None` when the handle is not a
-    /// PostgreSQL standby (SQLite, or the primary reused read-only).
+    /// standby (SQLite, or the primary reused read-only). On MySQL: the replica's own
+    /// status, else the heartbeat (see `store::mysql::probe`).
     pub async fn replica_lag_seconds(&self) -> Result<Option<f64>, StoreError> {
         match &self.h.pool {
             Pool::Sqlite(_) => Ok(None),
+            Pool::MySql(m) => {
+                self.h
+                    .observe("replica_lag", mysql::replica_lag(m))
+                    .await
+            }
             Pool::Pg(p) => {
                 self.h
                     .observe("replica_lag", async {

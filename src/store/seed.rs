@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
-use super::{Primary, StoreError, on_pool};
+use super::{Primary, StoreError, mysql, on_pool};
 use crate::domain::{PolicyId, RiderId};
 
 /// A seeded rider.
@@ -207,7 +207,7 @@ impl Primary {
                         .execute(&mut *tx).await?;
                 }
                 tx.commit().await
-            })
+            }, mysql: m => mysql::seed(m, riders, policies).await)
         })
         .await
     }
@@ -215,7 +215,8 @@ impl Primary {
     /// Seeds the demo data set if `riders` is empty; returns whether it did.
     pub async fn seed_demo_if_empty(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let count: i64 = self.h.observe("seed_check", async {
-            on_pool!(self.h, p => sqlx::query_scalar("SELECT COUNT(*) FROM riders").fetch_one(p).await)
+            on_pool!(self.h, p => sqlx::query_scalar("SELECT COUNT(*) FROM riders").fetch_one(p).await,
+                mysql: m => sqlx::query_scalar("SELECT COUNT(*) FROM riders").fetch_one(&m.pool).await)
         })
         .await?;
         if count > 0 {

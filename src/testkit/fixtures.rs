@@ -9,6 +9,7 @@
 use serde_json::{Value, json};
 
 use crate::domain::RequestId;
+use crate::i18n::{Language, Locale};
 use crate::slack::ids::ActionId;
 use crate::slack::render;
 
@@ -123,9 +124,17 @@ fn submission(user_id: &str, view: Value) -> Value {
     })
 }
 
+/// The language of the modal blocks a submission echoes. The bot reads only a submission's
+/// `state.values` and `private_metadata`, never the echoed blocks' words, so one language
+/// (the default) serves every test whatever `UI_LANGUAGE` the bot runs with.
+fn echoed() -> Locale {
+    Locale::new(Language::default(), chrono_tz::Asia::Seoul)
+}
+
 /// Submitting the request modal. The blocks are the bot's own modal, as Slack echoes them.
 pub fn request_submission(user_id: &str, query: &str, cancelled_at: i64, reason: &str) -> Value {
-    let modal = serde_json::to_value(render::request_modal(query, None)).unwrap_or_default();
+    let modal =
+        serde_json::to_value(render::request_modal(echoed(), query, None)).unwrap_or_default();
     let values = json!({
         "rider_query": {"rider_query": {"type": "plain_text_input", "value": query}},
         "cancelled_at": {"cancelled_at": {"type": "datetimepicker", "selected_date_time": cancelled_at}},
@@ -166,6 +175,7 @@ pub fn choice_submission(user_id: &str, choice_view: &Value, policy_id: i64) -> 
 pub fn reject_submission(user_id: &str, request_id: i64, reason: &str) -> Value {
     let metadata = json!({"request_id": request_id}).to_string();
     let modal = serde_json::to_value(render::reject_modal(
+        echoed(),
         RequestId(request_id),
         metadata.clone(),
     ))

@@ -9,12 +9,14 @@
 //! - [`fixtures`]: request bodies shaped exactly as Slack sends them.
 //! - [`signed`]: posting them to the bot signed like Slack, answers checked like Slack.
 //! - [`local_slack`]: a strict Slack Web API stand-in without wiremock (for the demo).
+//! - [`read`]: the texts a person reads in a Slack body, and the English words among them.
 //! - `stand_in` (feature `stand-in`, which adds wiremock) is the strict Slack Web API
 //!   stand-in for the integration tests: it answers as Slack does when a call breaks a
 //!   limit, records every violation, and fails the test that caused one.
 
 pub mod fixtures;
 pub mod local_slack;
+pub mod read;
 pub mod signed;
 pub mod validate;
 

@@ -24,8 +24,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::i18n::Locale;
 use chrono::Utc;
-use chrono_tz::Tz;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -76,7 +76,8 @@ pub struct Outbox {
     primary: Primary,
     slack: SlackApi,
     approval_channel: String,
-    tz: Tz,
+    /// The language and time zone the messages are written in.
+    locale: Locale,
     bell: Arc<Notify>,
 }
 
@@ -91,14 +92,14 @@ impl Outbox {
         primary: Primary,
         slack: SlackApi,
         approval_channel: String,
-        tz: Tz,
+        locale: Locale,
         bell: Arc<Notify>,
     ) -> Outbox {
         Outbox {
             primary,
             slack,
             approval_channel,
-            tz,
+            locale,
             bell,
         }
     }
@@ -173,7 +174,7 @@ impl Outbox {
 
     async fn deliver(&self, row: &OutboxRow) -> Result<Delivery, DeliveryError> {
         let db = &self.primary;
-        let tz = self.tz;
+        let l = self.locale;
         let Some(request) = db.get_request(row.request_id).await? else {
             // The request is gone (it cannot be, short of a manual delete): nothing to say.
             db.complete_outbox(row.id, Utc::now()).await?;
@@ -205,9 +206,9 @@ impl Outbox {
                 }
                 // Posted late (Slack was down), after a decision: post it already decided.
                 let mut content = if request.status == RequestStatus::Pending {
-                    render::approval_message(&request, tz)
+                    render::approval_message(l, &request)
                 } else {
-                    render::decided_message(&request, tz)
+                    render::decided_message(l, &request)
                 };
                 content.metadata = Some(render::request_metadata(&request));
                 let (channel, ts) = self
@@ -221,7 +222,7 @@ impl Outbox {
                 self.slack
                     .post_message(
                         request.requested_by.as_str(),
-                        render::filed_notice(&request),
+                        render::filed_notice(l, &request),
                         None,
                     )
                     .await?;
@@ -233,11 +234,11 @@ impl Outbox {
                 };
                 if kind == OutboxKind::ThreadReply {
                     self.slack
-                        .post_message(channel, render::thread_reply(&request, tz), Some(ts))
+                        .post_message(channel, render::thread_reply(l, &request), Some(ts))
                         .await?;
                 } else {
                     self.slack
-                        .update_message(channel, ts, render::decided_message(&request, tz))
+                        .update_message(channel, ts, render::decided_message(l, &request))
                         .await?;
                 }
                 db.complete_outbox(row.id, Utc::now()).await?;
@@ -246,7 +247,7 @@ impl Outbox {
                 self.slack
                     .post_message(
                         request.requested_by.as_str(),
-                        render::decided_notice(&request, tz),
+                        render::decided_notice(l, &request),
                         None,
                     )
                     .await?;
@@ -314,14 +315,14 @@ impl Outbox {
             "Slack refused a follow-up for good; given up (see RUNBOOK: outbox failed)"
         );
         let what = match row.kind() {
-            Some(OutboxKind::PostRequest) => "posting it to the approvals channel",
-            Some(OutboxKind::ThreadReply) => "the reply in its thread",
-            Some(OutboxKind::UpdateMessage) => "updating its message",
+            Some(OutboxKind::PostRequest) => "post",
+            Some(OutboxKind::ThreadReply) => "thread",
+            Some(OutboxKind::UpdateMessage) => "update",
             // A message to the requester: there is no one else to tell.
             _ => return Ok(()),
         };
         if let Some(request) = self.primary.get_request(row.request_id).await? {
-            let notice = render::delivery_failed_notice(&request, what, &code);
+            let notice = render::delivery_failed_notice(self.locale, &request, what, &code);
             if let Err(told) = self
                 .slack
                 .post_message(request.requested_by.as_str(), notice, None)

@@ -1,6 +1,6 @@
 //! The subcommands around `serve`: `demo` (run as the built binary, as a user would, on
-//! SQLite and on the PostgreSQL pair), `check-config` (against the PostgreSQL pair and a
-//! wiremock Slack), and the read-only replica handle both rely on.
+//! SQLite, on the PostgreSQL pair and on the MariaDB pair), `check-config` (against both
+//! pairs and a wiremock Slack), and the read-only replica handle both rely on.
 
 use std::collections::HashMap;
 use std::process::{Command, Output};
@@ -61,6 +61,25 @@ async fn empty_pg_database() -> (String, String) {
     )
 }
 
+/// A new, empty database on the MariaDB primary (and, once applied, on its replica), as
+/// root URLs.
+async fn empty_mysql_database() -> (String, String) {
+    let name = format!("cli_{}_{}", std::process::id(), rand_suffix());
+    let admin =
+        AdminDb::open(&std::env::var("TEST_MYSQL_PRIMARY_URL").expect("TEST_MYSQL_PRIMARY_URL"));
+    admin.exec(&format!("CREATE DATABASE {name}")).await;
+    admin.close().await;
+    wait_for_mysql_replay().await;
+    let swap = |url: String| match url.rfind('/') {
+        Some(i) => format!("{}/{name}", &url[..i]),
+        None => url,
+    };
+    (
+        swap(std::env::var("TEST_MYSQL_PRIMARY_URL").expect("TEST_MYSQL_PRIMARY_URL")),
+        swap(std::env::var("TEST_MYSQL_REPLICA_URL").expect("TEST_MYSQL_REPLICA_URL")),
+    )
+}
+
 fn rand_suffix() -> u64 {
     rand::random::<u32>() as u64
 }
@@ -103,21 +122,89 @@ fn assert_demo_passed(out: &Output) -> String {
         assert!(text.contains(&format!("\n{step}. ")), "step {step} missing");
     }
     // What people saw is masked, exactly as sent.
-    assert!(text.contains("홍*동 · withdrawn"), "{text}");
     assert!(!text.contains("홍길동") && !text.contains("01055501234"));
-    assert!(text.contains("four-eyes rule"));
-    assert!(text.contains("Request #1 was already decided"));
     assert!(text.contains("status ACTIVE → EXPIRED"));
     text
 }
 
+/// What Slack showed, in English (`--language en`).
+fn assert_demo_spoke_english(text: &str) {
+    assert!(
+        text.contains("Slack texts in English (UI_LANGUAGE=en)"),
+        "{text}"
+    );
+    assert!(text.contains("홍*동 · withdrawn"), "{text}");
+    assert!(text.contains("four-eyes rule"));
+    assert!(text.contains("Request #1 was already decided"));
+    assert!(text.contains("modal “Request filed”"), "{text}");
+}
+
+/// What Slack showed, in Korean (the default): the key moments in Korean words, and the
+/// English of the same moments nowhere.
+fn assert_demo_spoke_korean(text: &str) {
+    assert!(
+        text.contains("Slack texts in Korean (UI_LANGUAGE=ko)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("홍*동 · 2026-") && text.contains(" 탈퇴 · "),
+        "{text}"
+    );
+    assert!(text.contains("modal “요청 접수 완료”"), "{text}");
+    assert!(text.contains("요청자 본인 승인 불가"), "{text}");
+    assert!(
+        text.contains("님이") && text.contains("승인했습니다"),
+        "{text}"
+    );
+    assert!(text.contains("#1 요청은 이미 결정되었습니다"), "{text}");
+    // What Slack showed is drawn in boxes (`┌─`, `│`); the narration around it is English.
+    let shown: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains('│') || l.contains("┌─"))
+        .collect();
+    assert!(shown.len() > 30, "{text}");
+    for line in shown {
+        for english in [
+            "four-eyes",
+            "Approved",
+            "already decided",
+            "Request",
+            "Cancel",
+        ] {
+            assert!(
+                !line.contains(english),
+                "{english:?} in what the Korean demo showed: {line}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_demo_passes_on_the_embedded_sqlite_default() {
+    // No UI_LANGUAGE, no --language: the bot's default, Korean.
     let out = expire_bot(&["demo"], &[]).await;
     let text = assert_demo_passed(&out);
+    assert_demo_spoke_korean(&text);
     assert!(text.contains("embedded default: SQLite"));
     assert!(text.contains("\"attempt to write a readonly database\""));
     assert_replica_line(&text);
+}
+
+#[tokio::test]
+async fn the_demo_passes_in_english_by_flag_and_by_ui_language() {
+    let text = assert_demo_passed(&expire_bot(&["demo", "--language", "en"], &[]).await);
+    assert_demo_spoke_english(&text);
+    let by_env = expire_bot(&["demo"], &[("UI_LANGUAGE", "en".to_owned())]).await;
+    assert_demo_spoke_english(&assert_demo_passed(&by_env));
+    // The flag wins over the variable.
+    let flag = expire_bot(
+        &["demo", "--language", "ko"],
+        &[("UI_LANGUAGE", "en".to_owned())],
+    )
+    .await;
+    assert_demo_spoke_korean(&assert_demo_passed(&flag));
+    let bad = expire_bot(&["demo", "--language", "jp"], &[]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
 }
 
 #[tokio::test]
@@ -125,12 +212,15 @@ async fn the_demo_passes_on_the_postgres_pair_and_refuses_to_run_twice() {
     let (primary, replica) = empty_pg_database().await;
     let args = [
         "demo",
+        "--language",
+        "en",
         "--database-url",
         &primary,
         "--replica-url",
         &replica,
     ];
     let text = assert_demo_passed(&expire_bot(&args, &[]).await);
+    assert_demo_spoke_english(&text);
     assert!(text.contains("demo data seeded: 41 riders"));
     assert!(text.contains("read-only transaction"), "{text}");
     assert_replica_line(&text);
@@ -140,6 +230,28 @@ async fn the_demo_passes_on_the_postgres_pair_and_refuses_to_run_twice() {
     );
 
     // A second run would not tell the same story; it says so instead of half-running.
+    let again = expire_bot(&args, &[]).await;
+    assert!(!again.status.success());
+    assert!(stdout(&again).contains("the demo already ran against this database"));
+}
+
+#[tokio::test]
+async fn the_demo_passes_on_the_mysql_pair_and_refuses_to_run_twice() {
+    let (primary, replica) = empty_mysql_database().await;
+    let args = [
+        "demo",
+        "--database-url",
+        &primary,
+        "--replica-url",
+        &replica,
+    ];
+    let text = assert_demo_passed(&expire_bot(&args, &[]).await);
+    assert!(text.contains("demo data seeded: 41 riders"));
+    // The replica session's own refusal (SET SESSION TRANSACTION READ ONLY).
+    assert!(text.contains("READ ONLY transaction"), "{text}");
+    assert_replica_line(&text);
+    assert!(!text.contains("mysql://root@"), "no credentials printed");
+
     let again = expire_bot(&args, &[]).await;
     assert!(!again.status.success());
     assert!(stdout(&again).contains("the demo already ran against this database"));
@@ -188,9 +300,15 @@ async fn the_demo_refuses_a_database_holding_other_riders() {
 
 async fn replica_refuses_writes(backend: Backend) {
     let db = fresh_db(backend).await;
+    // On MySQL the replica user's missing grants would refuse first; pointed at the
+    // writable primary as its owner, only the handle's own READ ONLY session can refuse.
+    let replica_url = match backend {
+        Backend::Mysql => Some(db.admin_url.clone()),
+        _ => (db.replica_url != db.primary_url).then(|| db.replica_url.clone()),
+    };
     let store = Store::open(&StoreConfig {
         primary_url: Some(db.admin_url.clone().into()),
-        replica_url: (db.replica_url != db.primary_url).then(|| db.replica_url.clone().into()),
+        replica_url: replica_url.map(Into::into),
         max_connections: 1,
     })
     .unwrap();
@@ -198,8 +316,9 @@ async fn replica_refuses_writes(backend: Backend) {
     let written = store.replica.execute_unchecked(insert).await;
     let err = written.expect_err("a write through the replica handle must fail");
     let msg = expire_bot::telemetry::chain(&err);
+    let said = msg.to_lowercase();
     assert!(
-        msg.contains("read-only") || msg.contains("readonly"),
+        said.contains("read-only") || said.contains("readonly") || said.contains("read only"),
         "fails loudly, saying why: {msg}"
     );
     let admin = AdminDb::open(&db.admin_url);
@@ -237,6 +356,11 @@ async fn a_write_through_the_sqlite_replica_handle_fails() {
 #[tokio::test]
 async fn a_write_through_the_postgres_replica_handle_fails() {
     replica_refuses_writes(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_write_through_the_mysql_replica_handle_fails() {
+    replica_refuses_writes(Backend::Mysql).await;
 }
 
 async fn mount_channel(slack: &StrictSlack, is_member: bool) {
@@ -321,6 +445,65 @@ async fn check_config_passes_on_a_good_deployment() {
     let out = expire_bot(&["check-config"], &env).await;
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("all 6 checks passed"));
+}
+
+/// The same checklist on the MariaDB pair, as the bot's least-privilege users: reachable,
+/// the replica read-only (refused by its session), its lag read, every migration applied.
+#[tokio::test]
+async fn check_config_passes_on_a_good_mysql_deployment() {
+    let db = fresh_db(Backend::Mysql).await;
+    let slack = slack_stand_in().await;
+    mount_channel(&slack, true).await;
+    let vars = env_for(&db.primary_url, &db.replica_url, &slack);
+    let items = check::run(|k| vars.get(k).cloned()).await;
+    let text = check::render(&items);
+    assert!(items.iter().all(|i| i.status == Status::Ok), "{text}");
+    assert!(
+        text.contains("reachable MySQL-family primary, accepts writes; every migration is applied"),
+        "{text}"
+    );
+    // The replica user has no write grant at all, so that is what refuses first; the
+    // session's own READ ONLY is proven by the tests that point it at a writable server.
+    assert!(
+        text.contains("a probe write was refused: \"UPDATE command denied")
+            && text.contains("a read-only replica, replication lag"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("mysql://"),
+        "URLs may hold passwords: {text}"
+    );
+    let env: Vec<(&str, String)> = vars.into_iter().collect();
+    let out = expire_bot(&["check-config"], &env).await;
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("all 6 checks passed"));
+}
+
+/// A MySQL database nobody migrated, and the replica URL pointing at the primary (a
+/// writable server): both said plainly.
+#[tokio::test]
+async fn check_config_on_mysql_says_to_migrate_and_spots_a_writable_replica() {
+    let (primary, _) = empty_mysql_database().await;
+    let slack = slack_stand_in().await;
+    mount_channel(&slack, true).await;
+    let vars = env_for(&primary, &primary, &slack);
+    let items = check::run(|k| vars.get(k).cloned()).await;
+    let text = check::render(&items);
+    let line = |name: &str| items.iter().find(|i| i.name == name).unwrap().clone();
+    let p = line("primary database");
+    assert_eq!(p.status, Status::Fix, "{text}");
+    assert!(p.detail.contains("run `expire-bot migrate`"), "{text}");
+
+    let db = fresh_db(Backend::Mysql).await;
+    let vars = env_for(&db.admin_url, &db.admin_url, &slack);
+    let items = check::run(|k| vars.get(k).cloned()).await;
+    let text = check::render(&items);
+    let r = items.iter().find(|i| i.name == "replica database").unwrap();
+    assert_eq!(r.status, Status::Ok, "{text}");
+    assert!(
+        r.detail.contains("READ ONLY transaction") && r.detail.contains("not a standby"),
+        "the session refuses writes, but the server is writable: {text}"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The withdrawn-rider digest, bulk filing from it, and `/expire-insurance history`
-//! (issue 7), against the real primary + replica (and SQLite), with two bot instances
-//! sharing one database and one Slack stand-in where "once" is the point.
+//! (issue 7), against the real primary + replica of each server backend
+//! (`digest::postgres::…`, `digest::mysql::…`) and SQLite, with two bot instances sharing
+//! one database and one Slack stand-in where "once" is the point.
 //!
 //! Slots are run with `Digest::run_slot` instead of waiting for the clock; the scheduler's
 //! own start-up catch-up is exercised once, with a schedule whose slot is this minute.
@@ -105,9 +106,7 @@ async fn seed_set(app: &TestApp, now: DateTime<Utc>) {
 }
 
 async fn replicated(app: &TestApp) {
-    if app.db.backend == Backend::Postgres {
-        wait_for_replay().await;
-    }
+    crate::harness::replicated(app.db.backend).await;
 }
 
 /// A second instance on the same database and the same Slack stand-in.
@@ -176,10 +175,11 @@ fn count_in(text: &str, pattern: &str) -> usize {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn digest_lists_withdrawn_riders_with_active_policies_and_posts_once_with_two_instances() {
+async fn digest_lists_withdrawn_riders_with_active_policies_and_posts_once_with_two_instances(
+    backend: Backend,
+) {
     let now = Utc::now();
-    let a = spawn_app().await;
+    let a = spawn_on(backend).await;
     seed_set(&a, now).await;
     let b = second_instance(&a).await;
     let slot = at_second(now);
@@ -271,9 +271,10 @@ async fn digest_lists_withdrawn_riders_with_active_policies_and_posts_once_with_
     a.stop().await;
 }
 
-#[tokio::test]
-async fn file_request_button_opens_the_request_modal_prefilled_with_the_withdrawal_time() {
-    let a = spawn_app().await;
+async fn file_request_button_opens_the_request_modal_prefilled_with_the_withdrawal_time(
+    backend: Backend,
+) {
+    let a = spawn_on(backend).await;
     let withdrawn_at = Utc.with_ymd_and_hms(2026, 11, 8, 3, 0, 0).unwrap();
     let value = format!("{}:{}", cases::WITHDRAWN_RIDER, withdrawn_at.timestamp());
     let resp = a
@@ -301,10 +302,9 @@ async fn file_request_button_opens_the_request_modal_prefilled_with_the_withdraw
     a.stop().await;
 }
 
-#[tokio::test]
-async fn file_all_files_one_request_per_policy_even_when_clicked_twice() {
+async fn file_all_files_one_request_per_policy_even_when_clicked_twice(backend: Backend) {
     let now = Utc::now();
-    let a = spawn_app().await;
+    let a = spawn_on(backend).await;
     seed_set(&a, now).await;
     let b = second_instance(&a).await;
     let slot = at_second(now);
@@ -406,9 +406,8 @@ async fn file_all_files_one_request_per_policy_even_when_clicked_twice() {
     a.stop().await;
 }
 
-#[tokio::test]
-async fn history_answers_only_the_asker_with_masked_data_from_the_replica() {
-    let a = spawn_app().await;
+async fn history_answers_only_the_asker_with_masked_data_from_the_replica(backend: Backend) {
+    let a = spawn_on(backend).await;
     // A rejected and then an approved request for the same rider, written on the primary.
     let cancelled_at = at_second(Utc::now() - chrono::Duration::hours(6));
     let (_, answer) = a
@@ -427,12 +426,16 @@ async fn history_answers_only_the_asker_with_masked_data_from_the_replica() {
     assert_eq!(a.click(LEAD, "approve_expiry", approved, &[]).await, 200);
     a.drain_outbox().await;
     assert_eq!(a.request_row(approved).await.status, "APPROVED");
-    wait_for_replay().await;
+    replicated(&a).await;
 
     // An instance whose primary cannot be reached at all: any statement it sent there would
     // fail, so a correct answer can only have come from the replica.
     let mut db = a.db.clone();
-    db.primary_url = "postgres://expire:expire@127.0.0.1:1/unreachable".to_owned();
+    db.primary_url = match backend {
+        Backend::Mysql => "mysql://expire:expire@127.0.0.1:1/unreachable",
+        _ => "postgres://expire:expire@127.0.0.1:1/unreachable",
+    }
+    .to_owned();
     let h = spawn_app_with(Options {
         database: Some(db),
         ..Options::default()
@@ -476,7 +479,7 @@ async fn history_answers_only_the_asker_with_masked_data_from_the_replica() {
         text.contains(&format!("by <@{LEAD}>: policy not changed")),
         "{text}"
     );
-    let until = expire_bot::slack::render::show_time(cancelled_at, chrono_tz::Asia::Seoul);
+    let until = expire_bot::i18n::Language::En.datetime(cancelled_at, chrono_tz::Asia::Seoul);
     assert!(
         text.contains(&format!("ACTIVE (open-ended) → EXPIRED (until {until})")),
         "{text}"
@@ -529,9 +532,8 @@ async fn history_answers_only_the_asker_with_masked_data_from_the_replica() {
     a.stop().await;
 }
 
-#[tokio::test]
-async fn nobody_found_posts_one_all_clear_line_or_nothing_when_silent() {
-    let a = spawn_app().await;
+async fn nobody_found_posts_one_all_clear_line_or_nothing_when_silent(backend: Backend) {
+    let a = spawn_on(backend).await;
     exec(
         a.primary(),
         "UPDATE hourly_insurance_policies SET status = 'EXPIRED'",
@@ -575,10 +577,9 @@ async fn spawn_configured(
     Arc::new(Bot::new(config).expect("app"))
 }
 
-#[tokio::test]
-async fn a_long_digest_is_split_into_messages_within_slacks_block_limit() {
+async fn a_long_digest_is_split_into_messages_within_slacks_block_limit(backend: Backend) {
     let now = Utc::now();
-    let a = spawn_app().await;
+    let a = spawn_on(backend).await;
     let day = chrono::Duration::days(1);
     let riders: Vec<SeedRider> = (0..100i64)
         .map(|i| SeedRider {
@@ -641,10 +642,9 @@ async fn a_long_digest_is_split_into_messages_within_slacks_block_limit() {
     a.stop().await;
 }
 
-#[tokio::test]
-async fn a_missed_slot_runs_at_start_up_once_even_with_two_instances_starting() {
+async fn a_missed_slot_runs_at_start_up_once_even_with_two_instances_starting(backend: Backend) {
     let now = Utc::now();
-    let a = spawn_app().await;
+    let a = spawn_on(backend).await;
     seed_set(&a, now).await;
     // A schedule whose slot is this very minute, so it is always "missed earlier today"
     // when the instances start. (One minute before midnight, wait for the new day first.)
@@ -676,14 +676,11 @@ async fn a_missed_slot_runs_at_start_up_once_even_with_two_instances_starting() 
         .catch_up_slot(Utc::now(), tz)
         .expect("today's slot");
     assert_eq!(expected.with_timezone(&tz).minute(), local.minute());
-    assert_eq!(
-        a.scalar(&format!(
-            "SELECT COUNT(*) FROM digest_runs WHERE slot = '{}'::timestamptz",
-            expected.to_rfc3339()
-        ))
-        .await,
-        1
-    );
+    let db = a.primary();
+    let sql = db.sql("SELECT COUNT(*) FROM digest_runs WHERE slot = $1");
+    let at_slot: i64 =
+        on_admin!(db, p => sqlx::query_scalar(&sql).bind(expected).fetch_one(p).await).unwrap();
+    assert_eq!(at_slot, 1);
     for r in running {
         r.stop().await;
     }
@@ -803,8 +800,8 @@ async fn the_digest_scan_can_use_the_partial_index_on_withdrawn_riders() {
 }
 
 #[tokio::test]
-async fn a_digest_cut_at_its_limit_says_how_many_are_left_on_both_backends() {
-    for backend in [Backend::Postgres, Backend::Sqlite] {
+async fn a_digest_cut_at_its_limit_says_how_many_are_left_on_every_backend() {
+    for backend in [Backend::Postgres, Backend::Sqlite, Backend::Mysql] {
         let a = spawn_app_with(Options {
             backend,
             ..Options::default()
@@ -834,3 +831,13 @@ async fn a_digest_cut_at_its_limit_says_how_many_are_left_on_both_backends() {
         a.stop().await;
     }
 }
+
+per_backend!(
+    digest_lists_withdrawn_riders_with_active_policies_and_posts_once_with_two_instances,
+    file_request_button_opens_the_request_modal_prefilled_with_the_withdrawal_time,
+    file_all_files_one_request_per_policy_even_when_clicked_twice,
+    history_answers_only_the_asker_with_masked_data_from_the_replica,
+    nobody_found_posts_one_all_clear_line_or_nothing_when_silent,
+    a_long_digest_is_split_into_messages_within_slacks_block_limit,
+    a_missed_slot_runs_at_start_up_once_even_with_two_instances_starting,
+);

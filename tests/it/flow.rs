@@ -1,12 +1,81 @@
 //! The product's spine end to end: command → modal → masked lookup on the replica →
-//! approval request → decision on the primary → Slack follow-ups.
+//! approval request → decision on the primary → Slack follow-ups. Every test runs on both
+//! server pairs (`flow::postgres::…`, `flow::mysql::…`), and the spine once on SQLite.
+//!
+//! The tests that show people words run once per language ([`per_language!`]: `…::ko` and
+//! `…::en`), asserting on structure, action_ids and the database in both, on the exact
+//! catalogue sentence where one is expected, and on the Korean wording of the key moments
+//! (filed, approved, the refused self-approval) and today's English wording.
 
 use chrono::{Duration, TimeZone, Utc};
 use expire_bot::domain::{PolicyId, RiderId};
+use expire_bot::i18n::{Catalog, Language, Texts};
 use expire_bot::store::seed::{cases, demo_data};
+use expire_bot::tr;
 use serde_json::Value;
 
 use crate::harness::*;
+
+/// Runs the async test `fn $name(backend: Backend, language: Language)` once per server
+/// pair and language, as `$name::postgres::ko`, `…::postgres::en`, `…::mysql::ko` and
+/// `…::mysql::en`; `per_language!(sqlite $name)` runs `fn $name(language: Language)` as
+/// `$name::ko` and `$name::en`.
+macro_rules! per_language {
+    (sqlite $name:ident) => {
+        mod $name {
+            use expire_bot::i18n::Language;
+            #[tokio::test]
+            async fn ko() {
+                super::$name(Language::Ko).await
+            }
+            #[tokio::test]
+            async fn en() {
+                super::$name(Language::En).await
+            }
+        }
+    };
+    ($name:ident) => {
+        mod $name {
+            mod postgres {
+                use crate::harness::Backend;
+                use expire_bot::i18n::Language;
+                #[tokio::test]
+                async fn ko() {
+                    super::super::$name(Backend::Postgres, Language::Ko).await
+                }
+                #[tokio::test]
+                async fn en() {
+                    super::super::$name(Backend::Postgres, Language::En).await
+                }
+            }
+            mod mysql {
+                use crate::harness::Backend;
+                use expire_bot::i18n::Language;
+                #[tokio::test]
+                async fn ko() {
+                    super::super::$name(Backend::Mysql, Language::Ko).await
+                }
+                #[tokio::test]
+                async fn en() {
+                    super::super::$name(Backend::Mysql, Language::En).await
+                }
+            }
+        }
+    };
+}
+
+/// The catalogue the bot under test speaks.
+fn texts(language: Language) -> &'static Texts {
+    Catalog::global().texts(language)
+}
+
+/// The fragment of a key moment in `language`'s own words.
+fn said(language: Language, ko: &'static str, en: &'static str) -> &'static str {
+    match language {
+        Language::Ko => ko,
+        Language::En => en,
+    }
+}
 
 /// The demo seed's policy of a rider (the first one when they hold several).
 fn policy_of(rider: RiderId) -> PolicyId {
@@ -72,9 +141,20 @@ async fn file_simple(app: &TestApp) -> i64 {
     .await
 }
 
-#[tokio::test]
-async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
-    let app = spawn_app().await;
+per_language!(happy_path_by_phone_expires_the_policy_once_and_tells_everyone);
+async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone(
+    backend: Backend,
+    language: Language,
+) {
+    let t = texts(language);
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     // 1. The slash command opens the modal, prefilled.
     let resp = app.slash(AGENT, "010-1234-5678").await;
     assert_eq!(resp.status(), 200);
@@ -85,6 +165,10 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
         "13345224609.738474920.8088930838d88f008e0"
     );
     assert_eq!(opens[0]["view"]["callback_id"], "expiry_request");
+    assert_eq!(
+        opens[0]["view"]["title"]["text"],
+        tr!(t, "request-modal.title").as_str()
+    );
     assert!(
         opens[0]["view"]
             .to_string()
@@ -108,6 +192,17 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
     assert!(shown.contains("이*연"), "masked name shown: {shown}");
     assert!(shown.contains("010-****-5678"));
     assert!(!shown.contains("이서연"));
+    assert_eq!(
+        answer["view"]["title"]["text"],
+        tr!(t, "filed-modal.title").as_str()
+    );
+    let filed = answer["view"]["blocks"][0]["text"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        filed.contains(said(language, "접수를 완료했습니다", "is filed: expire")),
+        "{filed}"
+    );
 
     let id = app.only_request_id().await;
     let row = app.request_row(id).await;
@@ -134,6 +229,23 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
         s.contains("이*연") && s.contains("010-****-5678") && s.contains(&format!("<@{AGENT}>"))
     );
     assert!(s.contains("CX-1001"));
+    let header = tr!(t, "approval-header", request_id = id.to_string());
+    assert_eq!(request_msg["blocks"][0]["text"]["text"], header.as_str());
+    let buttons = &request_msg["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "actions")
+        .expect("the buttons")["elements"];
+    assert_eq!(
+        buttons[0]["text"]["text"],
+        said(language, "승인", "Approve")
+    );
+    assert_eq!(buttons[1]["text"]["text"], said(language, "반려", "Reject"));
+    assert_eq!(
+        buttons[0]["confirm"]["confirm"]["text"],
+        tr!(t, "approval-confirm.confirm").as_str()
+    );
     let dm = posts
         .iter()
         .find(|p| p["channel"] == AGENT)
@@ -174,7 +286,14 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
         .filter(|p| p["thread_ts"] == ts.as_str())
         .collect();
     assert_eq!(replies.len(), 1, "one thread reply");
-    assert!(replies[0]["text"].as_str().unwrap().contains("Approved by"));
+    let reply = replies[0]["text"].as_str().unwrap();
+    match language {
+        Language::Ko => assert!(
+            reply.contains(&format!("<@{LEAD}>님이")) && reply.contains("승인했습니다"),
+            "{reply}"
+        ),
+        Language::En => assert!(reply.contains(&format!("Approved by <@{LEAD}>")), "{reply}"),
+    }
     let updates = app.calls("chat.update").await;
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0]["ts"], ts.as_str());
@@ -184,16 +303,39 @@ async fn happy_path_by_phone_expires_the_policy_once_and_tells_everyone() {
         "buttons gone: {u}"
     );
     assert!(u.contains(&format!("<@{LEAD}>")));
+    let status_word = tr!(t, "request-status", status = "APPROVED");
+    assert!(
+        updates[0]["blocks"][0]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("— {status_word}")),
+        "{u}"
+    );
     let dms: Vec<_> = posts.iter().filter(|p| p["channel"] == AGENT).collect();
     assert_eq!(dms.len(), 2, "filed + decided notices");
-    assert!(dms[1]["text"].as_str().unwrap().contains("Approved"));
+    assert!(
+        dms[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains(said(language, "승인했습니다", "Approved"))
+    );
     assert_no_raw_pii_sent(&app).await;
     app.stop().await;
 }
 
-#[tokio::test]
-async fn shared_phone_with_a_withdrawn_rider_asks_which_policy() {
-    let app = spawn_app().await;
+per_language!(shared_phone_with_a_withdrawn_rider_asks_which_policy);
+async fn shared_phone_with_a_withdrawn_rider_asks_which_policy(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let at = Utc::now() - Duration::days(1);
     let (_, answer) = app
         .submit_request(
@@ -209,10 +351,16 @@ async fn shared_phone_with_a_withdrawn_rider_asks_which_policy() {
     let shown = view.to_string();
     assert!(shown.contains("\"action_id\":\"policy\""));
     assert!(
-        shown.contains("홍*동") && shown.contains("withdrawn"),
+        shown.contains("홍*동") && shown.contains(said(language, " 탈퇴 · ", "withdrawn")),
         "{shown}"
     );
-    assert!(shown.contains("남**수") && shown.contains("active member"));
+    assert!(
+        shown.contains("남**수") && shown.contains(said(language, "정상 회원", "active member"))
+    );
+    assert_eq!(
+        view["title"]["text"],
+        tr!(texts(language), "choice-modal.title").as_str()
+    );
     assert!(!shown.contains("홍길동") && !shown.contains("01055501234"));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM expiry_requests").await,
@@ -231,9 +379,8 @@ async fn shared_phone_with_a_withdrawn_rider_asks_which_policy() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn one_rider_with_two_active_policies_asks_which() {
-    let app = spawn_app().await;
+async fn one_rider_with_two_active_policies_asks_which(backend: Backend) {
+    let app = spawn_on(backend).await;
     let (_, answer) = app
         .submit_request(
             AGENT,
@@ -251,9 +398,8 @@ async fn one_rider_with_two_active_policies_asks_which() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn rider_id_lookup_files_directly() {
-    let app = spawn_app().await;
+async fn rider_id_lookup_files_directly(backend: Backend) {
+    let app = spawn_on(backend).await;
     let (_, answer) = app
         .submit_request(
             AGENT,
@@ -271,18 +417,30 @@ async fn rider_id_lookup_files_directly() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn lookup_problems_come_back_on_the_right_input() {
-    let app = spawn_app().await;
+per_language!(lookup_problems_come_back_on_the_right_input);
+async fn lookup_problems_come_back_on_the_right_input(backend: Backend, language: Language) {
+    let t = texts(language);
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let past = Utc::now() - Duration::hours(1);
     let (_, a) = app
         .submit_request(AGENT, "010-9999-0000", past, "CX-1")
         .await;
-    assert!(error_on(&a, "rider_query").contains("No rider matches"));
+    let e = error_on(&a, "rider_query");
+    assert_eq!(e, tr!(t, "request-error-no-rider"));
+    assert!(e.contains(said(language, "라이더가 없습니다", "No rider matches")));
     let (_, a) = app
         .submit_request(AGENT, "hello; DROP TABLE riders;--", past, "CX-1")
         .await;
-    assert!(error_on(&a, "rider_query").contains("neither a rider ID nor"));
+    let e = error_on(&a, "rider_query");
+    assert_eq!(e, tr!(t, "query-error-not-recognised"));
+    assert!(e.contains(said(language, "휴대전화 번호", "neither a rider ID nor")));
     let (_, a) = app
         .submit_request(
             AGENT,
@@ -291,7 +449,9 @@ async fn lookup_problems_come_back_on_the_right_input() {
             "CX-1",
         )
         .await;
-    assert!(error_on(&a, "cancelled_at").contains("future"));
+    let e = error_on(&a, "cancelled_at");
+    assert_eq!(e, tr!(t, "request-error-time-in-future"));
+    assert!(e.contains(said(language, "미래", "future")));
     let (_, a) = app
         .submit_request(
             AGENT,
@@ -300,15 +460,21 @@ async fn lookup_problems_come_back_on_the_right_input() {
             "CX-1",
         )
         .await;
-    assert!(error_on(&a, "cancelled_at").contains("began"));
+    assert!(error_on(&a, "cancelled_at").contains(said(language, "시작되었습니다", "began")));
     let (_, a) = app
         .submit_request(AGENT, "010-1234-5678", past, "   ")
         .await;
-    assert!(!error_on(&a, "reason").is_empty());
+    assert_eq!(error_on(&a, "reason"), tr!(t, "reason-error-empty"));
     let (_, a) = app
         .submit_request(AGENT, &cases::NO_ACTIVE_RIDER.to_string(), past, "CX-1")
         .await;
-    assert!(error_on(&a, "rider_query").contains("no active hourly policy"));
+    let e = error_on(&a, "rider_query");
+    assert_eq!(e, tr!(t, "request-error-no-active-policy"));
+    assert!(e.contains(said(
+        language,
+        "유효한 시간제 보험이 없어",
+        "no active hourly policy"
+    )));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 0);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM riders").await,
@@ -318,9 +484,19 @@ async fn lookup_problems_come_back_on_the_right_input() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending() {
-    let app = spawn_app().await;
+per_language!(a_second_request_for_the_same_policy_is_refused_while_one_is_pending);
+async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     let (_, a) = app
         .submit_request(
@@ -330,7 +506,14 @@ async fn a_second_request_for_the_same_policy_is_refused_while_one_is_pending() 
             "again",
         )
         .await;
-    assert!(error_on(&a, "rider_query").contains(&format!("#{id}")));
+    assert_eq!(
+        error_on(&a, "rider_query"),
+        tr!(
+            texts(language),
+            "filing-error-already-pending",
+            request_id = id.to_string()
+        )
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_requests").await, 1);
     app.stop().await;
 }
@@ -357,14 +540,28 @@ async fn assert_approval_refused(app: &TestApp, id: i64, clicker: &str) -> Strin
     eph[0]["text"].as_str().unwrap_or_default().to_owned()
 }
 
-#[tokio::test]
-async fn the_requester_cannot_approve_their_own_request() {
-    let app = spawn_app().await;
+per_language!(the_requester_cannot_approve_their_own_request);
+async fn the_requester_cannot_approve_their_own_request(backend: Backend, language: Language) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     // AGENT is also on the approver list: the four-eyes rule must still refuse.
     let answer = assert_approval_refused(&app, id, AGENT).await;
-    assert!(answer.contains("four-eyes"), "{answer}");
+    assert_eq!(answer, tr!(texts(language), "decide-refused-own-request"));
+    assert!(
+        answer.contains(said(language, "요청자 본인 승인 불가", "four-eyes")),
+        "{answer}"
+    );
+    if language == Language::Ko {
+        assert!(answer.contains("다른 리드가 결정해야 합니다"), "{answer}");
+    }
     // Rejecting one's own request is refused too, before any modal opens.
     app.click(AGENT, "reject_expiry", id, &[]).await;
     assert_eq!(app.calls("views.open").await.len(), 0);
@@ -372,19 +569,29 @@ async fn the_requester_cannot_approve_their_own_request() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn someone_who_is_not_an_approver_is_refused_quietly() {
-    let app = spawn_app().await;
+per_language!(someone_who_is_not_an_approver_is_refused_quietly);
+async fn someone_who_is_not_an_approver_is_refused_quietly(backend: Backend, language: Language) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     let answer = assert_approval_refused(&app, id, OUTSIDER).await;
-    assert!(answer.contains("Only the approvers"), "{answer}");
+    assert_eq!(answer, tr!(texts(language), "decide-refused-not-approver"));
+    assert!(
+        answer.contains(said(language, "승인자만", "Only the approvers")),
+        "{answer}"
+    );
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_member_of_the_approver_user_group_may_approve() {
-    let app = spawn_app().await;
+async fn a_member_of_the_approver_user_group_may_approve(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.click(GROUP_LEAD, "approve_expiry", id, &[]).await;
     assert_eq!(app.request_row(id).await.status, "APPROVED");
@@ -393,15 +600,29 @@ async fn a_member_of_the_approver_user_group_may_approve() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn reject_asks_for_a_reason_and_leaves_the_policy_alone() {
-    let app = spawn_app().await;
+per_language!(reject_asks_for_a_reason_and_leaves_the_policy_alone);
+async fn reject_asks_for_a_reason_and_leaves_the_policy_alone(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     app.click(LEAD, "reject_expiry", id, &[]).await;
     let opens = app.calls("views.open").await;
     assert_eq!(opens.len(), 1);
     assert_eq!(opens[0]["view"]["callback_id"], "expiry_reject");
+    assert_eq!(
+        opens[0]["view"]["submit"]["text"],
+        said(language, "반려", "Reject")
+    );
     let (status, a) = app
         .submit_reject(LEAD, id, "Insurer says it is still active <!channel>")
         .await;
@@ -426,7 +647,9 @@ async fn reject_asks_for_a_reason_and_leaves_the_policy_alone() {
         .find(|p| !p["thread_ts"].is_null())
         .expect("thread reply");
     let text = reply["text"].as_str().unwrap();
-    assert!(text.contains("Rejected") && text.contains("still active"));
+    assert!(
+        text.contains(said(language, "반려했습니다", "Rejected")) && text.contains("still active")
+    );
     assert!(
         text.contains("&lt;!channel&gt;"),
         "mentions in reasons are escaped: {text}"
@@ -444,9 +667,8 @@ async fn reject_asks_for_a_reason_and_leaves_the_policy_alone() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn twenty_four_simultaneous_clicks_make_exactly_one_decision() {
-    let app = spawn_app().await;
+async fn twenty_four_simultaneous_clicks_make_exactly_one_decision(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.drain_outbox().await;
     let mut clicks = Vec::new();
@@ -503,9 +725,8 @@ async fn twenty_four_simultaneous_clicks_make_exactly_one_decision() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_retried_click_changes_nothing_and_says_nothing_twice() {
-    let app = spawn_app().await;
+async fn a_retried_click_changes_nothing_and_says_nothing_twice(backend: Backend) {
+    let app = spawn_on(backend).await;
     let id = file_simple(&app).await;
     app.click(LEAD, "approve_expiry", id, &[]).await;
     let retry = [
@@ -527,22 +748,28 @@ async fn a_retried_click_changes_nothing_and_says_nothing_twice() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten() {
-    let app = spawn_app().await;
+per_language!(a_policy_the_insurer_already_expired_is_reported_not_overwritten);
+async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let id = file_simple(&app).await;
     let policy = policy_of(cases::SIMPLE_RIDER);
     let insurer_end = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
-    match app.primary() {
-        AdminDb::Pg(p) => {
-            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
-                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
-        }
-        AdminDb::Sqlite(p) => {
-            sqlx::query("UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2")
-                .bind(insurer_end).bind(policy).execute(p).await.unwrap();
-        }
-    }
+    let db = app.primary();
+    let sql = db.sql(
+        "UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 WHERE id = $2",
+    );
+    on_admin!(db, p => sqlx::query(&sql).bind(insurer_end).bind(policy).execute(p).await.map(|_| ()))
+        .unwrap();
     app.click(LEAD, "approve_expiry", id, &[]).await;
     let row = app.request_row(id).await;
     assert_eq!(row.status, "APPROVED");
@@ -558,21 +785,23 @@ async fn a_policy_the_insurer_already_expired_is_reported_not_overwritten() {
         .into_iter()
         .find(|p| !p["thread_ts"].is_null())
         .unwrap();
-    assert!(
-        reply["text"]
-            .as_str()
-            .unwrap()
-            .contains("already been expired")
-    );
+    assert!(reply["text"].as_str().unwrap().contains(said(
+        language,
+        "이미 만료되어 있었습니다",
+        "already been expired"
+    )));
     app.stop().await;
 }
 
-#[tokio::test]
-async fn the_same_flow_works_on_the_embedded_sqlite_database() {
-    let app = spawn_app_with(Options {
-        backend: Backend::Sqlite,
-        ..Options::default()
-    })
+per_language!(sqlite the_same_flow_works_on_the_embedded_sqlite_database);
+async fn the_same_flow_works_on_the_embedded_sqlite_database(language: Language) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend: Backend::Sqlite,
+            ..Options::default()
+        },
+    )
     .await;
     let (_, answer) = app
         .submit_request(
@@ -602,9 +831,8 @@ async fn the_same_flow_works_on_the_embedded_sqlite_database() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
-    let app = spawn_app().await;
+async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it(backend: Backend) {
+    let app = spawn_on(backend).await;
     let at = Utc::now() - Duration::hours(1);
     let (_, choice) = app
         .submit_request(
@@ -627,9 +855,19 @@ async fn personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert() {
-    let app = spawn_app().await;
+per_language!(hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert);
+async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert(
+    backend: Backend,
+    language: Language,
+) {
+    let app = spawn_app_in(
+        language,
+        Options {
+            backend,
+            ..Options::default()
+        },
+    )
+    .await;
     let reason = "'); DROP TABLE expiry_requests;-- <!here> <https://evil.example|click> \u{202e}gnp.exe 🚀 ＣＸ－１ \"quoted\" \\ 𝓤𝓷𝓲𝓬𝓸𝓭𝓮";
     let (_, a) = app
         .submit_request(
@@ -662,3 +900,12 @@ async fn hostile_text_in_a_reason_is_stored_verbatim_and_shown_inert() {
     assert!(posted.contains("DROP TABLE expiry_requests") && posted.contains("𝓤𝓷𝓲𝓬𝓸𝓭𝓮"));
     app.stop().await;
 }
+
+per_backend!(
+    one_rider_with_two_active_policies_asks_which,
+    rider_id_lookup_files_directly,
+    a_member_of_the_approver_user_group_may_approve,
+    twenty_four_simultaneous_clicks_make_exactly_one_decision,
+    a_retried_click_changes_nothing_and_says_nothing_twice,
+    personal_data_typed_into_a_reason_is_masked_before_anyone_sees_it,
+);

@@ -331,7 +331,7 @@ async fn lookups_are_rate_limited_per_person_across_instances_and_audited() {
         .fetch_all(p)
         .await
         .expect("lookup_audit"),
-        AdminDb::Sqlite(_) => unreachable!(),
+        AdminDb::Sqlite(_) | AdminDb::MySql(_) => unreachable!(),
     };
     assert_eq!(
         rows,
@@ -714,7 +714,7 @@ async fn the_ttl_is_kept_on_the_databases_clock_not_the_instances() {
                 .fetch_one(p)
                 .await
                 .expect("status"),
-            AdminDb::Sqlite(_) => unreachable!(),
+            AdminDb::Sqlite(_) | AdminDb::MySql(_) => unreachable!(),
         }
     };
     assert_eq!(status(admin.clone()).await, "PENDING");

@@ -1,8 +1,18 @@
 //! `spawn_app()`: a real bot on port 0, a fresh database on the real PostgreSQL primary +
-//! streaming replica started by `scripts/test.sh` (or a fresh SQLite file), and a wiremock
-//! stand-in for the Slack Web API. Tests talk to the bot only through signed HTTP requests
-//! shaped like Slack's, and assert on the database and on what Slack received.
+//! streaming replica or the real MariaDB primary + GTID replica started by
+//! `scripts/test.sh` (or a fresh SQLite file), and a wiremock stand-in for the Slack Web
+//! API. Tests talk to the bot only through signed HTTP requests shaped like Slack's, and
+//! assert on the database and on what Slack received.
+//!
+//! A test that must hold on every server backend is written once, as
+//! `async fn name(backend: Backend)`, and listed in [`per_backend!`], which makes it
+//! `<module>::postgres::name` and `<module>::mysql::name`.
+//!
+//! The tests' own SQL is PostgreSQL's; [`AdminDb::sql`] turns it into MySQL's where the two
+//! differ in what tests write (`$n` placeholders, `CAST(… AS BIGINT)`, `CAST(… AS TEXT)`,
+//! the last being how a test reads one of the bot's strings on every backend).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +26,7 @@ use expire_bot::startup::{self, Bot, Running};
 use expire_bot::store::{Primary, Store, StoreConfig};
 pub use expire_bot::testkit::stand_in::StrictSlack;
 use serde_json::Value;
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
@@ -32,7 +43,49 @@ pub const APPROVER_GROUP: &str = "S0LEADS";
 pub enum Backend {
     Postgres,
     Sqlite,
+    /// The MariaDB 10.11 primary + replica of `scripts/mysql-cluster.sh`.
+    Mysql,
 }
+
+/// Makes each listed `async fn name(backend: Backend)` a test per server backend:
+/// `postgres::name` on the PostgreSQL pair, `mysql::name` on the MariaDB pair.
+#[allow(unused_macros)] // test binaries that include this file without using it
+macro_rules! per_backend {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::harness::Backend::Postgres).await
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::harness::Backend::Mysql).await
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use per_backend;
+
+/// Runs the same body on whichever pool an [`AdminDb`] holds (write its SQL through
+/// [`AdminDb::sql`]).
+macro_rules! on_admin {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            AdminDb::Pg($p) => $body,
+            AdminDb::Sqlite($p) => $body,
+            AdminDb::MySql($p) => $body,
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_admin;
 
 /// Options for [`spawn_app_with`].
 #[derive(Clone, Debug)]
@@ -78,6 +131,8 @@ pub struct TestDb {
     pub replica_url: String,
     /// The tables' owner, for the tests' own setup and assertions.
     pub admin_url: String,
+    /// The same owner on the replica (SQLite: the file).
+    pub admin_replica_url: String,
     pub name: String,
     _dir: Option<Arc<tempfile::TempDir>>,
 }
@@ -88,11 +143,19 @@ pub struct TestDb {
 pub enum AdminDb {
     Pg(PgPool),
     Sqlite(SqlitePool),
+    MySql(MySqlPool),
 }
 
 impl AdminDb {
     pub fn open(url: &str) -> AdminDb {
-        if url.starts_with("sqlite:") {
+        if url.starts_with("mysql:") {
+            AdminDb::MySql(
+                MySqlPoolOptions::new()
+                    .max_connections(4)
+                    .connect_lazy(url)
+                    .expect("mysql url"),
+            )
+        } else if url.starts_with("sqlite:") {
             let opts: SqliteConnectOptions = url.parse().expect("sqlite url");
             AdminDb::Sqlite(
                 SqlitePoolOptions::new()
@@ -110,20 +173,53 @@ impl AdminDb {
     }
 
     pub async fn close(&self) {
-        match self {
-            AdminDb::Pg(p) => p.close().await,
-            AdminDb::Sqlite(p) => p.close().await,
-        }
+        on_admin!(self, p => p.close().await)
     }
 
-    /// Runs one statement.
+    /// Runs one statement (PostgreSQL's SQL, see [`AdminDb::sql`]).
     pub async fn exec(&self, sql: &str) {
-        match self {
-            AdminDb::Pg(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-            AdminDb::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        }
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let sql = self.sql(sql);
+        on_admin!(self, p => sqlx::query(&sql).execute(p).await.map(|_| ()))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
+
+    /// `sql`, written as for PostgreSQL, in this database's dialect. On MySQL: `$1, $2, …`
+    /// become `?` (they must appear in order, each once: `?` binds by position),
+    /// `CAST(… AS BIGINT)` becomes `AS SIGNED` and `CAST(… AS TEXT)` `AS CHAR` — the
+    /// latter is how a test reads one of the bot's strings everywhere, since MySQL marks
+    /// the bot's `utf8mb4_bin` columns BINARY and sqlx then refuses them as text.
+    pub fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
+        if !matches!(self, AdminDb::MySql(_)) {
+            return Cow::Borrowed(sql);
+        }
+        Cow::Owned(mysql_dialect(sql))
+    }
+}
+
+/// See [`AdminDb::sql`].
+pub fn mysql_dialect(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut expected = 1u32;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|(_, d)| d.is_ascii_digit()) {
+            let mut n = 0u32;
+            while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+                n = n * 10 + d.to_digit(10).unwrap_or(0);
+                chars.next();
+            }
+            assert_eq!(
+                n, expected,
+                "MySQL binds `?` by position: ${n} at byte {i} of {sql:?} must be ${expected}"
+            );
+            expected += 1;
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace(" AS BIGINT)", " AS SIGNED)")
+        .replace(" AS TEXT)", " AS CHAR)")
 }
 
 #[allow(dead_code)]
@@ -142,7 +238,7 @@ pub struct TestApp {
 
 fn env_or_panic(k: &str) -> String {
     std::env::var(k).unwrap_or_else(|_| {
-        panic!("{k} is not set: run the tests with scripts/test.sh, which starts the PostgreSQL primary + replica")
+        panic!("{k} is not set: run the tests with scripts/test.sh, which starts the PostgreSQL and MariaDB primaries + replicas")
     })
 }
 
@@ -200,8 +296,132 @@ pub async fn wait_for_replay() {
     panic!("replica did not replay {target} within 30 s");
 }
 
+/// Waits until the replica of `backend` has applied everything its primary has written so
+/// far (nothing to wait for on SQLite).
+pub async fn replicated(backend: Backend) {
+    match backend {
+        Backend::Postgres => wait_for_replay().await,
+        Backend::Mysql => wait_for_mysql_replay().await,
+        Backend::Sqlite => {}
+    }
+}
+
+/// The MariaDB replica's `MASTER_GTID_WAIT` for the primary's binary-log position (what
+/// `scripts/mysql-cluster.sh wait-replay` does).
+pub async fn wait_for_mysql_replay() {
+    let primary = MySqlPoolOptions::new()
+        .max_connections(1)
+        .connect(&env_or_panic("TEST_MYSQL_PRIMARY_URL"))
+        .await
+        .expect("mysql primary");
+    let replica = MySqlPoolOptions::new()
+        .max_connections(1)
+        .connect(&env_or_panic("TEST_MYSQL_REPLICA_URL"))
+        .await
+        .expect("mysql replica");
+    let pos: String = sqlx::query_scalar("SELECT CAST(@@GLOBAL.gtid_binlog_pos AS CHAR)")
+        .fetch_one(&primary)
+        .await
+        .expect("primary gtid position");
+    let waited: i64 = sqlx::query_scalar("SELECT CAST(MASTER_GTID_WAIT(?, 30) AS SIGNED)")
+        .bind(&pos)
+        .fetch_one(&replica)
+        .await
+        .expect("MASTER_GTID_WAIT");
+    assert_eq!(
+        waited, 0,
+        "the replica did not apply up to {pos} within 30 s"
+    );
+    primary.close().await;
+    replica.close().await;
+}
+
 /// Role set-up touches cluster-wide catalogs; concurrent runs would trip over each other.
 pub static ROLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// The same for the MySQL users (server-wide, like PostgreSQL's roles).
+pub static MYSQL_ROLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The password docs/db-roles.mysql.sql gives each MySQL user in the tests.
+pub const MYSQL_PRIMARY_PASSWORD: &str = "test-primary";
+pub const MYSQL_REPLICA_PASSWORD: &str = "test-replica";
+
+/// Host and port of a `mysql://user@host:port/db` URL.
+pub fn mysql_host_port(url: &str) -> (String, String) {
+    let u = url::Url::parse(url).expect("mysql url");
+    (
+        u.host_str().unwrap_or("127.0.0.1").to_owned(),
+        u.port().unwrap_or(3306).to_string(),
+    )
+}
+
+/// Applies `docs/db-roles.mysql.sql` to the database of `admin_url` with the mariadb
+/// client, exactly as docs/MYSQL.md tells an operator to: the passwords set first, then the
+/// file, on the primary, in the bot's database. `sets` is the `SET` line (empty: none, to
+/// see the file refuse). Returns the client's output.
+pub fn run_mysql_roles(admin_url: &str, sets: &str) -> std::process::Output {
+    use std::io::Write;
+    let (host, port) = mysql_host_port(admin_url);
+    let db = admin_url.rsplit('/').next().unwrap_or_default().to_owned();
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/db-roles.mysql.sql");
+    let mut script = sets.to_owned();
+    script.push('\n');
+    script.push_str(&std::fs::read_to_string(file).expect("docs/db-roles.mysql.sql"));
+    let mut child = std::process::Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--protocol=tcp",
+            "-h",
+            &host,
+            "-P",
+            &port,
+            "-u",
+            "root",
+        ])
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the mariadb client runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("script written");
+    child.wait_with_output().expect("mariadb finishes")
+}
+
+/// The `SET` line an operator types before `docs/db-roles.mysql.sql`.
+pub fn mysql_role_passwords(fallback: bool) -> String {
+    format!(
+        "SET @primary_password = '{MYSQL_PRIMARY_PASSWORD}', @replica_password = '{MYSQL_REPLICA_PASSWORD}'{};",
+        if fallback {
+            ", @read_fallback_on_primary = 1"
+        } else {
+            ""
+        }
+    )
+}
+
+async fn apply_mysql_roles(admin_url: &str, fallback: bool) {
+    let _guard = MYSQL_ROLES.lock().await;
+    let url = admin_url.to_owned();
+    let out =
+        tokio::task::spawn_blocking(move || run_mysql_roles(&url, &mysql_role_passwords(fallback)))
+            .await
+            .expect("join");
+    assert!(
+        out.status.success(),
+        "docs/db-roles.mysql.sql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `mysql://root@host:port/db` as one of the bot's MySQL users.
+pub fn as_mysql_user(url: &str, user: &str, password: &str) -> String {
+    url.replacen("mysql://root@", &format!("mysql://{user}:{password}@"), 1)
+}
 
 /// Applies `docs/db-roles.sql` to one database with psql, exactly as an operator would.
 async fn apply_roles(admin_url: &str, fallback: bool) {
@@ -273,8 +493,55 @@ pub async fn fresh_db_with(backend: Backend, fallback: bool) -> TestDb {
             TestDb {
                 backend,
                 admin_url: primary_url.clone(),
+                admin_replica_url: replica_url.clone(),
                 primary_url: as_role(&primary_url, "expire_bot_primary"),
                 replica_url: as_role(&replica_url, "expire_bot_replica"),
+                name,
+                _dir: None,
+            }
+        }
+        Backend::Mysql => {
+            let admin = MySqlPoolOptions::new()
+                .max_connections(1)
+                .connect(&env_or_panic("TEST_MYSQL_PRIMARY_URL"))
+                .await
+                .expect("connect to the MySQL test primary");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let primary_url = with_db(&env_or_panic("TEST_MYSQL_PRIMARY_URL"), &name);
+            let replica_url = with_db(&env_or_panic("TEST_MYSQL_REPLICA_URL"), &name);
+            let store = Store::open(&StoreConfig {
+                primary_url: Some(primary_url.clone().into()),
+                replica_url: None,
+                max_connections: 2,
+            })
+            .expect("open store");
+            store.migrate().await.expect("migrate");
+            store
+                .primary
+                .seed_demo_if_empty(Utc::now())
+                .await
+                .expect("seed");
+            store.close().await;
+            apply_mysql_roles(&primary_url, fallback).await;
+            wait_for_mysql_replay().await;
+            TestDb {
+                backend,
+                admin_url: primary_url.clone(),
+                admin_replica_url: replica_url.clone(),
+                primary_url: as_mysql_user(
+                    &primary_url,
+                    "expire_bot_primary",
+                    MYSQL_PRIMARY_PASSWORD,
+                ),
+                replica_url: as_mysql_user(
+                    &replica_url,
+                    "expire_bot_replica",
+                    MYSQL_REPLICA_PASSWORD,
+                ),
                 name,
                 _dir: None,
             }
@@ -300,6 +567,7 @@ pub async fn fresh_db_with(backend: Backend, fallback: bool) -> TestDb {
                 backend,
                 replica_url: primary_url.clone(),
                 admin_url: primary_url.clone(),
+                admin_replica_url: primary_url.clone(),
                 primary_url,
                 name,
                 _dir: Some(Arc::new(dir)),
@@ -337,6 +605,10 @@ pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
     vars.insert("REQUEST_TTL", opts.ttl.into());
     vars.insert("READ_FALLBACK", opts.read_fallback.into());
     vars.insert("DISPLAY_TZ", "Asia/Seoul".into());
+    // English unless a test asks for Korean (`env: [("UI_LANGUAGE", "ko")]`): most tests
+    // assert on today's English wording; the per-language tests set it explicitly, and
+    // `i18n::korean_by_default` checks that an unset UI_LANGUAGE gives Korean.
+    vars.insert("UI_LANGUAGE", "en".into());
     // No scheduled digest in tests: one would post on start-up after 09:00 KST and add
     // messages other tests count. The digest tests run slots directly.
     vars.insert("DIGEST_SCHEDULE", "off".into());
@@ -348,6 +620,15 @@ pub fn config_for(db: &TestDb, slack_url: &str, opts: &Options) -> Config {
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
+}
+
+/// A bot on a fresh database of `backend`, otherwise as [`spawn_app`].
+pub async fn spawn_on(backend: Backend) -> TestApp {
+    spawn_app_with(Options {
+        backend,
+        ..Options::default()
+    })
+    .await
 }
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
@@ -387,7 +668,7 @@ pub async fn spawn_app_with_lists(
     // acquire budget is 1 s (the production value, kept so a slow replica falls back within
     // Slack's 3 s); on a busy 2-core machine a first connection to a freshly replayed
     // database once took longer, and the test failed on set-up rather than on what it tests.
-    if db.backend == Backend::Postgres {
+    if db.backend != Backend::Sqlite {
         for _ in 0..20 {
             if app.store.replica.ping().await.is_ok() {
                 break;
@@ -551,20 +832,10 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let owed: Vec<(String, Option<String>)> = match self.primary() {
-            AdminDb::Pg(p) => sqlx::query_as(
-                "SELECT kind, last_error FROM slack_outbox WHERE done_at IS NULL ORDER BY id",
-            )
-            .fetch_all(p)
-            .await
-            .unwrap_or_default(),
-            AdminDb::Sqlite(p) => sqlx::query_as(
-                "SELECT kind, last_error FROM slack_outbox WHERE done_at IS NULL ORDER BY id",
-            )
-            .fetch_all(p)
-            .await
-            .unwrap_or_default(),
-        };
+        let db = self.primary();
+        let sql = db.sql("SELECT CAST(kind AS TEXT), CAST(last_error AS TEXT) FROM slack_outbox WHERE done_at IS NULL ORDER BY id");
+        let owed: Vec<(String, Option<String>)> =
+            on_admin!(db, p => sqlx::query_as(&sql).fetch_all(p).await.unwrap_or_default());
         panic!("the outbox still owes {pending} Slack call(s) after 50 passes: {owed:?}");
     }
 
@@ -579,22 +850,11 @@ impl TestApp {
         policy_id: impl Into<PolicyId>,
     ) -> (String, Option<DateTime<Utc>>) {
         let policy_id = policy_id.into().0;
-        match self.primary() {
-            AdminDb::Pg(p) => sqlx::query_as(
-                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
-            )
-            .bind(policy_id)
-            .fetch_one(p)
-            .await
-            .expect("policy"),
-            AdminDb::Sqlite(p) => sqlx::query_as(
-                "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
-            )
-            .bind(policy_id)
-            .fetch_one(p)
-            .await
-            .expect("policy"),
-        }
+        let db = self.primary();
+        let sql = db.sql(
+            "SELECT CAST(status AS TEXT), valid_until FROM hourly_insurance_policies WHERE id = $1",
+        );
+        on_admin!(db, p => sqlx::query_as(&sql).bind(policy_id).fetch_one(p).await.expect("policy"))
     }
 
     pub async fn request_row(&self, id: i64) -> Request {
@@ -677,16 +937,11 @@ pub async fn checked_answer(
 }
 
 pub async fn expire_bot_scalar(db: &AdminDb, sql: &str) -> i64 {
-    match db {
-        AdminDb::Pg(p) => sqlx::query_scalar::<_, i64>(sql)
-            .fetch_one(p)
-            .await
-            .expect("scalar"),
-        AdminDb::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql)
-            .fetch_one(p)
-            .await
-            .expect("scalar"),
-    }
+    let sql = db.sql(sql);
+    on_admin!(db, p => sqlx::query_scalar::<_, i64>(&sql)
+        .fetch_one(p)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}")))
 }
 
 pub async fn json_answer(resp: reqwest::Response) -> (u16, Value) {
@@ -698,4 +953,12 @@ pub async fn json_answer(resp: reqwest::Response) -> (u16, Value) {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
     (status, v)
+}
+
+/// A bot speaking `language` (`UI_LANGUAGE`), otherwise as `opts` says: the tests that run
+/// once per language start theirs with this.
+#[allow(dead_code)] // used by the per-language tests of some binaries only
+pub async fn spawn_app_in(language: expire_bot::i18n::Language, mut opts: Options) -> TestApp {
+    opts.env.push(("UI_LANGUAGE", language.code()));
+    spawn_app_with(opts).await
 }

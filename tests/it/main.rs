@@ -7,6 +7,7 @@ mod digest;
 mod flow;
 mod hardening;
 mod harness;
+mod language;
 mod limits;
 mod payloads;
 mod process;

@@ -1,5 +1,6 @@
 //! Promises that need more than a happy path: several instances, crashes, Slack outages,
-//! the request deadline, shutdown, and what the process writes to its log.
+//! the request deadline, shutdown, and what the process writes to its log — each on both
+//! server pairs (`reliability::postgres::…`, `reliability::mysql::…`).
 
 use std::time::{Duration, Instant};
 
@@ -79,9 +80,8 @@ async fn db_handle(db: &TestDb) -> AdminDb {
     AdminDb::open(&db.admin_url)
 }
 
-#[tokio::test]
-async fn two_instances_two_hundred_clicks_one_truth() {
-    let db = fresh_db(Backend::Postgres).await;
+async fn two_instances_two_hundred_clicks_one_truth(backend: Backend) {
+    let db = fresh_db(backend).await;
     let slack = slack_stand_in().await;
     let a = BotProcess::start(&db, &slack.uri(), &[]).await;
     let b = BotProcess::start(&db, &slack.uri(), &[]).await;
@@ -170,9 +170,8 @@ async fn two_instances_two_hundred_clicks_one_truth() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn kill_9_loses_nothing_and_half_applies_nothing() {
-    let db = fresh_db(Backend::Postgres).await;
+async fn kill_9_loses_nothing_and_half_applies_nothing(backend: Backend) {
+    let db = fresh_db(backend).await;
     let slack = slack_stand_in().await;
     // Slack's messaging is down when the request is filed: the approval post stays owed.
     // (Who the bot and the requester are is still answered: without it every request is
@@ -279,16 +278,9 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
 
     // Whatever state each request is in, it is whole.
     for id in 1..=9i64 {
-        let status: String = match p {
-            AdminDb::Pg(pool) => {
-                sqlx::query_scalar("SELECT status FROM expiry_requests WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(pool)
-                    .await
-                    .unwrap()
-            }
-            AdminDb::Sqlite(_) => unreachable!(),
-        };
+        let sql = p.sql("SELECT CAST(status AS TEXT) FROM expiry_requests WHERE id = $1");
+        let status: String =
+            on_admin!(p, pool => sqlx::query_scalar(&sql).bind(id).fetch_one(pool).await).unwrap();
         let audits = expire_bot_scalar(
             p,
             &format!(
@@ -361,9 +353,8 @@ async fn kill_9_loses_nothing_and_half_applies_nothing() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn slack_failures_are_retried_and_never_corrupt_state() {
-    let app = spawn_app().await;
+async fn slack_failures_are_retried_and_never_corrupt_state(backend: Backend) {
+    let app = spawn_on(backend).await;
     // Slack fails every way it can before it recovers: 500, 429 + Retry-After, ok:false.
     // Each fault answers one call, and each is relied on: it must be used exactly once.
     let post = || app.slack.on("chat.postMessage").post().times(1).expect(1);
@@ -450,9 +441,9 @@ async fn slack_failures_are_retried_and_never_corrupt_state() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn requests_time_out_after_the_ttl() {
+async fn requests_time_out_after_the_ttl(backend: Backend) {
     let app = spawn_app_with(Options {
+        backend,
         ttl: "2s",
         ..Options::default()
     })
@@ -511,26 +502,14 @@ async fn requests_time_out_after_the_ttl() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_slow_replica_still_answers_the_agent_in_time() {
+async fn a_slow_replica_still_answers_the_agent_in_time(backend: Backend) {
     let app = spawn_app_with(Options {
+        backend,
         read_fallback: "off",
         ..Options::default()
     })
     .await;
-    // An ACCESS EXCLUSIVE lock taken on the primary is replayed on the standby and blocks
-    // the lookup there, as a long migration or a stuck vacuum would.
-    let admin = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&app.db.admin_url)
-        .await
-        .unwrap();
-    let mut tx = admin.begin().await.unwrap();
-    sqlx::query("LOCK TABLE riders IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    wait_for_replay().await;
+    let blocker = SlowReplica::start(&app.db).await;
     let started = Instant::now();
     let (status, a) = app
         .submit_request(
@@ -541,8 +520,8 @@ async fn a_slow_replica_still_answers_the_agent_in_time() {
         )
         .await;
     let elapsed = started.elapsed();
-    println!("slow replica: agent answered in {elapsed:?}");
-    tx.rollback().await.unwrap();
+    println!("slow replica ({backend:?}): agent answered in {elapsed:?}");
+    blocker.stop().await;
     assert_eq!(status, 200);
     assert_eq!(a["response_action"], "errors", "{a}");
     assert!(
@@ -555,9 +534,8 @@ async fn a_slow_replica_still_answers_the_agent_in_time() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn sigterm_finishes_in_flight_requests_and_exits_0() {
-    let db = fresh_db(Backend::Postgres).await;
+async fn sigterm_finishes_in_flight_requests_and_exits_0(backend: Backend) {
+    let db = fresh_db(backend).await;
     let slack = slack_stand_in().await;
     // views.open takes a second: slash commands are in flight when SIGTERM arrives.
     slack
@@ -627,9 +605,8 @@ fn phone_forms(digits: &str) -> Vec<String> {
     ]
 }
 
-#[tokio::test]
-async fn no_personal_data_in_any_log_line_even_at_trace() {
-    let db = fresh_db(Backend::Postgres).await;
+async fn no_personal_data_in_any_log_line_even_at_trace(backend: Backend) {
+    let db = fresh_db(backend).await;
     let slack = slack_stand_in().await;
     let bot = BotProcess::start(&db, &slack.uri(), &[("RUST_LOG", "trace")]).await;
     let http = reqwest::Client::new();
@@ -809,3 +786,96 @@ async fn no_personal_data_in_any_log_line_even_at_trace() {
         raw.len()
     );
 }
+
+/// Makes the replica's rider lookups hang, as a long migration or a stuck vacuum would.
+///
+/// PostgreSQL: an ACCESS EXCLUSIVE lock taken on the primary is replayed on the standby and
+/// blocks the lookup there. MySQL: a session on the replica holds the shared metadata lock
+/// of an open transaction on `riders`; a metadata-only `ALTER TABLE` from the primary then
+/// waits on the replica for its exclusive lock, and every later read of `riders` queues
+/// behind it (the well-known metadata-lock pile-up). Stopping it lets the ALTER apply.
+enum SlowReplica {
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+    Mysql(sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+impl SlowReplica {
+    async fn start(db: &TestDb) -> SlowReplica {
+        match db.backend {
+            Backend::Postgres => {
+                let admin = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&db.admin_url)
+                    .await
+                    .unwrap();
+                let mut tx = admin.begin().await.unwrap();
+                sqlx::query("LOCK TABLE riders IN ACCESS EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                wait_for_replay().await;
+                SlowReplica::Pg(tx)
+            }
+            Backend::Mysql => {
+                use sqlx::Executor;
+                let replica = sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&db.admin_replica_url)
+                    .await
+                    .unwrap();
+                let mut holder = replica.acquire().await.unwrap();
+                holder.execute("BEGIN").await.unwrap();
+                holder.execute("SELECT COUNT(*) FROM riders").await.unwrap();
+                let primary = sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&db.admin_url)
+                    .await
+                    .unwrap();
+                sqlx::query("ALTER TABLE riders COMMENT = 'blocked on the replica by a test'")
+                    .execute(&primary)
+                    .await
+                    .unwrap();
+                primary.close().await;
+                // The replica's applier now waits for the exclusive lock (it shows in the
+                // processlist as waiting for a metadata lock).
+                for _ in 0..200 {
+                    let waiting: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM information_schema.processlist \
+                         WHERE state LIKE 'Waiting for table metadata lock%'",
+                    )
+                    .fetch_one(&mut *holder)
+                    .await
+                    .unwrap();
+                    if waiting > 0 {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                SlowReplica::Mysql(holder)
+            }
+            Backend::Sqlite => unreachable!("SQLite has no replica"),
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            SlowReplica::Pg(tx) => tx.rollback().await.unwrap(),
+            SlowReplica::Mysql(mut holder) => {
+                use sqlx::Executor;
+                holder.execute("COMMIT").await.unwrap();
+                drop(holder);
+                wait_for_mysql_replay().await;
+            }
+        }
+    }
+}
+
+per_backend!(
+    two_instances_two_hundred_clicks_one_truth,
+    kill_9_loses_nothing_and_half_applies_nothing,
+    slack_failures_are_retried_and_never_corrupt_state,
+    requests_time_out_after_the_ttl,
+    a_slow_replica_still_answers_the_agent_in_time,
+    sigterm_finishes_in_flight_requests_and_exits_0,
+    no_personal_data_in_any_log_line_even_at_trace,
+);

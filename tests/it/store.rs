@@ -1,10 +1,11 @@
-//! The approval has three runs: on PostgreSQL the server-side function the bot runs
+//! The approval has four runs: on PostgreSQL the server-side function the bot runs
 //! (`expire_bot_approve`, one round trip) and the statement-by-statement transaction; on
-//! SQLite that same statement-by-statement transaction, on SQLite's SQL engine. This module
-//! holds them to each other: every case is set up on each, decided as the bot's own role,
-//! and the database must end up the same, row for row (ids aside) — the function against
-//! the statements on PostgreSQL, and SQLite's statements against PostgreSQL's, compared as
-//! normalised rows.
+//! SQLite that same statement-by-statement transaction, on SQLite's SQL engine; on MySQL
+//! its own statements (`store::mysql`), one client-side transaction in the same steps. This
+//! module holds them to each other: every case is set up on each, decided as the bot's own
+//! role, and the database must end up the same, row for row (ids aside) — the function
+//! against the statements on PostgreSQL, and SQLite's and MySQL's runs against
+//! PostgreSQL's (and MySQL's against SQLite's), compared as normalised rows.
 
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use expire_bot::domain::{PolicyId, RequestId, RiderId, SlackUserId};
@@ -159,111 +160,131 @@ async fn the_server_side_approval_agrees_with_the_statement_by_statement_one() {
     admin.close().await;
 }
 
-/// SQLite's approval (its statement-by-statement transaction, which is what the bot runs
-/// there) against PostgreSQL's statement-by-statement one: every case set up on a fresh
-/// database of each, decided as the bot's role, and every row an approval may touch read
-/// back and normalised (ids left out, times as UTC text), so the two engines must agree on
-/// the verdict and on the resulting state, case by case.
-#[tokio::test]
-async fn sqlite_approves_exactly_as_postgresql_does() {
-    // Whole seconds: PostgreSQL keeps microseconds, SQLite whatever it is given.
-    let now = Utc::now().trunc_subsecs(0);
-    let mut runs: Vec<Vec<(&str, String, String)>> = Vec::new();
-    for backend in [Backend::Postgres, Backend::Sqlite] {
-        let db = fresh_db(backend).await;
-        let admin = AdminDb::open(&db.admin_url);
-        let bot = Store::open(&StoreConfig {
-            primary_url: Some(db.primary_url.clone().into()),
-            replica_url: None,
-            max_connections: 2,
-        })
-        .expect("store");
-        let rider = expire_bot_scalar(&admin, "SELECT MIN(id) FROM riders").await;
-        let mut seen = Vec::new();
-        let mut next_policy = 990_000;
-        for case in CASES {
-            next_policy += 1;
-            if let Some((status, until)) = case.policy {
-                on_admin!(&admin, p => sqlx::query(INSERT_POLICY)
-                    .bind(next_policy)
-                    .bind(rider)
-                    .bind(status)
-                    .bind(now - Duration::days(60))
-                    .bind(until.map(|d| now + d))
-                    .execute(p)
-                    .await
-                    .map(|_| ()))
-                .expect("policy");
-            }
-            let request = file(&bot, case, rider, next_policy, now).await;
-            let actor = SlackUserId::new(if case.own { AGENT } else { LEAD });
-            let decide = |at: DateTime<Utc>| {
-                let (db, actor) = (&bot.primary, &actor);
-                async move {
-                    match backend {
-                        Backend::Postgres => {
-                            db.approve_request_in_statements(request, actor, at).await
-                        }
-                        Backend::Sqlite => db.approve_request(request, actor, at).await,
+/// One backend's run of every case: each set up on a fresh database, decided as the bot's
+/// role, and every row an approval may touch read back and normalised (ids left out, times
+/// as UTC text), so two engines must agree on the verdict and on the resulting state, case
+/// by case. On PostgreSQL this is the statement-by-statement transaction; on SQLite and
+/// MySQL what the bot runs there.
+async fn run_cases(backend: Backend, now: DateTime<Utc>) -> Vec<(&'static str, String, String)> {
+    let db = fresh_db(backend).await;
+    let admin = AdminDb::open(&db.admin_url);
+    let bot = Store::open(&StoreConfig {
+        primary_url: Some(db.primary_url.clone().into()),
+        replica_url: None,
+        max_connections: 2,
+    })
+    .expect("store");
+    let rider = expire_bot_scalar(&admin, "SELECT MIN(id) FROM riders").await;
+    let mut seen = Vec::new();
+    let mut next_policy = 990_000;
+    for case in CASES {
+        next_policy += 1;
+        if let Some((status, until)) = case.policy {
+            let sql = admin.sql(INSERT_POLICY);
+            on_admin!(&admin, p => sqlx::query(&sql)
+                .bind(next_policy)
+                .bind(rider)
+                .bind(format!("DIFF-{next_policy}"))
+                .bind(status)
+                .bind(now - Duration::days(60))
+                .bind(until.map(|d| now + d))
+                .execute(p)
+                .await
+                .map(|_| ()))
+            .expect("policy");
+        }
+        let request = file(&bot, case, rider, next_policy, now).await;
+        let actor = SlackUserId::new(if case.own { AGENT } else { LEAD });
+        let decide = |at: DateTime<Utc>| {
+            let (db, actor) = (&bot.primary, &actor);
+            async move {
+                match backend {
+                    Backend::Postgres => db.approve_request_in_statements(request, actor, at).await,
+                    Backend::Sqlite | Backend::Mysql => {
+                        db.approve_request(request, actor, at).await
                     }
                 }
-            };
-            let mut result = decide(now).await.expect("approval runs");
-            if case.twice {
-                result = decide(now + Duration::seconds(5))
-                    .await
-                    .expect("approval runs");
             }
-            seen.push((
-                case.name,
-                verdict(&result),
-                normalised(&admin, request, next_policy).await,
-            ));
+        };
+        let mut result = decide(now).await.expect("approval runs");
+        if case.twice {
+            result = decide(now + Duration::seconds(5))
+                .await
+                .expect("approval runs");
         }
-        // The cases did what their names say (so the comparison compared something).
-        let outcomes: Vec<String> = on_admin!(&admin, p => sqlx::query_scalar(
-            "SELECT coalesce(outcome, status) FROM expiry_requests WHERE policy_id >= 990000 ORDER BY id",
-        )
-        .fetch_all(p)
-        .await)
-        .expect("outcomes");
-        assert_eq!(
-            outcomes,
-            [
-                "EXPIRED",
-                "EXPIRED",
-                "EXPIRED",
-                "ALREADY_EXPIRED",
-                "POLICY_MISSING",
-                "PENDING",
-                "PENDING",
-                "EXPIRED"
-            ],
-            "{backend:?}"
-        );
-        bot.close().await;
-        runs.push(seen);
+        seen.push((
+            case.name,
+            verdict(&result),
+            normalised(&admin, request, next_policy).await,
+        ));
     }
-    assert_eq!(runs[0].len(), CASES.len());
-    for (pg, lite) in runs[0].iter().zip(&runs[1]) {
+    // The cases did what their names say (so the comparison compared something).
+    let sql = admin.sql(
+        "SELECT CAST(coalesce(outcome, status) AS TEXT) FROM expiry_requests WHERE policy_id >= 990000 ORDER BY id",
+    );
+    let outcomes: Vec<String> =
+        on_admin!(&admin, p => sqlx::query_scalar(&sql).fetch_all(p).await).expect("outcomes");
+    assert_eq!(
+        outcomes,
+        [
+            "EXPIRED",
+            "EXPIRED",
+            "EXPIRED",
+            "ALREADY_EXPIRED",
+            "POLICY_MISSING",
+            "PENDING",
+            "PENDING",
+            "EXPIRED"
+        ],
+        "{backend:?}"
+    );
+    bot.close().await;
+    admin.close().await;
+    assert_eq!(seen.len(), CASES.len());
+    seen
+}
+
+/// Asserts two runs agree, case by case.
+fn assert_same(
+    left: &[(&str, String, String)],
+    right: &[(&str, String, String)],
+    names: (&str, &str),
+) {
+    for (l, r) in left.iter().zip(right) {
         assert_eq!(
-            pg, lite,
-            "{}: PostgreSQL (left) and SQLite (right) differ",
-            pg.0
+            l, r,
+            "{}: {} (left) and {} (right) differ",
+            l.0, names.0, names.1
         );
     }
 }
 
-/// Runs the same body on whichever pool an [`AdminDb`] holds.
-macro_rules! on_admin {
-    ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            AdminDb::Pg($p) => $body,
-            AdminDb::Sqlite($p) => $body,
-        }
-    };
+/// SQLite's approval (its statement-by-statement transaction, which is what the bot runs
+/// there) against PostgreSQL's statement-by-statement one.
+#[tokio::test]
+async fn sqlite_approves_exactly_as_postgresql_does() {
+    // Whole seconds: PostgreSQL keeps microseconds, SQLite whatever it is given.
+    let now = Utc::now().trunc_subsecs(0);
+    let (pg, lite) = tokio::join!(
+        run_cases(Backend::Postgres, now),
+        run_cases(Backend::Sqlite, now)
+    );
+    assert_same(&pg, &lite, ("PostgreSQL", "SQLite"));
 }
-use on_admin;
+
+/// MySQL's approval (its own statements in one client-side transaction, run on the MariaDB
+/// pair) against PostgreSQL's statements and SQLite's, case by case.
+#[tokio::test]
+async fn mysql_approves_exactly_as_postgresql_and_sqlite_do() {
+    let now = Utc::now().trunc_subsecs(0);
+    let (pg, lite, my) = tokio::join!(
+        run_cases(Backend::Postgres, now),
+        run_cases(Backend::Sqlite, now),
+        run_cases(Backend::Mysql, now)
+    );
+    assert_same(&pg, &my, ("PostgreSQL", "MySQL"));
+    assert_same(&lite, &my, ("SQLite", "MySQL"));
+}
 
 fn t(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(
@@ -299,36 +320,34 @@ async fn normalised(admin: &AdminDb, request: RequestId, policy: i64) -> String 
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
     );
-    let (status, decided_by, decided_at, outcome, note): RequestRow = on_admin!(admin, p => sqlx::query_as(
-        "SELECT status, decided_by, decided_at, outcome, decision_note FROM expiry_requests WHERE id = $1",
-    )
-    .bind(request.0)
-    .fetch_one(p)
-    .await)
-    .expect("request");
-    let pol: Option<(String, Option<DateTime<Utc>>)> = on_admin!(admin, p => sqlx::query_as(
-        "SELECT status, valid_until FROM hourly_insurance_policies WHERE id = $1",
-    )
-    .bind(policy)
-    .fetch_optional(p)
-    .await)
-    .expect("policy");
-    let audit: Vec<AuditRow> = on_admin!(admin, p => sqlx::query_as(
-        "SELECT event, actor, at, status_before, status_after, valid_until_before, valid_until_after, reason \
+    let sql = admin.sql(
+        "SELECT CAST(status AS TEXT), CAST(decided_by AS TEXT), decided_at, CAST(outcome AS TEXT), \
+                CAST(decision_note AS TEXT) FROM expiry_requests WHERE id = $1",
+    );
+    let (status, decided_by, decided_at, outcome, note): RequestRow =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_one(p).await)
+            .expect("request");
+    let sql = admin.sql(
+        "SELECT CAST(status AS TEXT), valid_until FROM hourly_insurance_policies WHERE id = $1",
+    );
+    let pol: Option<(String, Option<DateTime<Utc>>)> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(policy).fetch_optional(p).await)
+            .expect("policy");
+    let sql = admin.sql(
+        "SELECT CAST(event AS TEXT), CAST(actor AS TEXT), at, CAST(status_before AS TEXT), \
+                CAST(status_after AS TEXT), valid_until_before, valid_until_after, CAST(reason AS TEXT) \
          FROM expiry_audit WHERE request_id = $1 ORDER BY id",
-    )
-    .bind(request.0)
-    .fetch_all(p)
-    .await)
-    .expect("audit");
-    let outbox: Vec<OutboxRow> = on_admin!(admin, p => sqlx::query_as(
-        "SELECT kind, attempts, next_attempt_at, claimed_until, done_at FROM slack_outbox \
+    );
+    let audit: Vec<AuditRow> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_all(p).await)
+            .expect("audit");
+    let sql = admin.sql(
+        "SELECT CAST(kind AS TEXT), attempts, next_attempt_at, claimed_until, done_at FROM slack_outbox \
          WHERE request_id = $1 ORDER BY kind",
-    )
-    .bind(request.0)
-    .fetch_all(p)
-    .await)
-    .expect("outbox");
+    );
+    let outbox: Vec<OutboxRow> =
+        on_admin!(admin, p => sqlx::query_as(&sql).bind(request.0).fetch_all(p).await)
+            .expect("outbox");
     let mut out = format!(
         "request {status} {decided_by:?} {} {outcome:?} {note:?}\n",
         t(decided_at)
@@ -369,6 +388,7 @@ async fn set_up(
         sqlx::query(INSERT_POLICY)
             .bind(policy_id)
             .bind(rider)
+            .bind(format!("DIFF-{policy_id}"))
             .bind(status)
             .bind(now - Duration::days(60))
             .bind(until.map(|d| now + d))
@@ -380,7 +400,7 @@ async fn set_up(
 }
 
 const INSERT_POLICY: &str = "INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) \
-     VALUES ($1, $2, '한빛손해보험', 'DIFF-' || $1, $3, $4, $5)";
+     VALUES ($1, $2, '한빛손해보험', $3, $4, $5, $6)";
 
 /// Files the case's request through the bot's store; returns its id.
 async fn file(

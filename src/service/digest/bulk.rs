@@ -13,7 +13,6 @@
 //! each rider's withdrawal time.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::scan;
 use crate::domain::Reason;
@@ -31,13 +30,14 @@ pub enum BulkError {
     Db(#[from] DbFailure),
 }
 
-/// Files one request per open policy of the digest of `slot`, on behalf of `who`; `tz` is
-/// the time zone the digest's date is written in (in the requests' reason).
+/// Files one request per open policy of the digest of `slot`, on behalf of `who`, each
+/// with `reason` (the caller words it, in the language people read: it is shown in each
+/// request's approval message).
 pub async fn file_all(
     filing: &Filing,
     who: &Requester,
     slot: DateTime<Utc>,
-    tz: Tz,
+    reason: &str,
 ) -> Result<BulkReport, BulkError> {
     let listed = scan::listed_now(filing.lookup().replica(), slot)
         .await?
@@ -46,7 +46,7 @@ pub async fn file_all(
         settled: listed.settled,
         ..BulkReport::default()
     };
-    let date = slot.with_timezone(&tz).format("%Y-%m-%d").to_string();
+    let reason = Reason::parse(reason);
     for candidate in listed.open {
         let now = Utc::now();
         let Some(cancelled_at) = candidate.withdrawn_at else {
@@ -57,14 +57,12 @@ pub async fn file_all(
             report.needs_individual += 1;
             continue;
         }
-        let Ok(reason) = Reason::parse(&format!(
-            "Rider withdrew but the policy stayed active (withdrawn-rider digest of {date}); filed for all listed policies. Cancellation time = withdrawal time."
-        )) else {
+        let Ok(reason) = &reason else {
             report.failed += 1;
             continue;
         };
         match filing
-            .file_quietly(who, &candidate, cancelled_at, &reason, None)
+            .file_quietly(who, &candidate, cancelled_at, reason, None)
             .await
         {
             Ok(FileOutcome::Filed(_)) => report.filed += 1,

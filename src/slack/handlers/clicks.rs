@@ -7,12 +7,14 @@
 
 use std::sync::Arc;
 
-use super::{Ctx, Reply, cannot_confirm};
+use super::{Ctx, Reply, cannot_confirm_approver};
 use crate::deadline::Deadline;
 use crate::domain::{RequestId, RequestStatus};
+use crate::i18n::Locale;
 use crate::service::deciding::{DecideError, Decision, Verdict};
 use crate::slack::payload::{Click, ClickAction};
 use crate::slack::{budget, render};
+use crate::tr;
 
 /// What the reject modal carries from the click to its submission.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -20,9 +22,22 @@ pub(super) struct RejectMeta {
     pub request_id: RequestId,
 }
 
-/// The verbs a timed-out request "can no longer be".
-pub(super) const APPROVED: &str = "approved";
-pub(super) const REJECTED: &str = "rejected";
+/// What the clicker tried, as the catalogue's `$decision` selects on it (a timed-out
+/// request "can no longer be approved / rejected").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tried {
+    Approve,
+    Reject,
+}
+
+impl Tried {
+    fn as_str(self) -> &'static str {
+        match self {
+            Tried::Approve => "approve",
+            Tried::Reject => "reject",
+        }
+    }
+}
 
 pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply {
     let channel = click
@@ -49,6 +64,7 @@ pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply 
 
 /// Approves; returns what to tell the clicker, if anything.
 async fn approve(ctx: Arc<Ctx>, click: Click, id: RequestId, deadline: Deadline) -> Option<String> {
+    let l = ctx.locale;
     let verdict = ctx
         .deciding
         .decide(id, &click.user, &Decision::Approve, &deadline)
@@ -63,16 +79,16 @@ async fn approve(ctx: Arc<Ctx>, click: Click, id: RequestId, deadline: Deadline)
         {
             None
         }
-        Ok(v) => refusal_text(v, &ctx, APPROVED),
+        Ok(v) => refusal_text(l, v, Tried::Approve),
         // Counted and logged where the membership check failed.
-        Err(e @ DecideError::Unverifiable(_)) => Some(decide_error_text(e)),
+        Err(e @ DecideError::Unverifiable(_)) => Some(decide_error_text(l, e)),
         Err(e) => {
             tracing::error!(
                 error = crate::telemetry::chain(&e),
                 request_id = id.0,
                 "approval failed"
             );
-            Some(decide_error_text(e))
+            Some(decide_error_text(l, e))
         }
     }
 }
@@ -84,58 +100,51 @@ async fn open_reject_form(
     id: RequestId,
     deadline: Deadline,
 ) -> Option<String> {
+    let l = ctx.locale;
     match ctx.deciding.may_decide(id, &click.user, &deadline).await {
         Ok(Ok(_)) => {
             let meta = serde_json::to_string(&RejectMeta { request_id: id }).unwrap_or_default();
             match ctx
                 .slack
-                .open_view(&click.trigger_id, render::reject_modal(id, meta))
+                .open_view(&click.trigger_id, render::reject_modal(l, id, meta))
                 .await
             {
                 Ok(()) => None,
-                Err(e) => Some(format!(
-                    "I couldn't open the reject form (Slack said `{}`). Please click Reject again.",
-                    e.code()
-                )),
+                Err(e) => Some(tr!(l, "reject-open-form-failed", code = e.code())),
             }
         }
-        Ok(Err(v)) => refusal_text(&v, &ctx, REJECTED),
-        Err(e) => Some(decide_error_text(&e)),
+        Ok(Err(v)) => refusal_text(l, &v, Tried::Reject),
+        Err(e) => Some(decide_error_text(l, &e)),
     }
 }
 
-/// What to tell a clicker whose decision did not decide; `verb` is what a timed-out
-/// request can no longer be.
-pub(super) fn refusal_text(v: &Verdict, ctx: &Ctx, verb: &str) -> Option<String> {
-    let tz = ctx.display_tz;
+/// What to tell a clicker whose decision did not decide; `tried` is what they tried (a
+/// timed-out request can no longer be that).
+pub(super) fn refusal_text(l: Locale, v: &Verdict, tried: Tried) -> Option<String> {
     match v {
         Verdict::Decided(_) => None,
-        Verdict::NotAnApprover => Some(
-            "Only the approvers configured for expire-bot can decide these requests. Nothing was changed.".to_owned(),
-        ),
-        Verdict::OwnRequest => Some(
-            "You filed this request, so another lead has to decide it (four-eyes rule). Nothing was changed.".to_owned(),
-        ),
-        Verdict::AlreadyDecided(r) => Some(format!(
-            "Request #{} was already decided: {}",
-            r.id,
-            render::outcome_line(r, tz)
+        Verdict::NotAnApprover => Some(tr!(l, "decide-refused-not-approver")),
+        Verdict::OwnRequest => Some(tr!(l, "decide-refused-own-request")),
+        Verdict::AlreadyDecided(r) => Some(tr!(
+            l,
+            "decide-refused-already-decided",
+            request_id = r.id.to_string(),
+            outcome = render::outcome_line(l, r)
         )),
-        Verdict::TimedOut(r) => Some(format!(
-            "Request #{} timed out before anyone decided it, so it can no longer be {verb}. File a new request if the policy still needs expiring.",
-            r.id,
+        Verdict::TimedOut(r) => Some(tr!(
+            l,
+            "decide-refused-timed-out",
+            request_id = r.id.to_string(),
+            decision = tried.as_str()
         )),
-        Verdict::NotFound => Some("That request no longer exists.".to_owned()),
+        Verdict::NotFound => Some(tr!(l, "decide-refused-not-found")),
     }
 }
 
-pub(super) fn decide_error_text(e: &DecideError) -> String {
+pub(super) fn decide_error_text(l: Locale, e: &DecideError) -> String {
     match e {
-        DecideError::Db(s) if s.is_unavailable() => "Your decision did not go through: the database isn't answering. The request is still pending; please try again in a minute.".to_owned(),
-        DecideError::Unverifiable(why) => format!(
-            "Your decision did not go through. {} The request is still pending.",
-            cannot_confirm(why, "decide these requests")
-        ),
-        DecideError::Db(_) => "Your decision did not go through because of an error on our side. The request is still pending; please try again, and tell the backend team if it persists.".to_owned(),
+        DecideError::Db(s) if s.is_unavailable() => tr!(l, "decide-error-db-unavailable"),
+        DecideError::Unverifiable(why) => cannot_confirm_approver(l, why),
+        DecideError::Db(_) => tr!(l, "decide-error-internal"),
     }
 }

@@ -8,38 +8,31 @@
 
 use std::sync::Arc;
 
-use super::{Ctx, NOT_A_REQUESTER, Reply, not_allowed};
+use super::{Ctx, Reply, not_a_requester, query_error};
 use crate::deadline::{self, Deadline, Finished};
 use crate::service::filing::Requester;
 use crate::service::history::HistoryError;
 use crate::slack::budget;
 use crate::slack::payload::Command;
 use crate::slack::render;
+use crate::tr;
 
 /// The contract's command.
 pub const COMMAND: &str = "/expire-insurance";
 
-/// The answer to `/expire-insurance help` (public for the builders' property test).
-pub const HELP: &str = "*/expire-insurance [rider ID or phone]* — file a request to expire a rider's hourly insurance after the insurer cancelled it; a lead approves it in the approvals channel.\n\
-*/expire-insurance history <rider ID or phone>* — every expiry request for that rider's policies (who filed, who decided, what changed), shown only to you.\n\
-*/expire-insurance help* — this help. Phones may be typed in any common form (010-1234-5678, +82 10-1234-5678); withdrawn riders are found too.";
-
-fn could_not_open(code: &str) -> String {
-    format!("I couldn't open the request form (Slack said `{code}`). Please run the command again.")
-}
-
 pub async fn handle(ctx: &Arc<Ctx>, cmd: Command, deadline: &Deadline) -> Reply {
+    let l = ctx.locale;
     if cmd.text.eq_ignore_ascii_case("help") {
-        return Reply::ephemeral(HELP);
+        return Reply::ephemeral(render::help_text(l));
     }
     let who = match ctx.filing.requester(&cmd.user, deadline).await {
         Ok(who) => who,
-        Err(why) => return Reply::ephemeral(not_allowed(&why, NOT_A_REQUESTER)),
+        Err(why) => return Reply::ephemeral(not_a_requester(l, &why)),
     };
     if let Some(rest) = history_query(&cmd.text) {
         return history_reply(ctx, &who, rest, deadline).await;
     }
-    let view = render::request_modal(&cmd.text, None);
+    let view = render::request_modal(l, &cmd.text, None);
     let opening = {
         let (slack, trigger) = (ctx.slack.clone(), cmd.trigger_id.clone());
         async move { slack.open_view(&trigger, view).await }
@@ -49,7 +42,8 @@ pub async fn handle(ctx: &Arc<Ctx>, cmd: Command, deadline: &Deadline) -> Reply 
         move |opened: Result<(), crate::slack::api::SlackCallError>| async move {
             if let Err(e) = opened {
                 tracing::warn!(error = %e.code(), "could not open the request modal (after the answer)");
-                budget::tell(&slack, &channel, user.as_str(), could_not_open(&e.code())).await;
+                let text = tr!(l, "command-open-form-failed", code = e.code());
+                budget::tell(&slack, &channel, user.as_str(), text).await;
             }
         }
     };
@@ -57,14 +51,10 @@ pub async fn handle(ctx: &Arc<Ctx>, cmd: Command, deadline: &Deadline) -> Reply 
         Finished::InTime(Ok(())) => Reply::Empty,
         Finished::InTime(Err(e)) => {
             tracing::warn!(error = %e.code(), "could not open the request modal");
-            Reply::ephemeral(could_not_open(&e.code()))
+            Reply::ephemeral(tr!(l, "command-open-form-failed", code = e.code()))
         }
-        Finished::HandedOver => Reply::ephemeral(
-            "Opening the request form… Slack is slow right now, so it may take a few seconds. If it doesn't open, I'll tell you here.",
-        ),
-        Finished::Crashed => Reply::ephemeral(
-            "Something went wrong on our side while opening the request form. Please run the command again.",
-        ),
+        Finished::HandedOver => Reply::ephemeral(tr!(l, "command-open-form-slow")),
+        Finished::Crashed => Reply::ephemeral(tr!(l, "command-open-form-internal")),
     }
 }
 
@@ -77,25 +67,20 @@ fn history_query(text: &str) -> Option<&str> {
 /// Answers `/expire-insurance history <rider id | phone>` to the asker only, from the
 /// replica (see [`crate::service::history`]).
 async fn history_reply(ctx: &Ctx, who: &Requester, raw: &str, deadline: &Deadline) -> Reply {
+    let l = ctx.locale;
     if raw.is_empty() {
-        return Reply::ephemeral(
-            "Tell me whose history: `/expire-insurance history <rider ID or phone>`.",
-        );
+        return Reply::ephemeral(tr!(l, "history-ask-whom"));
     }
     match ctx.history.find(who, raw, deadline).await {
-        Ok(h) => Reply::ephemeral(render::history_text(&h, ctx.display_tz)),
-        Err(HistoryError::Query(e)) => Reply::ephemeral(e.to_string()),
+        Ok(h) => Reply::ephemeral(render::history_text(l, &h)),
+        Err(HistoryError::Query(e)) => Reply::ephemeral(query_error(l, &e)),
         Err(HistoryError::RateLimited(limit)) => {
-            Reply::ephemeral(super::lookup_limit_reached(&limit))
+            Reply::ephemeral(super::lookup_limit_reached(l, &limit))
         }
-        Err(HistoryError::Unavailable) => Reply::ephemeral(
-            "The history is unavailable right now (the read database isn't answering). Please try again in a minute.",
-        ),
+        Err(HistoryError::Unavailable) => Reply::ephemeral(tr!(l, "history-unavailable")),
         Err(HistoryError::Db(e)) => {
             tracing::error!(error = crate::telemetry::chain(&e), "history lookup failed");
-            Reply::ephemeral(
-                "Something went wrong on our side while reading the history. Please try again; if it keeps happening, tell the backend team.",
-            )
+            Reply::ephemeral(tr!(l, "history-failed"))
         }
     }
 }
@@ -103,12 +88,6 @@ async fn history_reply(ctx: &Ctx, who: &Requester, raw: &str, deadline: &Deadlin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn help_is_three_lines_and_mentions_history() {
-        assert_eq!(HELP.lines().count(), 3);
-        assert!(HELP.contains("history"));
-    }
 
     #[test]
     fn history_is_recognised_in_any_case() {

@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{Ctx, NOT_A_REQUESTER, Reply, not_allowed};
+use super::{Ctx, Reply, not_a_requester, something_went_wrong};
 use crate::deadline::Deadline;
 use crate::domain::RiderId;
 use crate::service::digest::bulk::{self, BulkError};
 use crate::slack::payload::{Click, ClickAction};
 use crate::slack::{budget, render};
+use crate::tr;
 
 /// Handles a click on one of the digest's buttons. The click is answered by `deadline`;
 /// the work goes on after it if it must, and the clicker is told what it came to.
@@ -54,16 +55,14 @@ async fn file_one(
     withdrawn_at: Option<DateTime<Utc>>,
     deadline: &Deadline,
 ) -> Option<String> {
+    let l = ctx.locale;
     if let Err(why) = ctx.filing.requester(&click.user, deadline).await {
-        return Some(not_allowed(&why, NOT_A_REQUESTER));
+        return Some(not_a_requester(l, &why));
     }
-    let view = render::request_modal(&rider.to_string(), withdrawn_at);
+    let view = render::request_modal(l, &rider.to_string(), withdrawn_at);
     match ctx.slack.open_view(&click.trigger_id, view).await {
         Ok(()) => None,
-        Err(e) => Some(format!(
-            "I couldn't open the request form (Slack said `{}`). Please click again.",
-            e.code()
-        )),
+        Err(e) => Some(tr!(l, "digest-open-form-failed", code = e.code())),
     }
 }
 
@@ -74,23 +73,25 @@ async fn file_all(
     slot: DateTime<Utc>,
     deadline: &Deadline,
 ) -> Option<String> {
+    let l = ctx.locale;
     let who = match ctx.filing.requester(&click.user, deadline).await {
         Ok(who) => who,
-        Err(why) => return Some(not_allowed(&why, NOT_A_REQUESTER)),
+        Err(why) => return Some(not_a_requester(l, &why)),
     };
-    match bulk::file_all(&ctx.filing, &who, slot, ctx.display_tz).await {
+    // The reason each request carries, in the bot's language (it is shown in the
+    // approval messages).
+    let reason = render::bulk_reason(l, slot);
+    match bulk::file_all(&ctx.filing, &who, slot, &reason).await {
         // Slack re-sent a click that was already served: say nothing twice.
         Ok(r) if click.retry && r.filed == 0 => None,
-        Ok(r) => Some(render::bulk_answer(&r, &ctx.approval_channel)),
-        Err(BulkError::UnknownDigest) => Some(
-            "I can't see that digest's list yet (the read database may be catching up). Nothing was filed; please click again in a minute.".to_owned(),
-        ),
+        Ok(r) => Some(render::bulk_answer(l, &r, &ctx.approval_channel)),
+        Err(BulkError::UnknownDigest) => Some(tr!(l, "bulk-error-unknown-digest")),
         Err(BulkError::Db(e)) => {
             tracing::error!(error = crate::telemetry::chain(&e), "bulk filing failed");
             Some(if e.is_unavailable() {
-                "The database isn't answering, so nothing was filed. Please click again in a minute.".to_owned()
+                tr!(l, "bulk-error-db-unavailable")
             } else {
-                "Something went wrong on our side and nothing was filed. Please try again; if it keeps happening, tell the backend team.".to_owned()
+                something_went_wrong(l)
             })
         }
     }

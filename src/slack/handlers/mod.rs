@@ -7,6 +7,11 @@
 //! path every request takes, whichever transport brought it: its log span, its handling
 //! within its [`Deadline`], its metrics and its access-log line.
 //!
+//! Every word they answer with is the catalogue's: each maps the service's outcome (a
+//! refusal, an error variant, a deadline missed) to a message id and formats it with the
+//! handlers' [`Locale`], the configured `UI_LANGUAGE` and `DISPLAY_TZ`. The domain and the
+//! services hold no user-visible sentence.
+//!
 //! - [`commands`]: `/expire-insurance` (the modal, `help`, `history`).
 //! - [`submissions`]: the request form, the choice step, the reject form.
 //! - [`clicks`]: Approve and Reject.
@@ -20,20 +25,22 @@ pub mod submissions;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono_tz::Tz;
 use slack_morphism::prelude::SlackViewSubmissionResponse;
 use tracing::Instrument;
 
 use super::api::SlackApi;
 use super::payload::{Inbound, Input};
 use crate::deadline::Deadline;
+use crate::domain::{QueryError, ReasonError};
+use crate::i18n::Locale;
 use crate::service::deciding::Deciding;
 use crate::service::filing::Filing;
 use crate::service::forms::Forms;
 use crate::service::history::HistoryReader;
 use crate::service::{NotAllowed, Unverifiable};
+use crate::tr;
 
-/// What the handlers use: the Web API, the services, and the three settings they show.
+/// What the handlers use: the Web API, the services, and the settings they show.
 #[derive(Debug)]
 pub struct Ctx {
     pub slack: SlackApi,
@@ -43,8 +50,9 @@ pub struct Ctx {
     pub forms: Forms,
     /// Where approval requests are posted (named in answers).
     pub approval_channel: String,
-    /// The time zone people read times in.
-    pub display_tz: Tz,
+    /// The language people read (`UI_LANGUAGE`) and the time zone they read times in
+    /// (`DISPLAY_TZ`).
+    pub locale: Locale,
     /// Replication lag from which an agent is warned with their lookup.
     pub replica_lag_warn: Duration,
 }
@@ -134,7 +142,7 @@ pub async fn serve(
             // Nothing of the request is acted on; a command is told why (a modal submission
             // or a click is only acknowledged: its form closes, nothing changes).
             Err(_) => match input {
-                Input::Command(_) => Reply::ephemeral(FOREIGN),
+                Input::Command(_) => Reply::ephemeral(foreign(ctx.locale)),
                 _ => Reply::Empty,
             },
         };
@@ -170,70 +178,80 @@ pub async fn handle(ctx: &Arc<Ctx>, input: Input, deadline: Deadline) -> Reply {
     }
 }
 
-/// The command's and the digest buttons' refusal of someone who may not file.
-pub(crate) const NOT_A_REQUESTER: &str = "You are not on the list of people who may file insurance expiry requests. Ask the CX leads to add you.";
-
-/// What to say when someone may not file (`surface_text` for "not on the list").
-pub(crate) fn not_allowed(why: &NotAllowed, not_listed: &str) -> String {
+/// What to say when someone may not file; `not_listed` is the surface's own words for "not
+/// on the list" (the command's and digest buttons' `access-not-a-requester`, the request
+/// form's shorter `request-error-not-a-requester`).
+pub(crate) fn not_allowed(l: Locale, why: &NotAllowed, not_listed: &str) -> String {
     match why {
         NotAllowed::NotListed => not_listed.to_owned(),
-        NotAllowed::Unverifiable(u) => cannot_confirm(u, "file requests"),
-        NotAllowed::NotAMember(_) => NOT_A_MEMBER.to_owned(),
+        NotAllowed::Unverifiable(Unverifiable::GroupUnreadable(code)) => {
+            tr!(l, "access-group-unreadable", code = code.as_str())
+        }
+        NotAllowed::Unverifiable(Unverifiable::ListTooOld | Unverifiable::NotReadYet) => {
+            tr!(l, "access-group-stale")
+        }
+        NotAllowed::Unverifiable(Unverifiable::ProfileUnreadable(code)) => {
+            tr!(l, "access-profile-unreadable", code = code.as_str())
+        }
+        NotAllowed::NotAMember(_) => tr!(l, "access-not-a-member"),
     }
 }
 
-/// The refusal of a guest, a deactivated account or someone of another workspace, on every
-/// surface that looks riders up.
-pub(crate) const NOT_A_MEMBER: &str = "Only full members of this workspace may look riders up or file expiry requests; guests and people of other workspaces may not.";
-
 /// The answer to a request from another workspace or app (or before the bot knows its own).
-pub(crate) const FOREIGN: &str = "This bot only serves its own Slack workspace. Nothing was done.";
+pub(crate) fn foreign(l: Locale) -> String {
+    tr!(l, "access-foreign-workspace")
+}
 
-/// A person's lookups ran out for now.
-pub(crate) fn lookup_limit_reached(limit: &crate::service::access::LookupLimit) -> String {
-    format!(
-        "You have run {} rider lookups within {}, as many as one person may. Nothing was looked up; please try again later, or ask a CX lead if you need more.",
-        limit.max,
-        humanize(limit.per)
+/// A person's lookups ran out for now: the limit, in lookups per so many minutes.
+pub(crate) fn lookup_limit_reached(
+    l: Locale,
+    limit: &crate::service::access::LookupLimit,
+) -> String {
+    tr!(
+        l,
+        "lookup-limit-reached",
+        max = i64::from(limit.max),
+        minutes = (limit.per.as_secs() / 60).max(1) as i64
     )
 }
 
-/// `3600 s` → `1 hour`, `600 s` → `10 minutes`.
-fn humanize(d: Duration) -> String {
-    let s = d.as_secs();
-    let (n, unit) = if s.is_multiple_of(86_400) {
-        (s / 86_400, "day")
-    } else if s.is_multiple_of(3600) {
-        (s / 3600, "hour")
-    } else if s.is_multiple_of(60) {
-        (s / 60, "minute")
-    } else {
-        (s, "second")
-    };
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
+/// The command's and the digest buttons' refusal of someone who may not file.
+pub(crate) fn not_a_requester(l: Locale, why: &NotAllowed) -> String {
+    not_allowed(l, why, &tr!(l, "access-not-a-requester"))
 }
 
-/// What to say when membership of `REQUESTER_*` / `APPROVER_*` could not be confirmed
-/// (see [`super::audience`]); `may` is what the person tried, e.g. "file requests".
-pub(crate) fn cannot_confirm(why: &Unverifiable, may: &str) -> String {
+/// What to say when an approver's membership could not be confirmed (see
+/// [`super::audience`]).
+pub(crate) fn cannot_confirm_approver(l: Locale, why: &Unverifiable) -> String {
     match why {
-        Unverifiable::GroupUnreadable(code) => format!(
-            "I can't confirm that you may {may}: Slack refuses to list the user group that says who may (Slack said `{code}`). Nothing was changed. The bot's operators are alerted; please try again later."
-        ),
-        Unverifiable::ProfileUnreadable(code) => format!(
-            "I can't confirm that you may {may}: Slack refuses to show your profile (Slack said `{code}`). Nothing was changed. The bot's operators are alerted; please try again later."
-        ),
-        Unverifiable::ListTooOld | Unverifiable::NotReadYet => format!(
-            "I couldn't check whether you may {may}: Slack hasn't answered my questions about the user group lately. Nothing was changed; please try again in a few minutes."
-        ),
+        Unverifiable::GroupUnreadable(code) => {
+            tr!(l, "decide-error-group-unreadable", code = code.as_str())
+        }
+        Unverifiable::ListTooOld | Unverifiable::NotReadYet => tr!(l, "decide-error-group-stale"),
+        Unverifiable::ProfileUnreadable(code) => {
+            tr!(l, "access-profile-unreadable", code = code.as_str())
+        }
     }
 }
 
 /// The sentence for a failure on our side.
-pub(crate) fn something_went_wrong() -> &'static str {
-    "Something went wrong on our side and nothing was filed. Please try again; if it keeps happening, tell the backend team."
+pub(crate) fn something_went_wrong(l: Locale) -> String {
+    tr!(l, "error-nothing-filed-internal")
+}
+
+/// A query the agent typed, refused: what to type instead.
+pub(crate) fn query_error(l: Locale, e: &QueryError) -> String {
+    match e {
+        QueryError::Empty => tr!(l, "query-error-empty"),
+        QueryError::NotRecognised => tr!(l, "query-error-not-recognised"),
+        QueryError::TooLong => tr!(l, "query-error-too-long"),
+    }
+}
+
+/// A reason the agent typed, refused.
+pub(crate) fn reason_error(l: Locale, e: &ReasonError) -> String {
+    match e {
+        ReasonError::Empty => tr!(l, "reason-error-empty"),
+        ReasonError::TooLong => tr!(l, "reason-error-too-long"),
+    }
 }

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use chrono::Utc;
 use slack_morphism::prelude::*;
 
-use super::clicks::{REJECTED, RejectMeta, decide_error_text, refusal_text};
-use super::{Ctx, Reply, not_allowed, something_went_wrong};
+use super::clicks::{RejectMeta, Tried, decide_error_text, refusal_text};
+use super::{Ctx, Reply, not_allowed, query_error, reason_error, something_went_wrong};
 use crate::deadline::{self, Deadline, Finished};
 use crate::domain::{ReasonError, RequestId, SlackUserId};
+use crate::i18n::Locale;
 use crate::service::deciding::{DecideError, Decision, Verdict};
 use crate::service::filing::{Field, Late, LateFiling, Submitted, TimeProblem, Why};
 use crate::service::lookup::{Freshness, Source};
@@ -23,20 +24,17 @@ use crate::slack::choice_state;
 use crate::slack::ids::ActionId;
 use crate::slack::payload::Submission;
 use crate::slack::{budget, render};
+use crate::tr;
 
 pub async fn handle(ctx: &Arc<Ctx>, sub: Submission, deadline: &Deadline) -> Reply {
     match sub {
         Submission::Request { user, form } => {
+            let l = ctx.locale;
             let who = match ctx.filing.requester(&user, deadline).await {
                 Ok(who) => who,
                 Err(why) => {
-                    return errors(
-                        ActionId::RiderQuery,
-                        not_allowed(
-                            &why,
-                            "You are not on the list of people who may file expiry requests.",
-                        ),
-                    );
+                    let not_listed = tr!(l, "request-error-not-a-requester");
+                    return errors(ActionId::RiderQuery, not_allowed(l, &why, &not_listed));
                 }
             };
             let submitted = ctx
@@ -83,90 +81,74 @@ fn update(view: SlackView) -> Reply {
     ))
 }
 
-const FORM_EXPIRED: &str = "This form has expired. Close it and run /expire-insurance again.";
-
-fn lookup_unavailable() -> &'static str {
-    "The rider lookup is unavailable right now (the read database isn't answering in time). Nothing was filed; please try again in a minute."
-}
-
-fn time_problem(p: &TimeProblem, ctx: &Ctx) -> String {
+fn time_problem(l: Locale, p: &TimeProblem) -> String {
     match p {
-        TimeProblem::InFuture => {
-            "That time is in the future. Pick when the rider actually cancelled with the insurer."
-                .to_owned()
+        TimeProblem::InFuture => tr!(l, "request-error-time-in-future"),
+        TimeProblem::BeforePolicyBegan(began) => {
+            tr!(
+                l,
+                "request-error-time-before-policy",
+                began = l.time(*began)
+            )
         }
-        TimeProblem::BeforePolicyBegan(began) => format!(
-            "The policy only began at {}; the cancellation cannot be earlier than that.",
-            render::show_time(*began, ctx.display_tz)
-        ),
     }
 }
 
 /// The agent's note about where the lookup's answer came from, when it matters.
-fn lag_note(f: &Freshness, warn_after: std::time::Duration) -> Option<String> {
+fn lag_note(l: Locale, f: &Freshness, warn_after: std::time::Duration) -> Option<String> {
     if f.source == Source::Primary {
-        return Some(
-            ":warning: The read replica was unavailable, so this lookup was answered by the primary database."
-                .to_owned(),
-        );
+        return Some(tr!(l, "lookup-primary-note"));
     }
     f.replica_lag_seconds
         .filter(|lag| *lag >= warn_after.as_secs_f64())
-        .map(|lag| {
-            format!(
-                ":warning: The read replica is {lag:.0} s behind; a change made in the last {lag:.0} s may not show yet."
-            )
-        })
+        // Whole seconds: a Fluent number would show the fraction.
+        .map(|lag| tr!(l, "lookup-lag-note", lag_seconds = lag.round() as i64))
 }
 
-fn already_pending(id: RequestId) -> String {
-    format!(
-        "Request #{id} for this policy is already waiting for a lead's decision; no new request was filed."
+fn already_pending(l: Locale, id: RequestId) -> String {
+    tr!(
+        l,
+        "filing-error-already-pending",
+        request_id = id.to_string()
     )
 }
 
-fn already_filed(id: RequestId) -> String {
-    format!(
-        "This form already filed request #{id}; nothing new was filed. Close it, and run /expire-insurance again for another request."
-    )
+fn already_filed(l: Locale, id: RequestId) -> String {
+    tr!(l, "filing-error-already-filed", request_id = id.to_string())
 }
 
-fn filing_failed(unavailable: bool) -> String {
+fn filing_failed(l: Locale, unavailable: bool) -> String {
     if unavailable {
-        "The database isn't answering, so nothing was filed. Please try again in a minute."
-            .to_owned()
+        tr!(l, "filing-error-db-unavailable")
     } else {
-        something_went_wrong().to_owned()
+        something_went_wrong(l)
     }
 }
 
 /// The words for a refusal, as the request form and the choice step say them.
-fn refusal(ctx: &Ctx, why: &Why, step: Step) -> String {
+fn refusal(l: Locale, why: &Why, step: Step) -> String {
     match why {
-        Why::Query(e) => e.to_string(),
-        Why::NoCancelledAt => "Pick the date and time the rider cancelled with the insurer.".to_owned(),
-        Why::Reason(e) => e.to_string(),
-        Why::Time(p) => time_problem(p, ctx),
-        Why::LookupUnavailable => lookup_unavailable().to_owned(),
-        Why::RateLimited(limit) => super::lookup_limit_reached(limit),
-        Why::LookupFailed => something_went_wrong().to_owned(),
-        Why::NoActivePolicy => "I found the rider, but they have no active hourly policy, so there is nothing to expire.".to_owned(),
-        Why::NoRider => "No rider matches that ID or phone number (withdrawn riders included). Check the number and try again.".to_owned(),
-        Why::MaskedReasonTooLong | Why::MaskedReasonEmpty => {
-            let why = if *why == Why::MaskedReasonTooLong {
-                "With the personal data in it masked, the reason is over 1,000 characters. Please shorten it."
-            } else {
-                "Say why, and give the CX ticket."
-            };
-            match step {
-                Step::Request => why.to_owned(),
-                // The choice view has no reason input; the agent starts again.
-                Step::Choice => format!("{why} Close this form and run /expire-insurance again."),
-            }
-        }
-        Why::FormExpired => FORM_EXPIRED.to_owned(),
-        Why::NoPolicyChosen => "Choose one of the policies.".to_owned(),
-        Why::PolicyNoLongerActive => "That policy is no longer active (it may have just been expired). Nothing to do for it.".to_owned(),
+        Why::Query(e) => query_error(l, e),
+        Why::NoCancelledAt => tr!(l, "request-error-time-missing"),
+        Why::Reason(e) => reason_error(l, e),
+        Why::Time(p) => time_problem(l, p),
+        Why::LookupUnavailable => tr!(l, "request-error-lookup-unavailable"),
+        Why::RateLimited(limit) => super::lookup_limit_reached(l, limit),
+        Why::LookupFailed => something_went_wrong(l),
+        Why::NoActivePolicy => tr!(l, "request-error-no-active-policy"),
+        Why::NoRider => tr!(l, "request-error-no-rider"),
+        // The choice view has no reason input; there the agent starts again.
+        Why::MaskedReasonTooLong => match step {
+            Step::Request => tr!(l, "reason-error-masked-too-long"),
+            Step::Choice => tr!(l, "choice-error-masked-reason-too-long"),
+        },
+        Why::MaskedReasonEmpty => match step {
+            Step::Request => tr!(l, "reason-error-empty"),
+            Step::Choice => tr!(l, "choice-error-masked-reason-empty"),
+        },
+        Why::FormExpired => tr!(l, "choice-error-form-expired"),
+        Why::NoPolicyChosen => tr!(l, "choice-error-choose-one"),
+        Why::PolicyNoLongerActive => tr!(l, "choice-error-policy-gone"),
     }
 }
 
@@ -182,31 +164,30 @@ fn block(field: Field) -> ActionId {
 
 /// What a submission's outcome looks like; filing outcomes go under `step`'s main input.
 fn answer(ctx: &Ctx, submitted: Submitted, step: Step) -> Reply {
+    let l = ctx.locale;
     let main = match step {
         Step::Request => ActionId::RiderQuery,
         Step::Choice => ActionId::Policy,
     };
     match submitted {
-        Submitted::Refused { field, why } => errors(block(field), refusal(ctx, &why, step)),
-        Submitted::Choose { .. } => errors(main, something_went_wrong()),
+        Submitted::Refused { field, why } => errors(block(field), refusal(l, &why, step)),
+        Submitted::Choose { .. } => errors(main, something_went_wrong(l)),
         Submitted::Filed {
             id,
             candidate,
             freshness,
         } => update(render::filed_modal(
+            l,
             id,
             &candidate,
             &ctx.approval_channel,
-            lag_note(&freshness, ctx.replica_lag_warn),
+            lag_note(l, &freshness, ctx.replica_lag_warn),
         )),
-        Submitted::AlreadyPending(id) => errors(main, already_pending(id)),
-        Submitted::AlreadyFiled(id) => errors(main, already_filed(id)),
-        Submitted::NotFiled { unavailable } => errors(main, filing_failed(unavailable)),
-        Submitted::Broken => errors(main, something_went_wrong()),
-        Submitted::StillFiling => errors(
-            main,
-            "Still filing: the database is slow right now. You'll get a direct message when the request is posted to the approvals channel, or if it fails. No need to submit again (a second submission never files it twice).",
-        ),
+        Submitted::AlreadyPending(id) => errors(main, already_pending(l, id)),
+        Submitted::AlreadyFiled(id) => errors(main, already_filed(l, id)),
+        Submitted::NotFiled { unavailable } => errors(main, filing_failed(l, unavailable)),
+        Submitted::Broken => errors(main, something_went_wrong(l)),
+        Submitted::StillFiling => errors(main, tr!(l, "filing-error-slow")),
     }
 }
 
@@ -214,26 +195,23 @@ fn answer(ctx: &Ctx, submitted: Submitted, step: Step) -> Reply {
 /// answer. A filed request needs no word here: the outbox posts it and then sends the
 /// agent the usual "your request was posted" message.
 fn tell_late(ctx: &Arc<Ctx>, user: &SlackUserId) -> Late {
-    let (slack, user, channel) = (
+    let (slack, user, channel, l) = (
         ctx.slack.clone(),
         user.clone(),
         ctx.approval_channel.clone(),
+        ctx.locale,
     );
     Box::new(move |late: LateFiling| {
         Box::pin(async move {
             let text = match late {
                 LateFiling::Filed(_) => return,
-                LateFiling::AlreadyPending(id) => already_pending(id),
-                LateFiling::AlreadyFiled(id) => already_filed(id),
-                LateFiling::NotFiled { unavailable } => {
-                    format!(
-                        "Your expiry request was not filed. {}",
-                        filing_failed(unavailable)
-                    )
+                LateFiling::AlreadyPending(id) => already_pending(l, id),
+                LateFiling::AlreadyFiled(id) => already_filed(l, id),
+                LateFiling::NotFiled { unavailable: true } => {
+                    tr!(l, "late-filing-db-unavailable")
                 }
-                LateFiling::GaveUp => format!(
-                    "I couldn't confirm that your expiry request was filed: the database stopped answering. If it doesn't appear in <#{channel}> within a few minutes, please file it again (a request already waiting is never filed twice)."
-                ),
+                LateFiling::NotFiled { unavailable: false } => tr!(l, "late-filing-internal"),
+                LateFiling::GaveUp => tr!(l, "late-filing-gave-up", channel = channel.as_str()),
             };
             budget::direct_message(&slack, user.as_str(), text).await;
         })
@@ -248,16 +226,12 @@ async fn submit_choice(
     chosen: Option<crate::domain::PolicyId>,
     deadline: &Deadline,
 ) -> Reply {
+    let l = ctx.locale;
     let who = match ctx.filing.requester(&user, deadline).await {
         Ok(who) => who,
         Err(why) => {
-            return errors(
-                ActionId::Policy,
-                not_allowed(
-                    &why,
-                    "You are not on the list of people who may file expiry requests.",
-                ),
-            );
+            let not_listed = tr!(l, "request-error-not-a-requester");
+            return errors(ActionId::Policy, not_allowed(l, &why, &not_listed));
         }
     };
     let choice = match metadata {
@@ -270,13 +244,13 @@ async fn submit_choice(
     };
     let choice = match choice {
         Ok(Some(choice)) => choice,
-        Ok(None) => return errors(ActionId::Policy, FORM_EXPIRED),
+        Ok(None) => return errors(ActionId::Policy, tr!(l, "choice-error-form-expired")),
         Err(e) => {
             tracing::error!(
                 error = crate::telemetry::chain(&e),
                 "could not read the choice step's state"
             );
-            return errors(ActionId::Policy, something_went_wrong());
+            return errors(ActionId::Policy, something_went_wrong(l));
         }
     };
     let submitted = ctx
@@ -305,15 +279,15 @@ async fn choice_step(
     };
     match choice_state::to_metadata(&ctx.forms, &choice, Utc::now(), deadline.remaining()).await {
         Ok(meta) => Ok(update(render::choose_policy_modal(
+            ctx.locale,
             &candidates,
-            ctx.display_tz,
             meta,
         ))),
         Err(e) => {
             tracing::error!(error = %e, "could not keep the choice step's state");
             Ok(errors(
                 ActionId::RiderQuery,
-                "The database isn't answering, so nothing was filed. Please try again in a minute.",
+                tr!(ctx.locale, "filing-error-db-unavailable"),
             ))
         }
     }
@@ -326,11 +300,9 @@ async fn submit_reject(
     raw: String,
     deadline: &Deadline,
 ) -> Reply {
+    let l = ctx.locale;
     let Some(meta) = metadata.and_then(|m| serde_json::from_str::<RejectMeta>(&m).ok()) else {
-        return errors(
-            ActionId::RejectReason,
-            "This form has expired. Click Reject again.",
-        );
+        return errors(ActionId::RejectReason, tr!(l, "reject-error-form-expired"));
     };
     let reason = match ctx
         .deciding
@@ -341,11 +313,14 @@ async fn submit_reject(
         Err(ReasonError::TooLong) => {
             return errors(
                 ActionId::RejectReason,
-                "Keep the reason under 1,000 characters (phone numbers in it are masked, which lengthens them).",
+                tr!(l, "reject-error-reason-too-long"),
             );
         }
         Err(ReasonError::Empty) => {
-            return errors(ActionId::RejectReason, "Say why the request is rejected.");
+            return errors(
+                ActionId::RejectReason,
+                tr!(l, "reject-error-reason-missing"),
+            );
         }
     };
     crate::telemetry::record_expiry_request(meta.request_id.0);
@@ -364,14 +339,14 @@ async fn submit_reject(
         let (ctx, user) = (ctx.clone(), user.clone());
         move |r: Result<Verdict, DecideError>| async move {
             let text = match &r {
-                Ok(v) => refusal_text(v, &ctx, REJECTED),
-                Err(e @ DecideError::Unverifiable(_)) => Some(decide_error_text(e)),
+                Ok(v) => refusal_text(l, v, Tried::Reject),
+                Err(e @ DecideError::Unverifiable(_)) => Some(decide_error_text(l, e)),
                 Err(e) => {
                     tracing::error!(
                         error = crate::telemetry::chain(e),
                         "reject failed (after the answer)"
                     );
-                    Some(decide_error_text(e))
+                    Some(decide_error_text(l, e))
                 }
             };
             if let Some(text) = text {
@@ -380,7 +355,7 @@ async fn submit_reject(
         }
     };
     match deadline::finish_or_hand_over(deadline, work, late).await {
-        Finished::InTime(Ok(v)) => match refusal_text(&v, ctx, REJECTED) {
+        Finished::InTime(Ok(v)) => match refusal_text(l, &v, Tried::Reject) {
             None => Reply::view(SlackViewSubmissionResponse::Clear(
                 SlackViewSubmissionClearResponse::new(),
             )),
@@ -391,12 +366,9 @@ async fn submit_reject(
             if !matches!(e, DecideError::Unverifiable(_)) {
                 tracing::error!(error = crate::telemetry::chain(&e), "reject failed");
             }
-            errors(ActionId::RejectReason, decide_error_text(&e))
+            errors(ActionId::RejectReason, decide_error_text(l, &e))
         }
-        Finished::Crashed => errors(ActionId::RejectReason, something_went_wrong()),
-        Finished::HandedOver => errors(
-            ActionId::RejectReason,
-            "This is taking longer than Slack lets me wait. The rejection goes on: the request message will show it, and if it doesn't go through I'll tell you in the approvals channel.",
-        ),
+        Finished::Crashed => errors(ActionId::RejectReason, something_went_wrong(l)),
+        Finished::HandedOver => errors(ActionId::RejectReason, tr!(l, "reject-error-slow")),
     }
 }

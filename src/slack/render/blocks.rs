@@ -1,6 +1,7 @@
 //! The building blocks every renderer shares: making free text inert for mrkdwn, showing
 //! the company's values at a bounded display size, splitting long text into section blocks,
-//! and writing times as people read them.
+//! and making the catalogue's mrkdwn into blocks. (Times are written by
+//! [`crate::i18n::Locale`], in the configured language and `DISPLAY_TZ`.)
 //!
 //! Free text typed by people (the reasons) goes through [`free`]: Slack's control
 //! characters are escaped, so `<!channel>` or a crafted link is shown, not executed; line
@@ -13,8 +14,6 @@
 //! company's tables) are cut visibly (`…`) to a display size; the stored row keeps them
 //! whole.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
 use crate::slack::limits::{self, cut, cut_mrkdwn};
@@ -143,11 +142,6 @@ pub fn rich(text: &str) -> SlackMessageContent {
     SlackMessageContent::new()
         .with_text(cut_mrkdwn(text, limits::MESSAGE_TEXT.max))
         .with_blocks(sections(text))
-}
-
-/// A time as people read it: `2026-11-28 21:30 KST`.
-pub fn show_time(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 /// A mrkdwn section block of the bot's own short text (at most Slack's 3,000 characters).

@@ -14,58 +14,54 @@ use slack_morphism::prelude::*;
 
 use super::blocks::{context, insurer, name, policy, section, text_chars};
 use crate::domain::digest::{BulkReport, DigestRider, Scan};
+use crate::i18n::Locale;
 use crate::slack::ids::{ActionId, file_one_value};
 use crate::slack::limits::{self, cut};
+use crate::tr;
 
 /// A page holds a heading, a summary, two footer blocks and at most this many riders
 /// (one section block each, more for a rider with many policies).
 pub const RIDERS_PER_MESSAGE: usize = 44;
 /// Blocks a page keeps free for its heading, summary and footer.
 const RESERVED_BLOCKS: usize = 4;
-/// Text a page keeps free for the same (they are a few hundred characters).
+/// Text a page keeps free for the same (they are a few hundred characters in either
+/// language).
 const RESERVED_TEXT: usize = 1500;
-
-pub(super) fn local_date(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d").to_string()
-}
 
 /// Whole calendar days from `from` to `to`, in `tz`.
 pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> i64 {
     (to.with_timezone(&tz).date_naive() - from.with_timezone(&tz).date_naive()).num_days()
 }
 
-pub(super) fn plural(n: impl Into<i64>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// One rider as section blocks: the first carries the rider's line and the per-rider
 /// button; policies that do not fit its 3,000 characters continue in more blocks.
-fn rider_blocks(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> Vec<SlackBlock> {
-    let withdrawn = match r.withdrawn_at {
-        Some(at) => {
-            let days = days_between(at, slot, tz);
-            format!(
-                "withdrawn {} ({})",
-                local_date(at, tz),
-                if days == 0 {
-                    "today".to_owned()
-                } else {
-                    format!("{} ago", plural(days, "day", "days"))
-                }
-            )
-        }
-        None => "withdrawn (date unknown)".to_owned(),
-    };
+fn rider_blocks(l: Locale, r: &DigestRider, slot: DateTime<Utc>) -> Vec<SlackBlock> {
     let who = name(&r.name_masked);
-    let head = format!("*{who}* · {} · {}", cut(&r.phone_masked, 13), withdrawn);
+    let phone = cut(&r.phone_masked, 13);
+    let head = match r.withdrawn_at {
+        Some(at) => tr!(
+            l,
+            "digest-rider-line",
+            name = who.as_str(),
+            phone = phone,
+            withdrawn_on = l.day(at),
+            days_ago = days_between(at, slot, l.tz())
+        ),
+        None => tr!(
+            l,
+            "digest-rider-date-unknown-line",
+            name = who.as_str(),
+            phone = phone
+        ),
+    };
     let mut texts = vec![head];
     for p in &r.policies {
-        let line = format!(
-            "{} {} · since {}",
-            insurer(&p.insurer),
-            policy(&p.policy_number_masked),
-            local_date(p.valid_from, tz)
+        let line = tr!(
+            l,
+            "digest-policy-line",
+            insurer = insurer(&p.insurer),
+            policy = policy(&p.policy_number_masked),
+            valid_from = l.day(p.valid_from)
         );
         let last = texts.last_mut().map(|t| (limits::chars(t), t));
         match last {
@@ -73,7 +69,10 @@ fn rider_blocks(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> Vec<SlackBlock>
                 t.push('\n');
                 t.push_str(&line);
             }
-            _ => texts.push(format!("*{who}* (continued)\n{line}")),
+            _ => texts.push(format!(
+                "{}\n{line}",
+                tr!(l, "digest-rider-continued-line", name = who.as_str())
+            )),
         }
     }
     texts
@@ -86,7 +85,7 @@ fn rider_blocks(r: &DigestRider, slot: DateTime<Utc>, tz: Tz) -> Vec<SlackBlock>
             if i == 0 {
                 block
                     .with_accessory(SlackSectionBlockElement::Button(
-                        SlackBlockButtonElement::new(pt!("File request…"))
+                        SlackBlockButtonElement::new(pt!(tr!(l, "digest-file-one-button")))
                             .with_action_id(ActionId::DigestFileOne.as_str().into())
                             .with_value(file_one_value(r.rider_id, r.withdrawn_at)),
                     ))
@@ -106,13 +105,13 @@ fn block_text(b: &SlackBlock) -> usize {
 /// The riders' blocks cut into pages: at most [`RIDERS_PER_MESSAGE`] riders begin on a
 /// page, and each page's blocks and text stay inside Slack's per-message limits with
 /// room left for the heading, summary and footer.
-fn paginate(scan: &Scan, slot: DateTime<Utc>, tz: Tz) -> Vec<Vec<SlackBlock>> {
+fn paginate(l: Locale, scan: &Scan, slot: DateTime<Utc>) -> Vec<Vec<SlackBlock>> {
     let max_blocks = limits::MESSAGE_BLOCKS.max - RESERVED_BLOCKS;
     let max_text = limits::MESSAGE_BLOCKS_TEXT.max - RESERVED_TEXT;
     let mut pages: Vec<Vec<SlackBlock>> = vec![Vec::new()];
     let (mut riders, mut text) = (0, 0);
     for r in &scan.riders {
-        for (i, b) in rider_blocks(r, slot, tz).into_iter().enumerate() {
+        for (i, b) in rider_blocks(l, r, slot).into_iter().enumerate() {
             let n = block_text(&b);
             let page_full = pages.last().is_some_and(|p| {
                 !p.is_empty()
@@ -137,96 +136,114 @@ fn paginate(scan: &Scan, slot: DateTime<Utc>, tz: Tz) -> Vec<Vec<SlackBlock>> {
     pages
 }
 
+/// The digest's summary: the counts, then (each on its own line) whether the list is cut
+/// and whether an earlier attempt was interrupted.
+fn summary(l: Locale, scan: &Scan, retaken: bool) -> String {
+    let mut lines = vec![tr!(
+        l,
+        "digest-summary",
+        riders = scan.total_riders,
+        policies = scan.total_policies
+    )];
+    if scan.is_cut() {
+        lines.push(tr!(
+            l,
+            "digest-cut-note",
+            listed_riders = scan.riders.len(),
+            listed_policies = scan.listed_policies(),
+            other_riders = scan.total_riders - scan.riders.len() as i64
+        ));
+    }
+    if retaken {
+        lines.push(tr!(l, "digest-retaken-note"));
+    }
+    lines.join("\n")
+}
+
 /// The digest for `slot`, as one or more messages. `scan` must have found someone.
 pub fn digest_messages(
+    l: Locale,
     scan: &Scan,
     slot: DateTime<Utc>,
-    tz: Tz,
     approval_channel: &str,
     retaken: bool,
 ) -> Vec<SlackMessageContent> {
-    let chunks = paginate(scan, slot, tz);
+    let chunks = paginate(l, scan, slot);
     let pages = chunks.len().max(1);
-    let date = local_date(slot, tz);
+    let date = l.day(slot);
     let listed_policies = scan.listed_policies();
     let mut out = Vec::with_capacity(pages);
     for (page, riders) in chunks.into_iter().enumerate() {
         let mut blocks = Vec::new();
-        let part = if pages > 1 {
-            format!(" — message {} of {pages}", page + 1)
-        } else {
-            String::new()
-        };
-        blocks.push(section(format!(
-            "*Withdrawn riders still insured — {date}*{part}"
-        )));
-        if page == 0 {
-            let mut summary = format!(
-                "*{}* still {} *{}*. Nothing ends these during the deletion window: each needs an expiry request. Oldest withdrawal first.",
-                plural(scan.total_riders, "withdrawn rider", "withdrawn riders"),
-                if scan.total_riders == 1 {
-                    "holds"
-                } else {
-                    "hold"
-                },
-                plural(
-                    scan.total_policies,
-                    "active hourly policy",
-                    "active hourly policies"
+        let (heading, fallback) = if pages > 1 {
+            (
+                tr!(
+                    l,
+                    "digest-paged-heading",
+                    date = date.as_str(),
+                    page = page + 1,
+                    pages = pages
                 ),
-            );
-            if scan.is_cut() {
-                summary.push_str(&format!(
-                    "\n:warning: This digest lists the first {} ({}); the other {} will be listed in later digests as these are handled.",
-                    plural(scan.riders.len() as i64, "rider", "riders"),
-                    plural(listed_policies as i64, "policy", "policies"),
-                    plural(scan.total_riders - scan.riders.len() as i64, "rider", "riders"),
-                ));
-            }
-            if retaken {
-                summary.push_str(
-                    "\n_An earlier attempt to post this digest was interrupted; this is the complete digest._",
-                );
-            }
-            blocks.push(section(summary));
+                tr!(
+                    l,
+                    "digest-paged-fallback",
+                    date = date.as_str(),
+                    riders = scan.total_riders,
+                    policies = scan.total_policies,
+                    page = page + 1,
+                    pages = pages
+                ),
+            )
+        } else {
+            (
+                tr!(l, "digest-heading", date = date.as_str()),
+                tr!(
+                    l,
+                    "digest-fallback",
+                    date = date.as_str(),
+                    riders = scan.total_riders,
+                    policies = scan.total_policies
+                ),
+            )
+        };
+        blocks.push(section(heading));
+        if page == 0 {
+            blocks.push(section(summary(l, scan, retaken)));
         }
         blocks.extend(riders);
         if page + 1 == pages {
             blocks.push(
                 SlackActionsBlock::new(vec![
-                    SlackBlockButtonElement::new(pt!(format!(
-                        "File requests for all {}",
-                        plural(listed_policies as i64, "policy", "policies")
+                    SlackBlockButtonElement::new(pt!(tr!(
+                        l,
+                        "digest-file-all-button",
+                        policies = listed_policies
                     )))
                     .with_action_id(ActionId::DigestFileAll.as_str().into())
                     .with_value(slot.timestamp().to_string())
                     .with_style(SlackBlockButtonStyle::Primary)
                     .with_confirm(SlackBlockConfirmItem::new(
-                        pt!("File all these requests?"),
-                        md!(format!(
-                            "One expiry request per listed policy ({}), each ending the policy at the rider's withdrawal time. Each is posted to <#{approval_channel}> and needs a lead's approval; you cannot approve the ones you filed.",
-                            plural(listed_policies as i64, "policy", "policies")
+                        pt!(tr!(l, "digest-file-all-confirm.title")),
+                        md!(tr!(
+                            l,
+                            "digest-file-all-confirm.body",
+                            policies = listed_policies,
+                            channel = approval_channel
                         )),
-                        pt!("File them"),
-                        pt!("Back"),
+                        pt!(tr!(l, "digest-file-all-confirm.confirm")),
+                        pt!(tr!(l, "digest-file-all-confirm.deny")),
                     ))
                     .into(),
                 ])
                 .with_block_id("digest_bulk".into())
                 .into(),
             );
-            blocks.push(context(
-                "Use *File request…* on a rider to check the cancellation time first. Policies that already have a pending request are not filed twice.".to_owned(),
-            ));
+            blocks.push(context(tr!(l, "digest-footer")));
         }
         debug_assert!(blocks.len() <= limits::MESSAGE_BLOCKS.max);
         out.push(
             SlackMessageContent::new()
-                .with_text(format!(
-                    "Withdrawn riders still insured ({date}): {}, {}{part}",
-                    plural(scan.total_riders, "rider", "riders"),
-                    plural(scan.total_policies, "policy", "policies"),
-                ))
+                .with_text(fallback)
                 .with_blocks(blocks),
         );
     }
@@ -234,50 +251,29 @@ pub fn digest_messages(
 }
 
 /// The one-line message when nobody is found.
-pub fn all_clear(slot: DateTime<Utc>, tz: Tz) -> SlackMessageContent {
-    SlackMessageContent::new().with_text(format!(
-        ":white_check_mark: Withdrawn-rider digest {}: all clear — no withdrawn rider holds an active hourly policy.",
-        local_date(slot, tz)
-    ))
+pub fn all_clear(l: Locale, slot: DateTime<Utc>) -> SlackMessageContent {
+    SlackMessageContent::new().with_text(tr!(l, "digest-all-clear", date = l.day(slot)))
 }
 
-/// What the clicker of "File requests for all" is told.
-pub fn bulk_answer(r: &BulkReport, approval_channel: &str) -> String {
-    let mut parts = vec![format!(
-        "Filed {}",
-        plural(r.filed as i64, "new request", "new requests")
-    )];
-    if r.already_pending > 0 {
-        parts.push(format!(
-            "{} already waiting for a decision (not filed again)",
-            plural(r.already_pending as i64, "policy was", "policies were")
-        ));
-    }
-    if r.settled > 0 {
-        parts.push(format!(
-            "{} no longer active or no longer withdrawn (nothing to do)",
-            plural(r.settled as i64, "policy is", "policies are")
-        ));
-    }
-    if r.needs_individual > 0 {
-        parts.push(format!(
-            "{} need filing one by one with *File request…* (no usable withdrawal time)",
-            plural(r.needs_individual as i64, "policy", "policies")
-        ));
-    }
-    if r.failed > 0 {
-        parts.push(format!(
-            "{} could not be filed because of a database error — click again to retry them",
-            plural(r.failed as i64, "policy", "policies")
-        ));
-    }
-    let mut text = format!("{}.", parts.join("; "));
-    if r.filed > 0 {
-        text.push_str(&format!(
-            " Each is being posted to <#{approval_channel}> for a lead's approval; another lead has to approve the ones you filed."
-        ));
-    }
-    text
+/// What the clicker of "File requests for all" is told: one count each, the catalogue
+/// leaving out the parts that are zero.
+pub fn bulk_answer(l: Locale, r: &BulkReport, approval_channel: &str) -> String {
+    tr!(
+        l,
+        "bulk-answer",
+        filed = r.filed,
+        already_pending = r.already_pending,
+        settled = r.settled,
+        needs_individual = r.needs_individual,
+        failed = r.failed,
+        channel = approval_channel
+    )
+}
+
+/// The reason stored with each request "File requests for all" files (shown in its
+/// approval message), in the bot's language.
+pub fn bulk_reason(l: Locale, slot: DateTime<Utc>) -> String {
+    tr!(l, "bulk-reason", date = l.day(slot))
 }
 
 #[cfg(test)]
@@ -311,7 +307,8 @@ mod tests {
             total_riders: 130,
             total_policies: 130,
         };
-        let msgs = digest_messages(&scan, slot, chrono_tz::Asia::Seoul, "C0APPROVE", false);
+        let l = Locale::new(crate::i18n::Language::En, chrono_tz::Asia::Seoul);
+        let msgs = digest_messages(l, &scan, slot, "C0APPROVE", false);
         assert_eq!(msgs.len(), 3);
         let mut listed = 0;
         for m in &msgs {

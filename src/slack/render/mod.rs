@@ -5,24 +5,32 @@
 //! so they cannot leak it, and they depend on nothing but the domain and Slack's own
 //! tables here ([`crate::slack::limits`], [`crate::slack::ids`]) — no service, no store.
 //!
-//! Every builder stays inside Slack's limits for any input the bot accepts (the property
-//! test in `tests/fuzz.rs` renders hostile data through each one and checks it against the
-//! strict stand-in's validator).
+//! Every text comes from the message catalogues (`locales/{ko,en}`): each builder takes a
+//! [`Locale`](crate::i18n::Locale) — the configured `UI_LANGUAGE`'s messages and
+//! `DISPLAY_TZ` — and names messages by id with `tr!`; the words, plurals and status words
+//! are the catalogue's, the values (masked data, IDs, formatted times) this module's.
+//!
+//! Every builder stays inside Slack's limits for any input the bot accepts, in both
+//! languages (the property test in `tests/fuzz.rs` renders hostile data through each one,
+//! in Korean and in English, and checks it against the strict stand-in's validator).
 //!
 //! - [`blocks`]: shared pieces (inert free text, display sizes, sections, times).
 //! - [`modals`]: the request form, the choice step, "filed", the reject form.
 //! - [`messages`]: the approval request, the decided message, thread reply, notices.
 //! - [`digest`]: the withdrawn-rider digest and the bulk filing's answer.
 //! - [`history`]: the answer to `/expire-insurance history`.
+//! - [`help`]: the answer to `/expire-insurance help`.
 
 pub mod blocks;
 pub mod digest;
+pub mod help;
 pub mod history;
 pub mod messages;
 pub mod modals;
 
-pub use blocks::{free, message_link, rich, show_time, text};
-pub use digest::{all_clear, bulk_answer, digest_messages};
+pub use blocks::{free, message_link, rich, text};
+pub use digest::{all_clear, bulk_answer, bulk_reason, digest_messages};
+pub use help::help_text;
 pub use history::history_text;
 pub use messages::{
     REQUEST_EVENT_TYPE, approval_message, decided_message, decided_notice, delivery_failed_notice,

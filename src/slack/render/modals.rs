@@ -1,21 +1,23 @@
 //! The bot's modals: the request form, the policy choice, "filed", and the reject form.
 //! They take masked values only ([`Candidate`]) and stay inside Slack's limits for any
-//! input the bot accepts.
+//! input the bot accepts, in either language: every text comes from the catalogue
+//! ([`Locale`]), and the data in a short text is cut before it is formatted.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use slack_morphism::prelude::*;
 
 use super::blocks::{context, insurer, modal, name, policy, section};
 use crate::domain::{Candidate, RequestId};
+use crate::i18n::Locale;
 use crate::slack::ids::{ActionId, CallbackId};
 use crate::slack::limits::{self, cut};
+use crate::tr;
 
 /// The request modal opened by `/expire-insurance`, prefilled with what was typed.
-pub fn request_modal(prefill: &str, initial_time: Option<DateTime<Utc>>) -> SlackView {
+pub fn request_modal(l: Locale, prefill: &str, initial_time: Option<DateTime<Utc>>) -> SlackView {
     let mut query = SlackBlockPlainTextInputElement::new()
         .with_action_id(ActionId::RiderQuery.as_str().into())
-        .with_placeholder(pt!("Rider ID, or phone such as 010-1234-5678"))
+        .with_placeholder(pt!(tr!(l, "request-rider-input.placeholder")))
         .with_max_length(64);
     if !prefill.trim().is_empty() {
         // What was typed after the command may be longer than the input takes; Slack
@@ -28,65 +30,79 @@ pub fn request_modal(prefill: &str, initial_time: Option<DateTime<Utc>>) -> Slac
         picker = picker.with_initial_date_time(SlackDateTime(t));
     }
     let blocks = vec![
-        section(
-            "Expire a rider's hourly insurance after the insurer cancelled it. A lead approves before anything changes.".to_owned(),
-        ),
-        SlackInputBlock::new(pt!("Rider"), query.into())
+        section(tr!(l, "request-modal-intro")),
+        SlackInputBlock::new(pt!(tr!(l, "request-rider-input.label")), query.into())
             .with_block_id(ActionId::RiderQuery.as_str().into())
-            .with_hint(pt!("Withdrawn riders are found too."))
-            .into(),
-        SlackInputBlock::new(pt!("Cancelled at the insurer"), picker.into())
-            .with_block_id(ActionId::CancelledAt.as_str().into())
-            .with_hint(pt!("When the rider asked the insurer to cancel. The policy ends then."))
+            .with_hint(pt!(tr!(l, "request-rider-input.hint")))
             .into(),
         SlackInputBlock::new(
-            pt!("Reason and CX ticket"),
+            pt!(tr!(l, "request-cancelled-at-input.label")),
+            picker.into(),
+        )
+        .with_block_id(ActionId::CancelledAt.as_str().into())
+        .with_hint(pt!(tr!(l, "request-cancelled-at-input.hint")))
+        .into(),
+        SlackInputBlock::new(
+            pt!(tr!(l, "request-reason-input.label")),
             SlackBlockPlainTextInputElement::new()
                 .with_action_id(ActionId::Reason.as_str().into())
                 .with_multiline(true)
                 .with_max_length(1000)
-                .with_placeholder(pt!("e.g. Cancelled with the insurer by phone, CX-12345"))
+                .with_placeholder(pt!(tr!(l, "request-reason-input.placeholder")))
                 .into(),
         )
         .with_block_id(ActionId::Reason.as_str().into())
         .into(),
     ];
     SlackView::Modal(
-        modal("Expire insurance", blocks)
+        modal(&tr!(l, "request-modal.title"), blocks)
             .with_callback_id(CallbackId::Request.as_str().into())
-            .with_submit(pt!("Look up"))
-            .with_close(pt!("Cancel")),
+            .with_submit(pt!(tr!(l, "request-modal.submit")))
+            .with_close(pt!(tr!(l, "request-modal.close"))),
     )
-}
-
-fn member_status(c: &Candidate, tz: Tz) -> String {
-    if c.is_withdrawn() {
-        match c.withdrawn_at {
-            Some(at) => format!("withdrawn {}", at.with_timezone(&tz).format("%Y-%m-%d")),
-            None => "withdrawn".to_owned(),
-        }
-    } else {
-        "active member".to_owned()
-    }
 }
 
 /// One policy as an option: the text names the policy (masked number first, so a cut
 /// only ever shortens the insurer), the description the rider: masked name, member status
-/// (what tells a withdrawn account from the new one), phone, and since when. Both fit
-/// Slack's 75 characters (16 + 3 + 20 + 3 + 13 + 3 + 16 = 74 at most).
-fn candidate_option(c: &Candidate, tz: Tz) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
-    let text = format!(
-        "{} · {}",
-        policy(&c.policy_number_masked),
-        cut(&c.insurer, 56)
+/// (what tells a withdrawn account from the new one), phone, and since when. The values
+/// are cut to fit before they are formatted (16 + 3 + 20 + 3 + 13 + 3 + 16 = 74 at most
+/// in English), and the result is cut to Slack's 75 characters all the same.
+fn candidate_option(l: Locale, c: &Candidate) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
+    let text = tr!(
+        l,
+        "choice-policy-option",
+        policy = policy(&c.policy_number_masked),
+        insurer = cut(&c.insurer, 56)
     );
-    let description = format!(
-        "{} · {} · {} · since {}",
+    let (who, phone, since) = (
         name(&c.rider_name_masked),
-        member_status(c, tz),
         cut(&c.rider_phone_masked, 13),
-        c.valid_from.with_timezone(&tz).format("%Y-%m-%d"),
+        l.day(c.valid_from),
     );
+    let description = match (c.is_withdrawn(), c.withdrawn_at) {
+        (true, Some(at)) => tr!(
+            l,
+            "choice-withdrawn-on-description",
+            name = who,
+            withdrawn_on = l.day(at),
+            phone = phone,
+            valid_from = since
+        ),
+        (true, None) => tr!(
+            l,
+            "choice-withdrawn-description",
+            name = who,
+            phone = phone,
+            valid_from = since
+        ),
+        (false, _) => tr!(
+            l,
+            "choice-active-description",
+            name = who,
+            phone = phone,
+            valid_from = since
+        ),
+    };
     let mut item = SlackBlockChoiceItem::new(
         pt!(cut(&text, limits::OPTION_TEXT.max)),
         c.policy_id.to_string(),
@@ -97,11 +113,11 @@ fn candidate_option(c: &Candidate, tz: Tz) -> SlackBlockChoiceItem<SlackBlockPla
 
 /// The choice step when several policies match. `metadata` round-trips the first step's
 /// answers (no raw personal data): the caller keeps it under Slack's 3,000 characters.
-pub fn choose_policy_modal(candidates: &[Candidate], tz: Tz, metadata: String) -> SlackView {
+pub fn choose_policy_modal(l: Locale, candidates: &[Candidate], metadata: String) -> SlackView {
     let options: Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>> = candidates
         .iter()
         .take(limits::SELECT_OPTIONS.max)
-        .map(|c| candidate_option(c, tz))
+        .map(|c| candidate_option(l, c))
         .collect();
     let element: SlackInputBlockElement = if options.len() <= limits::RADIO_OPTIONS.max {
         SlackBlockRadioButtonsElement::new(
@@ -120,7 +136,7 @@ pub fn choose_policy_modal(candidates: &[Candidate], tz: Tz, metadata: String) -
     } else {
         SlackBlockStaticSelectElement::new()
             .with_action_id(ActionId::Policy.as_str().into())
-            .with_placeholder(pt!("Choose a policy"))
+            .with_placeholder(pt!(tr!(l, "choice-policy-input.placeholder")))
             .with_options(options)
             .into()
     };
@@ -131,53 +147,61 @@ pub fn choose_policy_modal(candidates: &[Candidate], tz: Tz, metadata: String) -
         ids.len()
     };
     let blocks = vec![
-        section(format!(
-            "*{} active policies* belong to *{}* rider account{} matching what you typed. A withdrawn account and a newer one can share a phone number: pick the policy the rider cancelled.",
-            candidates.len(),
-            riders,
-            if riders == 1 { "" } else { "s" }
+        section(tr!(
+            l,
+            "choice-intro",
+            policies = candidates.len(),
+            riders = riders
         )),
-        SlackInputBlock::new(pt!("Policy to expire"), element)
+        SlackInputBlock::new(pt!(tr!(l, "choice-policy-input.label")), element)
             .with_block_id(ActionId::Policy.as_str().into())
             .into(),
     ];
     SlackView::Modal(
-        modal("Choose the policy", blocks)
+        modal(&tr!(l, "choice-modal.title"), blocks)
             .with_callback_id(CallbackId::ChoosePolicy.as_str().into())
             .with_private_metadata(metadata)
-            .with_submit(pt!("File request"))
-            .with_close(pt!("Cancel")),
+            .with_submit(pt!(tr!(l, "choice-modal.submit")))
+            .with_close(pt!(tr!(l, "choice-modal.close"))),
     )
 }
 
 /// Shown in the modal once a request is filed.
 pub fn filed_modal(
+    l: Locale,
     request_id: RequestId,
     c: &Candidate,
     approval_channel: &str,
     lag_note: Option<String>,
 ) -> SlackView {
-    let mut blocks = vec![section(format!(
-        ":white_check_mark: Request *#{request_id}* is filed: expire {} policy {} of {} ({}).\nIt is being posted to <#{approval_channel}> for a lead's approval; I'll message you the outcome.",
-        insurer(&c.insurer),
-        policy(&c.policy_number_masked),
-        name(&c.rider_name_masked),
-        cut(&c.rider_phone_masked, 13),
+    let mut blocks = vec![section(tr!(
+        l,
+        "filed-modal-text",
+        request_id = request_id.to_string(),
+        insurer = insurer(&c.insurer),
+        policy = policy(&c.policy_number_masked),
+        name = name(&c.rider_name_masked),
+        phone = cut(&c.rider_phone_masked, 13),
+        channel = approval_channel
     ))];
     if let Some(note) = lag_note.filter(|n| !n.trim().is_empty()) {
         blocks.push(context(note));
     }
-    SlackView::Modal(modal("Request filed", blocks).with_close(pt!("Done")))
+    SlackView::Modal(
+        modal(&tr!(l, "filed-modal.title"), blocks).with_close(pt!(tr!(l, "filed-modal.close"))),
+    )
 }
 
 /// The reject modal: a lead says why.
-pub fn reject_modal(request_id: RequestId, metadata: String) -> SlackView {
+pub fn reject_modal(l: Locale, request_id: RequestId, metadata: String) -> SlackView {
     let blocks = vec![
-        section(format!(
-            "Reject request *#{request_id}*. The policy stays as it is."
+        section(tr!(
+            l,
+            "reject-modal-intro",
+            request_id = request_id.to_string()
         )),
         SlackInputBlock::new(
-            pt!("Why is it rejected?"),
+            pt!(tr!(l, "reject-reason-input.label")),
             SlackBlockPlainTextInputElement::new()
                 .with_action_id(ActionId::RejectReason.as_str().into())
                 .with_multiline(true)
@@ -188,11 +212,11 @@ pub fn reject_modal(request_id: RequestId, metadata: String) -> SlackView {
         .into(),
     ];
     SlackView::Modal(
-        modal("Reject request", blocks)
+        modal(&tr!(l, "reject-modal.title"), blocks)
             .with_callback_id(CallbackId::Reject.as_str().into())
             .with_private_metadata(metadata)
-            .with_submit(pt!("Reject"))
-            .with_close(pt!("Cancel")),
+            .with_submit(pt!(tr!(l, "reject-modal.submit")))
+            .with_close(pt!(tr!(l, "reject-modal.close"))),
     )
 }
 
@@ -202,7 +226,8 @@ mod tests {
 
     #[test]
     fn request_modal_carries_the_contract_ids() {
-        let v = serde_json::to_value(request_modal("010-1234-5678", None)).unwrap();
+        let l = Locale::new(crate::i18n::Language::Ko, chrono_tz::Asia::Seoul);
+        let v = serde_json::to_value(request_modal(l, "010-1234-5678", None)).unwrap();
         let s = v.to_string();
         for id in ["rider_query", "cancelled_at", "reason", "datetimepicker"] {
             assert!(s.contains(id), "{id} missing from {s}");

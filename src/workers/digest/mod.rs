@@ -21,9 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
-use chrono_tz::Tz;
 use tokio_util::sync::CancellationToken;
 
+use crate::i18n::Locale;
 use crate::service::DbFailure;
 use crate::service::digest::scan;
 use crate::slack::api::{SlackApi, SlackCallError};
@@ -91,7 +91,8 @@ pub struct Digest {
     slack: SlackApi,
     config: DigestConfig,
     approval_channel: String,
-    tz: Tz,
+    /// The language and time zone of the digest (the slot's day is `DISPLAY_TZ`'s).
+    locale: Locale,
     instance_id: String,
 }
 
@@ -102,7 +103,7 @@ impl Digest {
         slack: SlackApi,
         config: DigestConfig,
         approval_channel: String,
-        tz: Tz,
+        locale: Locale,
         instance_id: String,
     ) -> Digest {
         Digest {
@@ -111,7 +112,7 @@ impl Digest {
             slack,
             config,
             approval_channel,
-            tz,
+            locale,
             instance_id,
         }
     }
@@ -171,21 +172,21 @@ impl Digest {
         retaken: bool,
     ) -> Result<SlotOutcome, DigestError> {
         let primary = &self.primary;
-        let tz = self.tz;
+        let l = self.locale;
         let channel = &self.config.channel_id;
         let found = scan::scan(&self.replica).await?;
         primary.save_digest_items(slot, &found.items()).await?;
         if found.riders.is_empty() {
             let posted = self.config.all_clear == AllClear::Post;
             if posted {
-                self.post_with_retries(channel, render::all_clear(slot, tz))
+                self.post_with_retries(channel, render::all_clear(l, slot))
                     .await
                     .map_err(|source| DigestError::Slack { posted: 0, source })?;
             }
             primary.finish_digest(slot, me, 0, 0, Utc::now()).await?;
             return Ok(SlotOutcome::AllClear { posted });
         }
-        let messages = render::digest_messages(&found, slot, tz, &self.approval_channel, retaken);
+        let messages = render::digest_messages(l, &found, slot, &self.approval_channel, retaken);
         let count = messages.len();
         for (i, message) in messages.into_iter().enumerate() {
             self.post_with_retries(channel, message)
@@ -246,7 +247,7 @@ impl Digest {
             tracing::info!("withdrawn-rider digest is off (DIGEST_SCHEDULE=off)");
             return;
         };
-        let tz = self.tz;
+        let tz = self.locale.tz();
         // A slot missed while no instance was up still runs if it is the same day.
         let mut due = schedule.catch_up_slot(Utc::now(), tz);
         let mut retry_in = Duration::from_secs(60);

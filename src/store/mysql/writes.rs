@@ -1,0 +1,137 @@
+//! The rest of the primary's statements on MySQL: `form_state` (`store::forms`), the lookup
+//! audit (`store::lookups`), the database's clock and the demo seed (`store::seed`).
+
+use chrono::{DateTime, Utc};
+
+use super::{MySql, text};
+use crate::store::seed::{SeedPolicy, SeedRider};
+
+pub(in crate::store) async fn save_form_state(
+    m: &MySql,
+    token: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM form_state WHERE expires_at < ?")
+        .bind(now)
+        .execute(&m.pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO form_state (token, payload, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(token)
+    .bind(payload)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&m.pool)
+    .await
+    .map(|_| ())
+}
+
+pub(in crate::store) async fn load_form_state(
+    m: &MySql,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar::<_, String>(concat!(
+        "SELECT ",
+        text!("payload"),
+        " FROM form_state WHERE token = ? AND expires_at > ?"
+    ))
+    .bind(token)
+    .bind(now)
+    .fetch_optional(&m.pool)
+    .await
+}
+
+pub(in crate::store) async fn seed(
+    m: &MySql,
+    riders: &[SeedRider],
+    policies: &[SeedPolicy],
+) -> Result<(), sqlx::Error> {
+    let mut tx = m.pool.begin().await?;
+    for r in riders {
+        sqlx::query(
+            "INSERT INTO riders (id, name, phone, birth_date, status, withdrawn_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.id)
+        .bind(&r.name)
+        .bind(&r.phone)
+        .bind(r.birth_date)
+        .bind(r.status)
+        .bind(r.withdrawn_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for p in policies {
+        sqlx::query(
+            "INSERT INTO hourly_insurance_policies (id, rider_id, insurer, policy_number, status, valid_from, valid_until) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id)
+        .bind(p.rider_id)
+        .bind(p.insurer)
+        .bind(&p.policy_number)
+        .bind(p.status)
+        .bind(p.valid_from)
+        .bind(p.valid_until)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// The primary's clock (`UTC_TIMESTAMP(6)`: the connection's time zone is UTC anyway).
+pub(in crate::store) async fn now(m: &MySql) -> Result<DateTime<Utc>, sqlx::Error> {
+    sqlx::query_scalar("SELECT UTC_TIMESTAMP(6)")
+        .fetch_one(&m.pool)
+        .await
+}
+
+/// `store::lookups::begin_lookup`: count and insert in one statement (`INSERT … SELECT`
+/// from a derived table, which MySQL allows on the table being inserted into), then the
+/// new row's id.
+pub(in crate::store) async fn begin_lookup(
+    m: &MySql,
+    who: &str,
+    kind: &str,
+    query_masked: &str,
+    max: i64,
+    per_s: f64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let micros = (per_s * 1_000_000.0) as i64;
+    let done = sqlx::query(
+        "INSERT INTO lookup_audit (looked_up_by, kind, query_masked, looked_at) \
+         SELECT ?, ?, ?, UTC_TIMESTAMP(6) FROM (SELECT COUNT(*) AS n FROM lookup_audit \
+           WHERE looked_up_by = ? AND looked_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND) AS recent \
+          WHERE recent.n < ?",
+    )
+    .bind(who)
+    .bind(kind)
+    .bind(query_masked)
+    .bind(who)
+    .bind(micros)
+    .bind(max)
+    .execute(&m.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    i64::try_from(done.last_insert_id())
+        .map(Some)
+        .map_err(|_| sqlx::Error::Protocol("LAST_INSERT_ID() out of range".into()))
+}
+
+pub(in crate::store) async fn finish_lookup(
+    m: &MySql,
+    id: i64,
+    riders_matched: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE lookup_audit SET riders_matched = ? WHERE id = ?")
+        .bind(riders_matched)
+        .bind(id)
+        .execute(&m.pool)
+        .await
+        .map(|_| ())
+}
