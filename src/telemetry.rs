@@ -218,6 +218,26 @@ fn describe_metrics() {
         "expire_bot_membership_unverified_total",
         "People refused because their membership of the audience's user group could not be confirmed, by why (group_unreadable, list_too_old, list_not_read_yet)"
     );
+    describe_counter!(
+        "expire_bot_outbox_failed_total",
+        "Slack follow-ups given up after a permanent Slack error (channel_not_found, invalid_auth, …), by kind; the requester is told"
+    );
+    describe_counter!(
+        "expire_bot_outbox_reconciled_total",
+        "Approval posts found already in the channel (an earlier attempt timed out but was delivered) and recorded instead of posted again"
+    );
+    describe_counter!(
+        "expire_bot_foreign_requests_total",
+        "Slack requests refused as coming from another workspace or app, or before auth.test answered, by why"
+    );
+    describe_counter!(
+        "expire_bot_lookups_refused_total",
+        "Rider lookups refused: rate_limited (the person's LOOKUP_RATE_LIMIT), guest, other_workspace, deactivated"
+    );
+    describe_counter!(
+        "expire_bot_lookup_audit_failures_total",
+        "Lookups whose lookup_audit row could not be written (the error log line carries it instead)"
+    );
     describe_gauge!(
         "expire_bot_build_info",
         "Always 1; the version label says which build is running"
@@ -233,6 +253,23 @@ fn describe_metrics() {
     }
     for why in ["own_request", "not_approver"] {
         metrics::counter!("expire_bot_decisions_refused_total", "why" => why).increment(0);
+    }
+    // The outbox kinds the bot can give up on (domain::OutboxKind's names; this module sits
+    // below the domain, so they are spelled here).
+    for kind in [
+        "post_request",
+        "thread_reply",
+        "update_message",
+        "notify_filed",
+        "notify_decided",
+    ] {
+        metrics::counter!("expire_bot_outbox_failed_total", "kind" => kind).increment(0);
+    }
+    for why in ["workspace_unknown", "other_workspace", "other_app"] {
+        metrics::counter!("expire_bot_foreign_requests_total", "why" => why).increment(0);
+    }
+    for why in ["rate_limited", "guest", "other_workspace", "deactivated"] {
+        metrics::counter!("expire_bot_lookups_refused_total", "why" => why).increment(0);
     }
     for audience in ["approvers", "requesters"] {
         for why in ["group_unreadable", "list_too_old", "list_not_read_yet"] {
