@@ -12,11 +12,11 @@
 //!   workspace are never requesters, whatever `REQUESTER_*` says ([`Person::may_look_up`],
 //!   used by the requester rule in [`super::filing`]).
 //! - **Lookups.** Each rider lookup a person runs (the request form's, `history`'s) is
-//!   written to `lookup_audit` on the primary — who, when, the query masked, then how many
+//!   written to `lookup_audit` on the primary — who, when, the query masked, how many
 //!   riders matched — and that table is also what the per-person limit ([`LookupLimit`],
 //!   `LOOKUP_RATE_LIMIT`, 30 an hour by default) counts, so the limit holds across
-//!   instances. The row is written alongside the lookup (one statement that counts and
-//!   inserts), and an answer over the limit is withheld. The answer's deadline wins over
+//!   instances. The row is written when the lookup has answered (one statement that counts
+//!   and inserts), and an answer over the limit is withheld. The answer's deadline wins over
 //!   the audit: if the primary is too slow to say in time, the answer is shown and the row
 //!   still lands after it (and counts); if the primary cannot be written at all, the error
 //!   line carries what the row would have. A slow primary never makes lookups late or
@@ -185,21 +185,16 @@ pub enum LookupRefused {
     Limited(LookupLimit),
 }
 
-/// A lookup's audit row being written, alongside the lookup itself. The write runs on its
-/// own task: it goes on after the answer when the primary is slow, and completes the row
-/// with how many riders matched once [`PendingAudit::matched`] says.
+/// A lookup's audit row being written, once the lookup has answered. The write runs on its
+/// own task, so it goes on after the answer when the primary is slow.
 #[derive(Debug)]
 pub struct PendingAudit {
     verdict: Option<tokio::sync::oneshot::Receiver<Result<(), LookupRefused>>>,
-    matched: Option<tokio::sync::oneshot::Sender<usize>>,
 }
 
 /// How much of the answer's deadline is kept for the answer itself while the audit's
 /// verdict is awaited.
 const VERDICT_LEAVES: Duration = Duration::from_millis(300);
-
-/// How long the audit task waits for the lookup's count once its row is written.
-const COUNT_PATIENCE: Duration = Duration::from_secs(30);
 
 impl PendingAudit {
     /// Whether the lookup's answer may be shown: refused when the person's limit is reached.
@@ -219,13 +214,6 @@ impl PendingAudit {
                 metrics::counter!("expire_bot_lookup_audit_late_total").increment(1);
                 Ok(())
             }
-        }
-    }
-
-    /// Completes the audit row with how many riders matched (in the background).
-    pub fn matched(mut self, riders: usize) {
-        if let Some(tx) = self.matched.take() {
-            let _ = tx.send(riders);
         }
     }
 }
@@ -305,17 +293,19 @@ impl Access {
         verdict
     }
 
-    /// Starts auditing a lookup `who` is about to run, and applying the per-person limit
-    /// to it, alongside the lookup: see [`PendingAudit`]. A lookup the limit refuses leaves
-    /// no row (it is not shown) but is counted.
-    pub fn start_lookup(
+    /// Audits a lookup `who` ran (`riders`: how many matched, `None` when it failed) and
+    /// applies the per-person limit to its answer: see [`PendingAudit`]. Written after the
+    /// lookup, in one statement with its count, so the row is whole at once and the primary
+    /// sees one statement per lookup. A lookup the limit refuses leaves no row (its answer
+    /// is not shown) but is counted.
+    pub fn record_lookup(
         &self,
         who: &SlackUserId,
         kind: LookupKind,
         query: &RiderQuery,
+        riders: Option<usize>,
     ) -> PendingAudit {
         let (verdict_tx, verdict_rx) = tokio::sync::oneshot::channel();
-        let (matched_tx, matched_rx) = tokio::sync::oneshot::channel::<usize>();
         let (primary, limit, who, masked) = (
             self.primary.clone(),
             self.limit,
@@ -323,16 +313,16 @@ impl Access {
             query.masked(),
         );
         let kind = kind.as_str();
+        let riders = riders.map(|n| n as i64);
         tokio::spawn(async move {
             let written = primary
-                .begin_lookup(&who, kind, &masked, i64::from(limit.max), limit.per)
+                .record_lookup(&who, kind, &masked, riders, i64::from(limit.max), limit.per)
                 .await;
-            let id = match written {
-                Ok(Some(id)) => {
+            match written {
+                Ok(true) => {
                     let _ = verdict_tx.send(Ok(()));
-                    id
                 }
-                Ok(None) => {
+                Ok(false) => {
                     metrics::counter!("expire_bot_lookups_refused_total", "why" => "rate_limited")
                         .increment(1);
                     tracing::warn!(
@@ -342,34 +332,24 @@ impl Access {
                         "lookup answer withheld: the person's limit is reached"
                     );
                     let _ = verdict_tx.send(Err(LookupRefused::Limited(limit)));
-                    return;
                 }
                 Err(e) => {
-                    // The lookup itself was not held back: what the row would have said is
-                    // in this line instead (the query masked).
+                    // The answer is not held back: what the row would have said is in this
+                    // line instead (the query masked).
                     metrics::counter!("expire_bot_lookup_audit_failures_total").increment(1);
                     tracing::error!(
                         error = crate::telemetry::chain(&e),
                         looked_up_by = %who,
                         kind,
                         query = %masked,
+                        riders,
                         "the lookup could not be written to lookup_audit"
                     );
-                    return;
                 }
-            };
-            if let Ok(Ok(riders)) = tokio::time::timeout(COUNT_PATIENCE, matched_rx).await
-                && let Err(e) = primary.finish_lookup(id, riders as i64).await
-            {
-                tracing::warn!(
-                    error = crate::telemetry::chain(&e),
-                    "the lookup's audit row could not be completed"
-                );
             }
         });
         PendingAudit {
             verdict: Some(verdict_rx),
-            matched: Some(matched_tx),
         }
     }
 }

@@ -287,18 +287,18 @@ impl Filing {
         if let Err(p) = check_cancelled_at(cancelled_at, now, None) {
             return refused(Field::CancelledAt, Why::Time(p));
         }
-        let mut audit = self
-            .access
-            .start_lookup(who.user(), LookupKind::Request, &query);
         let found = self.lookup.find(&query, deadline).await;
+        let mut audit = self.access.record_lookup(
+            who.user(),
+            LookupKind::Request,
+            &query,
+            found.as_ref().ok().map(|f| f.riders_matched()),
+        );
         if let Err(LookupRefused::Limited(l)) = audit.verdict(deadline).await {
             return refused(Field::Query, Why::RateLimited(l));
         }
         let found = match found {
-            Ok(found) => {
-                audit.matched(found.riders_matched());
-                found
-            }
+            Ok(found) => found,
             Err(LookupError::Unavailable) => return refused(Field::Query, Why::LookupUnavailable),
             Err(LookupError::Db(e)) => {
                 tracing::error!(error = crate::telemetry::chain(&e), "rider lookup failed");

@@ -60,11 +60,6 @@ impl HistoryReader {
         deadline: &Deadline,
     ) -> Result<History, HistoryError> {
         let query = RiderQuery::parse(raw_query).map_err(HistoryError::Query)?;
-        // A history answer tells whether a phone is a rider's, and the rider's masked name:
-        // a lookup like the request form's, audited and limited alike.
-        let mut audit = self
-            .access
-            .start_lookup(asker.user(), LookupKind::History, &query);
         let read = async {
             let riders = self.replica.history_riders(&query);
             let requests = self.replica.history_requests(&query, MAX_ENTRIES);
@@ -77,10 +72,17 @@ impl HistoryReader {
                 Ok(Err(e)) => return Err(HistoryError::Db(e.into())),
                 Err(_) => return Err(HistoryError::Unavailable),
             };
+        // A history answer tells whether a phone is a rider's, and the rider's masked name:
+        // a lookup like the request form's, audited and limited alike.
+        let mut audit = self.access.record_lookup(
+            asker.user(),
+            LookupKind::History,
+            &query,
+            Some(riders.len()),
+        );
         if let Err(LookupRefused::Limited(l)) = audit.verdict(deadline).await {
             return Err(HistoryError::RateLimited(l));
         }
-        audit.matched(riders.len());
         let riders: Vec<HistoryRider> = riders
             .into_iter()
             .map(|r| HistoryRider {

@@ -48,7 +48,7 @@ pub(super) use reads::{find_rider_policies, history_requests, history_riders};
 pub(super) use requests::{
     approve, file_request, get_request, pending_summary, reject, time_out_expired,
 };
-pub(super) use writes::{begin_lookup, finish_lookup, load_form_state, now, save_form_state, seed};
+pub(super) use writes::{load_form_state, now, record_lookup, save_form_state, seed};
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};

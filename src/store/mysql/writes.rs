@@ -89,49 +89,32 @@ pub(in crate::store) async fn now(m: &MySql) -> Result<DateTime<Utc>, sqlx::Erro
         .await
 }
 
-/// `store::lookups::begin_lookup`: count and insert in one statement (`INSERT … SELECT`
-/// from a derived table, which MySQL allows on the table being inserted into), then the
-/// new row's id.
-pub(in crate::store) async fn begin_lookup(
+/// `store::lookups::record_lookup`: count and insert in one statement (`INSERT … SELECT`
+/// from a derived table, which MySQL allows on the table being inserted into).
+pub(in crate::store) async fn record_lookup(
     m: &MySql,
     who: &str,
     kind: &str,
     query_masked: &str,
+    riders_matched: Option<i64>,
     max: i64,
     per_s: f64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let micros = (per_s * 1_000_000.0) as i64;
-    let done = sqlx::query(
-        "INSERT INTO lookup_audit (looked_up_by, kind, query_masked, looked_at) \
-         SELECT ?, ?, ?, UTC_TIMESTAMP(6) FROM (SELECT COUNT(*) AS n FROM lookup_audit \
+    sqlx::query(
+        "INSERT INTO lookup_audit (looked_up_by, kind, query_masked, riders_matched, looked_at) \
+         SELECT ?, ?, ?, ?, UTC_TIMESTAMP(6) FROM (SELECT COUNT(*) AS n FROM lookup_audit \
            WHERE looked_up_by = ? AND looked_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND) AS recent \
           WHERE recent.n < ?",
     )
     .bind(who)
     .bind(kind)
     .bind(query_masked)
+    .bind(riders_matched)
     .bind(who)
     .bind(micros)
     .bind(max)
     .execute(&m.pool)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    i64::try_from(done.last_insert_id())
-        .map(Some)
-        .map_err(|_| sqlx::Error::Protocol("LAST_INSERT_ID() out of range".into()))
-}
-
-pub(in crate::store) async fn finish_lookup(
-    m: &MySql,
-    id: i64,
-    riders_matched: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE lookup_audit SET riders_matched = ? WHERE id = ?")
-        .bind(riders_matched)
-        .bind(id)
-        .execute(&m.pool)
-        .await
-        .map(|_| ())
+    .await
+    .map(|done| done.rows_affected() == 1)
 }
