@@ -114,6 +114,8 @@ GRANT SHOW VIEW ON slack_events TO 'expire_bot_primary'@'%', 'expire_bot_replica
 REVOKE ALL PRIVILEGES ON slack_events FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 GRANT SHOW VIEW ON expire_bot_heartbeat TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 REVOKE ALL PRIVILEGES ON expire_bot_heartbeat FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON lookup_audit TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON lookup_audit FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 -- sqlx's bookkeeping table, when there is one.
 SET @db_roles_stmt = IF(EXISTS (SELECT 1 FROM information_schema.tables
                                  WHERE table_schema = DATABASE() AND table_name = '_sqlx_migrations'),
@@ -164,10 +166,21 @@ EXECUTE db_roles_stmt;
 --    no other column of the company's table is readable or writable, and riders not at all.
 GRANT SELECT (id, status, valid_until), UPDATE (status, valid_until)
     ON hourly_insurance_policies TO 'expire_bot_primary'@'%';
---  * requests: filed (INSERT, then LAST_INSERT_ID()), read back, claimed and decided (UPDATE).
-GRANT SELECT, INSERT, UPDATE ON expiry_requests TO 'expire_bot_primary'@'%';
---  * the audit trail is append-only (triggers also refuse UPDATE/DELETE for everyone).
-GRANT SELECT, INSERT ON expiry_audit TO 'expire_bot_primary'@'%';
+--  * requests: filed (INSERT, then LAST_INSERT_ID()) and read back; of a filed request the
+--    bot changes only its decision (status, decided_by, decided_at, decision_note, outcome)
+--    and where its message was posted (channel_id, message_ts), the approvals counted so
+--    far and when its reminder went out (approvals, reminded_at), never what was filed.
+GRANT SELECT, INSERT ON expiry_requests TO 'expire_bot_primary'@'%';
+GRANT UPDATE (status, decided_by, decided_at, decision_note, outcome, channel_id, message_ts,
+               approvals, reminded_at)
+    ON expiry_requests TO 'expire_bot_primary'@'%';
+--  * the audit trail is append-only (triggers also refuse UPDATE/DELETE for everyone), and
+--    the bot never reads it on the primary (history reads it on the replica).
+GRANT INSERT ON expiry_audit TO 'expire_bot_primary'@'%';
+--  * the lookup audit (migration 0130): appended per lookup, counted for the per-person
+--    limit, completed with how many riders matched.
+GRANT SELECT, INSERT ON lookup_audit TO 'expire_bot_primary'@'%';
+GRANT UPDATE (riders_matched) ON lookup_audit TO 'expire_bot_primary'@'%';
 --  * the approvals of each request (migration 0110): recorded (INSERT; its unique pair is
 --    the "same person counts once") and read back for the messages. Never changed or
 --    deleted.

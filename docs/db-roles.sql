@@ -51,9 +51,14 @@ ALTER ROLE expire_bot_replica SET default_transaction_read_only = on;
 -- Start from nothing, so a second run converges to exactly what is below. (Revoking a
 -- table privilege also revokes the column privileges on it.)
 REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox,
-    digest_runs, digest_items, form_state, expiry_approvals, slack_events
+    digest_runs, digest_items, form_state, expiry_approvals, slack_events, lookup_audit
     FROM expire_bot_primary, expire_bot_replica;
 
+-- Nobody but the owner creates objects in the bot's schema (PostgreSQL 15 made this the
+-- default for new databases; older ones, and databases upgraded from them, still let
+-- PUBLIC create): a table or function planted there could shadow the bot's or the
+-- company's. Migrations run as the owner and are not affected.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO expire_bot_primary, expire_bot_replica;
 
 -- Replica: every lookup (riders joined with their policies), the replication-lag probe
@@ -71,10 +76,23 @@ GRANT SELECT ON digest_items TO expire_bot_replica;
 --    no other column of the company's table is readable or writable, and riders not at all.
 GRANT SELECT (id, status, valid_until), UPDATE (status, valid_until)
     ON hourly_insurance_policies TO expire_bot_primary;
---  * requests: filed (INSERT … RETURNING), read back, claimed and decided (UPDATE).
-GRANT SELECT, INSERT, UPDATE ON expiry_requests TO expire_bot_primary;
---  * the audit trail is append-only (a trigger also refuses UPDATE/DELETE for everyone).
-GRANT SELECT, INSERT ON expiry_audit TO expire_bot_primary;
+--  * requests: filed (INSERT … RETURNING) and read back; of a filed request the bot
+--    changes only its decision (claimed and decided: status, decided_by, decided_at,
+--    decision_note, outcome), where its message was posted (channel_id, message_ts), the
+--    approvals counted so far and when its reminder went out (approvals, reminded_at).
+--    What was filed — the policy, the requester, the reason, the deadline — is not
+--    writable after the INSERT.
+GRANT SELECT, INSERT ON expiry_requests TO expire_bot_primary;
+GRANT UPDATE (status, decided_by, decided_at, decision_note, outcome, channel_id, message_ts,
+               approvals, reminded_at)
+    ON expiry_requests TO expire_bot_primary;
+--  * the audit trail is append-only (a trigger also refuses UPDATE/DELETE for everyone),
+--    and the bot never reads it on the primary (history reads it on the replica).
+GRANT INSERT ON expiry_audit TO expire_bot_primary;
+--  * the lookup audit (migration 0130): appended per lookup, counted for the per-person
+--    limit, and completed with how many riders matched.
+GRANT SELECT, INSERT ON lookup_audit TO expire_bot_primary;
+GRANT UPDATE (riders_matched) ON lookup_audit TO expire_bot_primary;
 --  * the approvals given (migration 0100): recorded, counted, read for the messages. An
 --    approval is never changed or taken back.
 GRANT SELECT, INSERT ON expiry_approvals TO expire_bot_primary;
@@ -89,11 +107,11 @@ GRANT SELECT, INSERT, DELETE ON form_state TO expire_bot_primary;
 --  * the Events API deliveries already taken (migration 0140): claimed (INSERT … ON CONFLICT
 --    DO NOTHING, which needs SELECT for the conflict target) and swept (DELETE) after a day.
 GRANT SELECT, INSERT, DELETE ON slack_events TO expire_bot_primary;
---  * the identity sequences behind the four tables' ids.
+--  * the identity sequences behind the five tables' ids.
 SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
-  FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox', 'expiry_approvals']) AS t \gexec
+  FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox', 'expiry_approvals', 'lookup_audit']) AS t \gexec
 --  * the approval, run server-side in one round trip (migration 0100, which replaced
---    0080's). The function is SECURITY INVOKER: calling it grants nothing beyond the
+--    0080's; its search_path is fixed by 0131). The function is SECURITY INVOKER: calling it grants nothing beyond the
 --    privileges above. Functions are executable by PUBLIC unless revoked; only the bot's
 --    primary role needs this one.
 REVOKE ALL ON FUNCTION expire_bot_approve(BIGINT, TEXT, TIMESTAMPTZ, TEXT[], TEXT[]) FROM PUBLIC;

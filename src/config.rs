@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::i18n::Language;
+use crate::service::access::LookupLimit;
 use crate::service::lookup::ReadFallback;
 use crate::service::workflow::Workflow;
 use crate::telemetry::LogFormat;
@@ -51,6 +52,8 @@ pub struct Config {
     /// Replication lag from which agents are warned with their lookup and `/readyz`
     /// reports the replica as lagging (`REPLICA_LAG_WARN`, default 30s; not in the contract).
     pub replica_lag_warn: Duration,
+    /// Rider lookups per person per window (`LOOKUP_RATE_LIMIT`, default 30 an hour).
+    pub lookup_limit: LookupLimit,
     /// The withdrawn-rider digest (`DIGEST_*`, beyond the contract's variables).
     pub digest: DigestConfig,
     /// The approval workflow: `APPROVALS_REQUIRED` (default 1), `SECOND_APPROVAL_BACKDATE`
@@ -246,6 +249,16 @@ impl Config {
             }),
         };
 
+        let lookup_limit = match var("LOOKUP_RATE_LIMIT") {
+            None => LookupLimit::default(),
+            Some(v) => parse_lookup_limit(&v).unwrap_or_else(|| {
+                problems.push(format!(
+                    "LOOKUP_RATE_LIMIT \"{v}\" is not a limit: use lookups per duration, e.g. 30/1h."
+                ));
+                LookupLimit::default()
+            }),
+        };
+
         let log_format = match var("LOG_FORMAT").as_deref() {
             None => None,
             Some("json") => Some(LogFormat::Json),
@@ -352,6 +365,7 @@ impl Config {
             log_format,
             ui_language,
             replica_lag_warn,
+            lookup_limit,
             digest,
             workflow,
         })
@@ -380,6 +394,16 @@ fn looks_like_slack_id(id: &str, prefixes: &[char]) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// Parses `N/DURATION` (`30/1h`, `5/10m`): at most N lookups per person per DURATION.
+pub fn parse_lookup_limit(v: &str) -> Option<LookupLimit> {
+    let (max, per) = v.trim().split_once('/')?;
+    let max: u32 = max.trim().parse().ok().filter(|m| *m > 0)?;
+    Some(LookupLimit {
+        max,
+        per: parse_duration(per)?,
+    })
 }
 
 /// Parses `45s`, `30m`, `24h`, `2d` (and a bare number of seconds).

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::domain::SlackUserId;
 use crate::http::{self, HttpState};
 use crate::i18n::Locale;
+use crate::service::access::Access;
 use crate::service::deciding::Deciding;
 use crate::service::events::Events;
 use crate::service::filing::Filing;
@@ -31,7 +32,7 @@ use crate::service::home::HomeReader;
 use crate::service::lookup::Lookup;
 use crate::service::{Directory, Wake};
 use crate::slack::api::SlackApi;
-use crate::slack::audience::{Audience, ListPolicy, MemberList, SlackDirectory};
+use crate::slack::audience::{Audience, ListPolicy, MemberList, People, SlackDirectory};
 use crate::slack::handlers::Ctx;
 use crate::slack::verify::Verifier;
 use crate::store::{Store, StoreConfig};
@@ -43,6 +44,33 @@ use crate::workers::sweeper::Sweeper;
 
 /// How long in-flight requests get to finish after SIGTERM.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How often `auth.test` is asked again while it has not answered.
+const WORKSPACE_RETRY: Duration = Duration::from_secs(5);
+
+/// Asks Slack which workspace and app the token belongs to and records it; whether it did.
+async fn learn_workspace(bot: &Bot) -> bool {
+    match tokio::time::timeout(Duration::from_secs(6), bot.slack.workspace()).await {
+        Ok(Ok(w)) => {
+            tracing::info!(
+                team = %w.team,
+                enterprise = w.enterprise.as_deref().unwrap_or(""),
+                app = w.app.as_deref().unwrap_or(""),
+                "serving this workspace"
+            );
+            bot.handlers.filing.access().learn(w);
+            true
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e.code(), "auth.test failed; Slack requests are refused until it answers");
+            false
+        }
+        Err(_) => {
+            tracing::error!("auth.test did not answer; Slack requests are refused until it does");
+            false
+        }
+    }
+}
 
 /// One bot instance, assembled.
 pub struct Bot {
@@ -95,6 +123,7 @@ impl Bot {
                 .map(|g| MemberList::from_slack(audience, g, slack.clone(), lists))
         };
         let directory = Arc::new(SlackDirectory {
+            people: People::new(slack.clone()),
             approvers: Audience::new(
                 "approvers",
                 &config.approver_user_ids,
@@ -114,9 +143,11 @@ impl Bot {
         let wake: Arc<dyn Wake> = bell.clone();
         let (primary, replica) = (store.primary.clone(), store.replica.clone());
         let lookup = Lookup::new(primary.clone(), replica.clone(), config.read_fallback);
+        let access = Access::new(primary.clone(), config.lookup_limit);
         let filing = Filing::new(
             primary.clone(),
             lookup,
+            access.clone(),
             dir.clone(),
             wake.clone(),
             config.request_ttl,
@@ -129,7 +160,7 @@ impl Bot {
             slack: slack.clone(),
             filing,
             deciding: deciding.clone(),
-            history: HistoryReader::new(replica.clone()),
+            history: HistoryReader::new(replica.clone(), access.clone()),
             forms: Forms::new(primary.clone()),
             events: Events::new(primary.clone()),
             home: HomeReader::new(replica.clone(), directory.clone()),
@@ -237,15 +268,26 @@ pub async fn start(bot: Arc<Bot>, listener: TcpListener) -> anyhow::Result<Runni
     let shutdown = CancellationToken::new();
     let router = http::router(bot.http_state());
     let server_shutdown = shutdown.clone();
-    let server = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %telemetry::chain(&e), "HTTP server stopped with an error");
-        }
-    });
+    // Which workspace and app are ours: asked once before serving (so the first request
+    // is not refused for want of it), and until Slack answers if it does not now. Until
+    // then every Slack request is refused (service::access).
+    let learned = learn_workspace(&bot).await;
+    let server = tokio::spawn(http::server::serve(listener, router, server_shutdown));
     let mut tasks = vec![server];
+    if !learned {
+        let (bot, shutdown) = (bot.clone(), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(WORKSPACE_RETRY) => {}
+                }
+                if learn_workspace(&bot).await {
+                    return;
+                }
+            }
+        }));
+    }
     tasks.push(tokio::spawn(bot.outbox.clone().run(shutdown.clone())));
     let sweeper = Sweeper::new(
         bot.deciding.clone(),

@@ -38,17 +38,30 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Installs the global subscriber. `RUST_LOG` wins over the default `info`.
+/// Targets held at `warn` whatever `RUST_LOG` says, even `trace`: below it they log what
+/// people typed or the Socket Mode connection's secret ticket.
+///
+/// - slack-morphism's Socket Mode client traces whole envelopes (slash-command text, a
+///   reason: a phone number, a name) and the connection URL, whose `ticket` lets anyone
+///   holding it open the app's WebSocket;
+/// - tungstenite (its `log` records reach this subscriber) traces every frame received,
+///   which is every envelope, and the handshake request, which is that URL.
+pub const QUIET_TARGETS: &[&str] = &[
+    "slack_morphism::hyper_tokio::socket_mode=warn",
+    "slack_morphism::socket_mode=warn",
+    "tungstenite=warn",
+    "tokio_tungstenite=warn",
+];
+
+/// Installs the global subscriber. `RUST_LOG` wins over the default `info`, except for
+/// [`QUIET_TARGETS`].
 pub fn init_logging(format: Option<LogFormat>) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,slack_morphism=warn,hyper=warn"));
-    // slack-morphism's Socket Mode client traces whole envelopes, slash-command text
-    // included; that text may be a phone number, so it never goes below debug, even
-    // under RUST_LOG=trace.
-    let filter = match "slack_morphism::hyper_tokio::socket_mode=debug".parse() {
-        Ok(directive) => filter.add_directive(directive),
-        Err(_) => filter,
-    };
+    let filter = QUIET_TARGETS
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, EnvFilter::add_directive);
     let format = format.unwrap_or(if std::io::stderr().is_terminal() {
         LogFormat::Pretty
     } else {
@@ -252,6 +265,26 @@ fn describe_metrics() {
         "expire_bot_membership_unverified_total",
         "People refused because their membership of the audience's user group could not be confirmed, by why (group_unreadable, list_too_old, list_not_read_yet)"
     );
+    describe_counter!(
+        "expire_bot_outbox_failed_total",
+        "Slack follow-ups given up after a permanent Slack error (channel_not_found, invalid_auth, …), by kind; the requester is told"
+    );
+    describe_counter!(
+        "expire_bot_outbox_reconciled_total",
+        "Approval posts found already in the channel (an earlier attempt timed out but was delivered) and recorded instead of posted again"
+    );
+    describe_counter!(
+        "expire_bot_foreign_requests_total",
+        "Slack requests refused as coming from another workspace or app, or before auth.test answered, by why"
+    );
+    describe_counter!(
+        "expire_bot_lookups_refused_total",
+        "Rider lookups refused: rate_limited (the person's LOOKUP_RATE_LIMIT), guest, other_workspace, deactivated"
+    );
+    describe_counter!(
+        "expire_bot_lookup_audit_failures_total",
+        "Lookups whose lookup_audit row could not be written (the error log line carries it instead)"
+    );
     describe_gauge!(
         "expire_bot_build_info",
         "Always 1; the version label says which build is running"
@@ -274,6 +307,23 @@ fn describe_metrics() {
     metrics::counter!("expire_bot_withdrawals_refused_total", "why" => "not_requester")
         .increment(0);
     metrics::counter!("expire_bot_reminders_total").increment(0);
+    // The outbox kinds the bot can give up on (domain::OutboxKind's names; this module sits
+    // below the domain, so they are spelled here).
+    for kind in [
+        "post_request",
+        "thread_reply",
+        "update_message",
+        "notify_filed",
+        "notify_decided",
+    ] {
+        metrics::counter!("expire_bot_outbox_failed_total", "kind" => kind).increment(0);
+    }
+    for why in ["workspace_unknown", "other_workspace", "other_app"] {
+        metrics::counter!("expire_bot_foreign_requests_total", "why" => why).increment(0);
+    }
+    for why in ["rate_limited", "guest", "other_workspace", "deactivated"] {
+        metrics::counter!("expire_bot_lookups_refused_total", "why" => why).increment(0);
+    }
     for audience in ["approvers", "requesters"] {
         for why in ["group_unreadable", "list_too_old", "list_not_read_yet"] {
             metrics::counter!("expire_bot_membership_unverified_total", "audience" => audience, "why" => why).increment(0);

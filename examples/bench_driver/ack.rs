@@ -467,7 +467,9 @@ pub fn prepare_stale(args: &Args) -> anyhow::Result<()> {
             })
             .await?;
         let id = match filed {
-            FileOutcome::Filed(id) | FileOutcome::AlreadyPending(id) => id,
+            FileOutcome::Filed(id)
+            | FileOutcome::AlreadyPending(id)
+            | FileOutcome::AlreadyFiled(id) => id,
         };
         match store
             .primary

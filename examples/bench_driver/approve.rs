@@ -59,6 +59,7 @@ pub fn request_for(policy_id: PolicyId) -> NewRequest {
         approvals_required: 1,
         backdated: false,
         remind_at: None,
+        view_id: None,
     }
 }
 
@@ -235,6 +236,11 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
         let directory = Arc::new(SlackDirectory {
             approvers: Audience::new("approvers", &[LEAD.to_owned()], None, false),
             requesters: Audience::new("requesters", &[], None, true),
+            // Never asked: deciding reads no profiles.
+            people: expire_bot::slack::audience::People::new(expire_bot::slack::api::SlackApi::new(
+                "http://127.0.0.1:9/api",
+                &secrecy::SecretString::from("xoxb-unused"),
+            )?),
         });
         let deciding = Arc::new(Deciding::new(
             store.primary.clone(),
@@ -285,7 +291,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                 }
                 match r? {
                     FileOutcome::Filed(id) => request_ids.push(id),
-                    FileOutcome::AlreadyPending(_) => anyhow::bail!("policy already had a pending request"),
+                    FileOutcome::AlreadyPending(_) | FileOutcome::AlreadyFiled(_) => anyhow::bail!("policy already had a pending request"),
                 }
             }
             if has_pgss {
@@ -303,7 +309,7 @@ pub fn main(args: &Args) -> anyhow::Result<()> {
                     let now = Utc::now();
                     let outcome = if via_decide {
                         let deadline = Deadline::starting_now();
-                        match deciding.decide(rid, &lead, &Decision::Approve, &deadline, now).await {
+                        match deciding.decide(rid, &lead, &Decision::Approve, &deadline).await {
                             Ok(Verdict::Decided(r)) => Ok(r.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default()),
                             Ok(_) => Ok("NOT_DECIDED".to_owned()),
                             Err(e) => Err(anyhow::anyhow!("{e}")),

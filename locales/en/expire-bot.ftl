@@ -88,6 +88,14 @@ access-not-a-requester = You are not on the list of people who may file insuranc
 access-group-unreadable = I can't confirm that you may file requests: Slack refuses to list the user group that says who may (Slack said `{ $code }`). Nothing was changed. The bot's operators are alerted; please try again later.
 # The user group's member list is too old to trust, or not read yet.
 access-group-stale = I couldn't check whether you may file requests: Slack hasn't answered my questions about the user group lately. Nothing was changed; please try again in a few minutes.
+# A guest, a deactivated account or someone of another workspace (refused whatever the requester list says).
+access-not-a-member = Only full members of this workspace may look riders up or file expiry requests; guests and people of other workspaces may not.
+# Slack refuses to show the person's profile (users.info). $code: Slack's error code.
+access-profile-unreadable = I can't confirm who you are: Slack refuses to show your profile (Slack said `{ $code }`). Nothing was changed. The bot's operators are alerted; please try again later.
+# A request from another workspace or app (or before the bot knows its own).
+access-foreign-workspace = This bot only serves its own Slack workspace. Nothing was done.
+# One person's lookup limit is reached. $max: the number of lookups, $minutes: the window in minutes.
+lookup-limit-reached = You have run { $max } rider lookups within { $minutes } minutes, as many as one person may. Nothing was looked up; please try again later, or ask a CX lead if you need more.
 
 ## /expire-insurance: ephemeral answers when the request modal cannot be opened
 # $code: Slack's error code, e.g. expired_trigger_id.
@@ -183,6 +191,8 @@ choice-error-policy-gone = That policy is no longer active (it may have just bee
 
 ## Filing, from either step: errors shown under the input
 filing-error-already-pending = Request #{ $request_id } for this policy is already waiting for a lead's decision; no new request was filed.
+# The same form (the same Slack view) already filed a request: replayed or submitted twice.
+filing-error-already-filed = This form already filed request #{ $request_id }; nothing new was filed. Close it, and run /expire-insurance again for another request.
 filing-error-db-unavailable = The database isn't answering, so nothing was filed. Please try again in a minute.
 # Filing went on past the answer; the agent is told by direct message how it ends.
 filing-error-slow = Still filing: the database is slow right now. You'll get a direct message when the request is posted to the approvals channel, or if it fails. No need to submit again (a second submission never files it twice).
@@ -395,6 +405,12 @@ notice-reminded-no-link =
     }, so I reminded the approvers in its thread. It times out at { $expires_at }.
 notice-decided = Request #{ $request_id } (<{ $link }|request>): { $outcome }
 notice-decided-no-link = Request #{ $request_id }: { $outcome }
+# Slack refused a follow-up of the request for good. $what: post (to the approvals channel), thread (the thread reply), update (the message update). $code: Slack's error code.
+notice-delivery-failed = Your request #{ $request_id } to expire policy { $policy } ({ $name }): { $what ->
+        [post] posting it to the approvals channel
+        [thread] the reply in its thread
+       *[update] updating its message
+    } failed and will not be retried: Slack refused it (`{ $code }`). The bot's operators are alerted. The request itself is unchanged.
 
 ## Withdrawn-rider digest, posted to the digest channel (one or more pages)
 # $date: the digest's day; $page of $pages when it takes several messages.

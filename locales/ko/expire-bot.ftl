@@ -102,6 +102,14 @@ access-not-a-requester = 보험 만료 요청을 접수할 수 있는 사람 목
 access-group-unreadable = 요청 접수 권한을 확인할 수 없습니다. Slack에서 권한을 정하는 사용자 그룹의 목록을 거부했습니다(Slack 응답: `{ $code }`). 변경된 내용은 없습니다. 봇 운영자에게 알림이 갔으니 나중에 다시 시도해 주십시오.
 # 사용자 그룹 목록이 너무 오래되었거나 아직 읽지 못함.
 access-group-stale = 요청 접수 권한을 확인하지 못했습니다. 최근 Slack에서 사용자 그룹에 대한 응답이 없었습니다. 변경된 내용은 없습니다. 몇 분 후 다시 시도해 주십시오.
+# 게스트, 비활성 계정, 다른 워크스페이스의 사용자 (요청자 목록과 관계없이 거절).
+access-not-a-member = 라이더 조회와 보험 만료 요청은 이 워크스페이스의 정식 멤버만 할 수 있습니다. 게스트와 다른 워크스페이스의 사용자는 할 수 없습니다.
+# Slack이 사용자 프로필(users.info)을 보여 주지 않음. $code: Slack 오류 코드.
+access-profile-unreadable = 사용자 정보를 확인할 수 없습니다. Slack에서 프로필 조회를 거부했습니다(Slack 응답: `{ $code }`). 변경된 내용은 없습니다. 봇 운영자에게 알림이 갔으니 나중에 다시 시도해 주십시오.
+# 다른 워크스페이스나 다른 앱에서 온 요청 (또는 봇이 자기 워크스페이스를 아직 모를 때).
+access-foreign-workspace = 이 봇은 자체 Slack 워크스페이스에서만 사용할 수 있습니다. 아무것도 처리하지 않았습니다.
+# 한 사람의 조회 한도에 도달함. $max: 한도 횟수, $minutes: 기간(분).
+lookup-limit-reached = { $minutes }분 동안 한 사람이 할 수 있는 라이더 조회 { $max }회를 모두 사용했습니다. 조회하지 않았습니다. 나중에 다시 시도하시거나, 더 필요하면 CX 리드에게 문의해 주십시오.
 
 ## /expire-insurance: 요청 양식을 열지 못했을 때 본인에게만 보이는 답변
 # $code: Slack 오류 코드 (예: expired_trigger_id).
@@ -183,6 +191,8 @@ choice-error-policy-gone = 이 보험은 더 이상 유효하지 않습니다(�
 
 ## 접수 (두 단계 모두): 입력란 아래에 보이는 오류
 filing-error-already-pending = 이 보험에는 리드의 결정을 기다리는 #{ $request_id } 요청이 이미 있습니다. 새 요청은 접수하지 않았습니다.
+# 같은 양식(같은 Slack 뷰)이 이미 요청을 접수함: 재전송되었거나 두 번 제출됨.
+filing-error-already-filed = 이 양식으로 이미 #{ $request_id } 요청을 접수했습니다. 새 요청은 접수하지 않았습니다. 양식을 닫고, 다른 요청은 /expire-insurance를 다시 실행해 주십시오.
 filing-error-db-unavailable = DB가 응답하지 않아 아무것도 접수되지 않았습니다. 1분 후 다시 시도해 주십시오.
 # 답변 뒤에도 접수가 계속됨. 결과는 DM으로 알립니다.
 filing-error-slow = 아직 접수 중입니다. 지금 DB 응답이 느립니다. 요청이 승인 채널에 게시되거나 실패하면 DM으로 알려 드리겠습니다. 다시 제출하지 않아도 됩니다(두 번 제출해도 두 번 접수되지 않습니다).
@@ -387,6 +397,12 @@ notice-reminded-no-link =
     }. { $expires_at }에 기한이 만료됩니다.
 notice-decided = 만료 요청 #{ $request_id } (<{ $link }|요청 메시지>): { $outcome }
 notice-decided-no-link = 만료 요청 #{ $request_id }: { $outcome }
+# Slack이 요청의 후속 작업을 영구적으로 거부함. $what: post(승인 채널 게시), thread(스레드 답글), update(메시지 갱신). $code: Slack 오류 코드.
+notice-delivery-failed = 보험 { $policy }({ $name }) 만료 요청 #{ $request_id }: { $what ->
+        [post] 승인 채널에 게시하는 작업이
+        [thread] 스레드 답글이
+       *[update] 메시지 갱신이
+    } 실패했으며 다시 시도하지 않습니다. Slack에서 거부했습니다(Slack 응답: `{ $code }`). 봇 운영자에게 알림이 갔습니다. 요청 자체는 변경되지 않았습니다.
 
 ## 탈퇴 회원 보험 다이제스트 (다이제스트 채널에 게시, 한 건 이상의 메시지)
 # $date: 다이제스트 날짜, 여러 메시지일 때 $pages 중 $page.

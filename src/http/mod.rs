@@ -1,7 +1,8 @@
 //! The HTTP surface: Slack's three endpoints, health, readiness and metrics.
 //!
 //! [`router`] assembles it; [`routes`] holds the route handlers; [`error`] is the one
-//! error type that maps failures to HTTP answers. The Slack routes read the raw body
+//! error type that maps failures to HTTP answers; [`server`] accepts connections and
+//! bounds what slow clients can hold. The Slack routes read the raw body
 //! (bounded at 1 MiB), verify Slack's signature over exactly those bytes, parse, and hand
 //! the typed input to the same request path Socket Mode uses
 //! ([`crate::slack::handlers::serve`]); no decision is taken here. The one thing HTTP adds
@@ -10,6 +11,7 @@
 
 pub mod error;
 pub mod routes;
+pub mod server;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +22,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::service::health::Health;
 use crate::slack::api::SlackApi;
@@ -28,6 +33,18 @@ use crate::slack::verify::Verifier;
 
 /// Slack's payloads are small; anything bigger is refused before it is read in full.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long a request's body may take to arrive once its headers have: Slack's are a few
+/// kilobytes, sent at once. A body still arriving after this fails to read (400).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest any request may take, whatever it waits on (408 after it). Slack's requests
+/// are answered within 2.5 s by their deadline; this bounds everything else.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Requests handled at once by one instance; more wait for a turn (their Slack deadline
+/// still counts from arrival, so a queue answers late rather than never).
+pub const MAX_IN_FLIGHT: usize = 256;
 
 /// What the routes use.
 #[derive(Clone)]
@@ -72,6 +89,14 @@ pub fn router(state: HttpState) -> Router {
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        // A body announced (Content-Length) over the limit: 413 before any of it is read.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
         .layer(middleware::from_fn(stamp_arrival))
         .with_state(state)
 }

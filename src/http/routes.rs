@@ -17,7 +17,9 @@ use super::{Arrived, HttpState};
 use crate::slack::handlers::{Reply, Transport, serve};
 use slack_morphism::prelude::SlackPushEvent;
 
-use crate::slack::payload::{Inbound, parse_command, parse_event, parse_interaction};
+use crate::slack::payload::{
+    Inbound, command_origin, interaction_origin, parse_command, parse_event, parse_interaction,
+};
 use crate::slack::verify::{NotFromSlack, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::telemetry;
 
@@ -98,7 +100,7 @@ pub(super) async fn slack_commands(
     let command = parse_command(body).map_err(|e| refused("command", AppError::BadRequest(e.0)))?;
     let reply = serve(
         &state.handlers,
-        Inbound::command(command),
+        Inbound::command(command).with_origin(command_origin(body)),
         Transport::Http,
         &request_id(&headers),
         started,
@@ -120,7 +122,7 @@ pub(super) async fn slack_interactions(
         parse_interaction(body).map_err(|e| refused("interaction", AppError::BadRequest(e.0)))?;
     let reply = serve(
         &state.handlers,
-        Inbound::interaction(event, is_retry(&headers)),
+        Inbound::interaction(event, is_retry(&headers)).with_origin(interaction_origin(body)),
         Transport::Http,
         &request_id(&headers),
         started,

@@ -162,6 +162,7 @@ const CHOICES: &[(&str, &[&str])] = &[
     ("kept", &["yes", "no"]),
     ("backdated", &["yes", "no"]),
     ("unit", &["day", "hour", "minute", "second"]),
+    ("what", &["post", "thread", "update"]),
 ];
 
 /// Counts: handed over as numbers, they drive the plurals.
@@ -190,6 +191,8 @@ const COUNTS: &[&str] = &[
     "missing",
     "amount",
     "count",
+    "max",
+    "minutes",
 ];
 const COUNT_SAMPLES: &[i64] = &[0, 1, 2, 44];
 /// The largest count the length tests use.

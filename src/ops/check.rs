@@ -31,6 +31,8 @@ pub enum Status {
     Fix,
     /// Not checked, because an earlier item failed.
     Skipped,
+    /// Works, but weakens a safeguard: said so, and not counted as a problem.
+    Warn,
 }
 
 /// One line of the checklist.
@@ -58,6 +60,14 @@ impl Item {
         }
     }
 
+    fn warn(name: &'static str, detail: impl Into<String>) -> Item {
+        Item {
+            name,
+            status: Status::Warn,
+            detail: detail.into(),
+        }
+    }
+
     fn skipped(name: &'static str, why: &str) -> Item {
         Item {
             name,
@@ -75,6 +85,7 @@ pub fn render(items: &[Item]) -> String {
             Status::Ok => "ok  ",
             Status::Fix => "FIX ",
             Status::Skipped => "skip",
+            Status::Warn => "warn",
         };
         out.push_str(&format!("[{tag}] {}: {}\n", i.name, i.detail));
     }
@@ -87,9 +98,17 @@ pub async fn main() -> ExitCode {
     let items = run(|k| std::env::var(k).ok()).await;
     println!("expire-bot check-config");
     print!("{}", render(&items));
-    let problems = items.iter().filter(|i| i.status != Status::Ok).count();
+    let problems = items
+        .iter()
+        .filter(|i| !matches!(i.status, Status::Ok | Status::Warn))
+        .count();
+    let warnings = items.iter().filter(|i| i.status == Status::Warn).count();
     if problems == 0 {
-        println!("all {} checks passed", items.len());
+        let checks = items.len() - warnings;
+        match warnings {
+            0 => println!("all {checks} checks passed"),
+            n => println!("all {checks} checks passed ({n} warning(s): see the lines marked warn)"),
+        }
         ExitCode::SUCCESS
     } else {
         let fixes = items.iter().filter(|i| i.status == Status::Fix).count();
@@ -153,9 +172,86 @@ pub async fn run(get: impl Fn(&str) -> Option<String>) -> Vec<Item> {
                 .unwrap_or_else(|| "off".to_owned()),
         ),
     )];
+    items.extend(warnings(&config));
     items.extend(check_databases(&config).await);
     items.extend(check_slack(&config).await);
     items
+}
+
+/// What works but weakens a safeguard (issue 12): anyone may look riders up, a database
+/// connection that may go unencrypted, the Web API over plain HTTP. Never prints a URL's
+/// password: only variable names and the setting at fault.
+fn warnings(config: &Config) -> Vec<Item> {
+    let mut out = Vec::new();
+    if config.requester_user_ids.is_empty() && config.requester_usergroup_id.is_none() {
+        out.push(Item::warn(
+            "requesters",
+            format!(
+                "REQUESTER_USER_IDS and REQUESTER_USERGROUP_ID are unset, so every full member of the workspace may look riders up and file requests (guests and other workspaces are refused; each person may run {} lookups per {} s). Set one of them to the CX team.",
+                config.lookup_limit.max,
+                config.lookup_limit.per.as_secs()
+            ),
+        ));
+    }
+    for (var, url) in [
+        ("DATABASE_URL", &config.database_url),
+        ("DATABASE_REPLICA_URL", &config.database_replica_url),
+    ] {
+        if let Some(url) = url
+            && let Some(why) = tls_not_required(url.expose_secret())
+        {
+            out.push(Item::warn(
+                "database TLS",
+                format!("{var} does not require TLS ({why}): add sslmode=verify-full (PostgreSQL) or ssl-mode=VERIFY_IDENTITY (MySQL), with the server's CA."),
+            ));
+        }
+    }
+    if let Ok(u) = url::Url::parse(&config.slack_api_url)
+        && u.scheme() == "http"
+        && !is_loopback(u.host_str().unwrap_or(""))
+    {
+        out.push(Item::warn(
+            "slack api url",
+            "SLACK_API_URL is plain http:// to a host that is not this machine: the bot token and every message would cross the network unencrypted. Use https://.",
+        ));
+    }
+    out
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Why a PostgreSQL or MySQL URL lets the connection go unencrypted (`None`: it requires
+/// TLS, or it is SQLite, a Unix socket or this machine).
+fn tls_not_required(raw: &str) -> Option<String> {
+    let u = url::Url::parse(raw).ok()?;
+    let host = u.host_str().unwrap_or("");
+    if host.is_empty() || host.starts_with('/') || is_loopback(host) {
+        return None;
+    }
+    let param = |names: &[&str]| {
+        u.query_pairs()
+            .find(|(k, _)| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
+            .map(|(_, v)| v.to_ascii_lowercase())
+    };
+    match u.scheme() {
+        "postgres" | "postgresql" => match param(&["sslmode"]) {
+            Some(m) if matches!(m.as_str(), "require" | "verify-ca" | "verify-full") => None,
+            Some(m) => Some(format!("sslmode={m}")),
+            None => Some("no sslmode, which means prefer".to_owned()),
+        },
+        "mysql" | "mariadb" => match param(&["ssl-mode", "sslmode"]) {
+            Some(m) if matches!(m.as_str(), "required" | "verify_ca" | "verify_identity") => None,
+            Some(m) => Some(format!("ssl-mode={m}")),
+            None => Some("no ssl-mode, which means preferred".to_owned()),
+        },
+        _ => None,
+    }
 }
 
 /// The path of an SQLite URL's file (`sqlite://x.db`, `sqlite:x.db?mode=rwc`).
@@ -554,6 +650,24 @@ async fn check_group(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_that_may_go_unencrypted() {
+        for (url, warned) in [
+            ("postgres://u:p@db.example:5432/x", true),
+            ("postgres://u:p@db.example/x?sslmode=prefer", true),
+            ("postgres://u:p@db.example/x?sslmode=require", false),
+            ("postgres://u:p@db.example/x?sslmode=verify-full", false),
+            ("postgres://u:p@127.0.0.1/x", false),
+            ("mysql://u:p@db.example/x", true),
+            ("mysql://u:p@db.example/x?ssl-mode=VERIFY_IDENTITY", false),
+            ("sqlite://x.db", false),
+        ] {
+            let why = tls_not_required(url);
+            assert_eq!(why.is_some(), warned, "{url}: {why:?}");
+            assert!(!why.unwrap_or_default().contains(":p@"));
+        }
+    }
 
     #[test]
     fn sqlite_paths() {

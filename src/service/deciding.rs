@@ -17,9 +17,9 @@
 //! the thread reply, the message update and the requester's notice.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
+use super::lookup::Lookup;
 use super::{DbFailure, Directory, Unverifiable, Wake};
 use crate::deadline::Deadline;
 use crate::domain::{Reason, ReasonError, Request, RequestId, RequestStatus, SlackUserId};
@@ -81,10 +81,40 @@ impl From<StoreError> for DecideError {
     }
 }
 
-/// A rejection's reason as typed: phone numbers in it masked, then checked like any
-/// reason (masking can lengthen it past the limit).
-pub fn reject_reason(raw: &str) -> Result<Reason, ReasonError> {
-    Reason::parse(&mask::scrub_phones(raw))
+/// What a rejection's reason may take of the request's deadline to learn whose personal
+/// data to mask; the decision gets the rest.
+const REJECT_SCRUB_LEAVES: Duration = Duration::from_millis(1500);
+
+/// A rejection's reason as typed, scrubbed like a filing's ([`mask::scrub`]: the request's
+/// rider's name, phone and birth date in any form, every phone number, anything shaped like
+/// a resident registration number), then checked like any reason (masking can lengthen it
+/// past the limit). The rider is read on the replica within what `deadline` leaves; if that
+/// fails the text is still scrubbed of everything that needs no lookup.
+pub async fn reject_reason(
+    primary: &Primary,
+    lookup: &Lookup,
+    request_id: RequestId,
+    raw: &str,
+    deadline: &Deadline,
+) -> Result<Reason, ReasonError> {
+    let rider = tokio::time::timeout(
+        deadline.leaving(REJECT_SCRUB_LEAVES),
+        primary.get_request(request_id),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .flatten()
+    .and_then(|r| r.rider_id);
+    let scrubbed = match rider {
+        Some(rider) => {
+            lookup
+                .scrub_about(rider, raw, deadline.leaving(REJECT_SCRUB_LEAVES))
+                .await
+        }
+        None => mask::scrub_phones(raw),
+    };
+    Reason::parse(&scrubbed)
 }
 
 /// Deciding, with what it needs: the primary, who approves, and the outbox's wake.
@@ -102,6 +132,17 @@ impl std::fmt::Debug for Deciding {
 }
 
 impl Deciding {
+    /// A rejection's reason, scrubbed ([`reject_reason`]) with this service's primary.
+    pub async fn reject_reason(
+        &self,
+        lookup: &Lookup,
+        request_id: RequestId,
+        raw: &str,
+        deadline: &Deadline,
+    ) -> Result<Reason, ReasonError> {
+        reject_reason(&self.primary, lookup, request_id, raw, deadline).await
+    }
+
     pub fn new(primary: Primary, directory: Arc<dyn Directory>, wake: Arc<dyn Wake>) -> Deciding {
         Deciding {
             primary,
@@ -140,14 +181,15 @@ impl Deciding {
 
     /// Approves or rejects request `id` on behalf of `clicker`. `deadline` (the Slack
     /// request's) bounds only the wait for the approvers' first member list: a decision
-    /// once started runs to its end.
+    /// once started runs to its end. Whether the request is past its time, and when it was
+    /// decided, are the database's clock's ([`Primary::now`]): an instance whose clock is
+    /// off neither approves a request past its time nor refuses one within it.
     pub async fn decide(
         &self,
         request_id: RequestId,
         clicker: &SlackUserId,
         decision: &Decision,
         deadline: &Deadline,
-        now: DateTime<Utc>,
     ) -> Result<Verdict, DecideError> {
         if let Err(refusal) = self.may_decide(request_id, clicker, deadline).await? {
             if matches!(refusal, Verdict::OwnRequest | Verdict::NotAnApprover) {
@@ -160,6 +202,7 @@ impl Deciding {
             }
             return Ok(refusal);
         }
+        let now = self.primary.now().await?;
         let outcome = match decision {
             Decision::Approve => {
                 self.primary
@@ -226,8 +269,8 @@ impl Deciding {
         &self,
         request_id: RequestId,
         clicker: &SlackUserId,
-        now: DateTime<Utc>,
     ) -> Result<Withdrawal, DbFailure> {
+        let now = self.primary.now().await?;
         let outcome = self
             .primary
             .withdraw_request(request_id, clicker, now)
@@ -254,9 +297,11 @@ impl Deciding {
         })
     }
 
-    /// Sends every reminder due now (the sweeper's job): each is claimed once in the
-    /// database, with its audit record and follow-ups; wakes the outbox for them.
-    pub async fn remind_due(&self, now: DateTime<Utc>) -> Result<Vec<RequestId>, DbFailure> {
+    /// Sends every reminder due now by the database's clock (the sweeper's job): each is
+    /// claimed once in the database, with its audit record and follow-ups; wakes the
+    /// outbox for them.
+    pub async fn remind_due(&self) -> Result<Vec<RequestId>, DbFailure> {
+        let now = self.primary.now().await?;
         let ids = self.primary.claim_due_reminders(now).await?;
         if !ids.is_empty() {
             metrics::counter!("expire_bot_reminders_total").increment(ids.len() as u64);
@@ -266,9 +311,10 @@ impl Deciding {
         Ok(ids)
     }
 
-    /// Times out every request past its deadline (the TTL sweeper's job); wakes the
-    /// outbox for their follow-ups.
-    pub async fn time_out_expired(&self, now: DateTime<Utc>) -> Result<Vec<RequestId>, DbFailure> {
+    /// Times out every request past its deadline by the database's clock (the TTL
+    /// sweeper's job); wakes the outbox for their follow-ups.
+    pub async fn time_out_expired(&self) -> Result<Vec<RequestId>, DbFailure> {
+        let now = self.primary.now().await?;
         let ids = self.primary.time_out_expired(now).await?;
         if !ids.is_empty() {
             metrics::counter!("expire_bot_requests_total", "event" => "timed_out")

@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use tokio::time::error::Elapsed;
 
+use super::access::{Access, LookupKind, LookupLimit, LookupRefused};
 use super::lookup::{Freshness, Lookup, LookupError};
 use super::workflow::{Needed, Workflow};
 use super::{DbFailure, Directory, NotAllowed, Wake};
@@ -60,6 +61,8 @@ pub struct RequestForm {
     pub query: String,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub reason: String,
+    /// Slack's ID of the modal it was submitted from: filing is once per view.
+    pub view_id: Option<String>,
 }
 
 /// What the choice step needs from the first step: when, why (already masked), and which
@@ -94,6 +97,8 @@ pub enum Why {
     Time(TimeProblem),
     /// The replica (and the fallback, if allowed) could not answer in time.
     LookupUnavailable,
+    /// The person ran as many lookups as they may within the window.
+    RateLimited(LookupLimit),
     /// The lookup failed for another reason (logged).
     LookupFailed,
     /// The rider exists but holds no active hourly policy.
@@ -131,6 +136,9 @@ pub enum Submitted {
     },
     /// A request for this policy is already waiting for a decision; nothing was filed.
     AlreadyPending(RequestId),
+    /// This form already filed request `id` (a replayed or repeated submission); nothing
+    /// was filed.
+    AlreadyFiled(RequestId),
     /// The primary refused the filing (logged); nothing was filed.
     NotFiled { unavailable: bool },
     /// Filing ended without an outcome (a bug, logged).
@@ -145,6 +153,7 @@ pub enum LateFiling {
     /// Filed: the outbox posts it and tells the agent as usual.
     Filed(RequestId),
     AlreadyPending(RequestId),
+    AlreadyFiled(RequestId),
     NotFiled {
         unavailable: bool,
     },
@@ -187,6 +196,7 @@ pub fn check_cancelled_at(
 pub struct Filing {
     primary: Primary,
     lookup: Lookup,
+    access: Access,
     directory: Arc<dyn Directory>,
     wake: Arc<dyn Wake>,
     ttl: Duration,
@@ -209,6 +219,7 @@ impl Filing {
     pub fn new(
         primary: Primary,
         lookup: Lookup,
+        access: Access,
         directory: Arc<dyn Directory>,
         wake: Arc<dyn Wake>,
         ttl: Duration,
@@ -217,6 +228,7 @@ impl Filing {
         Filing {
             primary,
             lookup,
+            access,
             directory,
             wake,
             ttl,
@@ -229,19 +241,35 @@ impl Filing {
         &self.workflow
     }
 
-    /// The requester rule: `user` may file if the directory says so; otherwise why not.
-    /// Membership is read from the last list the directory holds, never waiting on Slack
-    /// past `deadline`.
+    /// The requester rule: `user` may file if the directory says so, and is a full member
+    /// of this workspace (no guest, nobody of another workspace: [`Access::member`]),
+    /// whatever `REQUESTER_*` says; otherwise why not. Membership is read from the last
+    /// list the directory holds and the person's profile from Slack, cached, never waiting
+    /// on Slack past `deadline`.
     pub async fn requester(
         &self,
         user: &SlackUserId,
         deadline: &Deadline,
     ) -> Result<Requester, NotAllowed> {
         match self.directory.is_requester(user, deadline).await {
-            Ok(true) => Ok(Requester(user.clone())),
-            Ok(false) => Err(NotAllowed::NotListed),
-            Err(why) => Err(NotAllowed::Unverifiable(why)),
+            Ok(true) => {}
+            Ok(false) => return Err(NotAllowed::NotListed),
+            Err(why) => return Err(NotAllowed::Unverifiable(why)),
         }
+        let person = self
+            .directory
+            .person(user, deadline)
+            .await
+            .map_err(NotAllowed::Unverifiable)?;
+        self.access
+            .member(&person)
+            .map_err(NotAllowed::NotAMember)?;
+        Ok(Requester(user.clone()))
+    }
+
+    /// Who may reach the bot, and the lookup audit.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// The lookup the filing uses.
@@ -273,7 +301,17 @@ impl Filing {
         if let Err(p) = check_cancelled_at(cancelled_at, now, None) {
             return refused(Field::CancelledAt, Why::Time(p));
         }
-        let found = match self.lookup.find(&query, deadline).await {
+        let found = self.lookup.find(&query, deadline).await;
+        let mut audit = self.access.record_lookup(
+            who.user(),
+            LookupKind::Request,
+            &query,
+            found.as_ref().ok().map(|f| f.riders_matched()),
+        );
+        if let Err(LookupRefused::Limited(l)) = audit.verdict(deadline).await {
+            return refused(Field::Query, Why::RateLimited(l));
+        }
+        let found = match found {
             Ok(found) => found,
             Err(LookupError::Unavailable) => return refused(Field::Query, Why::LookupUnavailable),
             Err(LookupError::Db(e)) => {
@@ -308,6 +346,7 @@ impl Filing {
                     cancelled_at,
                     reason,
                     found.freshness,
+                    form.view_id,
                     deadline,
                     late,
                 )
@@ -339,6 +378,7 @@ impl Filing {
         who: &Requester,
         choice: Choice,
         chosen: Option<PolicyId>,
+        view_id: Option<String>,
         deadline: &Deadline,
         late: Late,
     ) -> Submitted {
@@ -392,6 +432,7 @@ impl Filing {
             cancelled_at,
             reason,
             found.freshness,
+            view_id,
             deadline,
             late,
         )
@@ -408,6 +449,7 @@ impl Filing {
         cancelled_at: DateTime<Utc>,
         reason: Reason,
         freshness: Freshness,
+        view_id: Option<String>,
         deadline: &Deadline,
         late: Late,
     ) -> Submitted {
@@ -416,7 +458,7 @@ impl Filing {
             async move {
                 tokio::time::timeout(
                     FILING_LIMIT,
-                    filing.file(&who, &candidate, cancelled_at, &reason, Utc::now()),
+                    filing.file(&who, &candidate, cancelled_at, &reason, view_id.as_deref()),
                 )
                 .await
             }
@@ -433,6 +475,7 @@ impl Filing {
             Finished::InTime(Ok(Ok(FileOutcome::AlreadyPending(id)))) => {
                 Submitted::AlreadyPending(id)
             }
+            Finished::InTime(Ok(Ok(FileOutcome::AlreadyFiled(id)))) => Submitted::AlreadyFiled(id),
             Finished::InTime(Ok(Err(e))) => {
                 tracing::error!(error = crate::telemetry::chain(&e), "filing failed");
                 Submitted::NotFiled {
@@ -449,17 +492,17 @@ impl Filing {
     }
 
     /// Files one request on the primary (row, audit record, and the Slack post it owes),
-    /// and wakes the outbox to post it.
+    /// once per `view_id`, and wakes the outbox to post it.
     pub async fn file(
         &self,
         who: &Requester,
         candidate: &Candidate,
         cancelled_at: DateTime<Utc>,
         reason: &Reason,
-        now: DateTime<Utc>,
+        view_id: Option<&str>,
     ) -> Result<FileOutcome, DbFailure> {
         let outcome = self
-            .file_quietly(who, candidate, cancelled_at, reason, now)
+            .file_quietly(who, candidate, cancelled_at, reason, view_id)
             .await?;
         if matches!(outcome, FileOutcome::Filed(_)) {
             self.wake.wake();
@@ -468,16 +511,18 @@ impl Filing {
     }
 
     /// [`Filing::file`] without the wake, for the bulk filer, which wakes the outbox as it
-    /// sees fit.
+    /// sees fit. When it was filed and until when it waits are the database's clock's
+    /// ([`Primary::now`]), never this instance's.
     pub(super) async fn file_quietly(
         &self,
         who: &Requester,
         c: &Candidate,
         cancelled_at: DateTime<Utc>,
         reason: &Reason,
-        now: DateTime<Utc>,
+        view_id: Option<&str>,
     ) -> Result<FileOutcome, DbFailure> {
         let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::hours(24));
+        let now = self.primary.now().await?;
         let expires_at = now + ttl;
         let needed = self.workflow.needed(cancelled_at, now);
         let outcome = self
@@ -500,12 +545,21 @@ impl Filing {
                 approvals_required: i32::try_from(needed.approvals).unwrap_or(i32::MAX),
                 backdated: needed.backdated,
                 remind_at: self.workflow.remind_at(now, expires_at),
+                view_id: view_id.map(str::to_owned),
             })
             .await?;
         // On the Slack request's span (filing runs in a task that keeps it).
         match outcome {
             FileOutcome::Filed(id) | FileOutcome::AlreadyPending(id) => {
                 crate::telemetry::record_expiry_request(id.0)
+            }
+            FileOutcome::AlreadyFiled(id) => {
+                crate::telemetry::record_expiry_request(id.0);
+                metrics::counter!("expire_bot_replayed_submissions_total").increment(1);
+                tracing::warn!(
+                    request_id = id.0,
+                    "a form that already filed its request was submitted again; nothing filed"
+                );
             }
         }
         if let FileOutcome::Filed(id) = outcome {
@@ -536,6 +590,7 @@ fn late_outcome(r: FilingResult) -> LateFiling {
             LateFiling::Filed(id)
         }
         Ok(Ok(FileOutcome::AlreadyPending(id))) => LateFiling::AlreadyPending(id),
+        Ok(Ok(FileOutcome::AlreadyFiled(id))) => LateFiling::AlreadyFiled(id),
         Ok(Err(e)) => {
             tracing::error!(
                 error = crate::telemetry::chain(&e),

@@ -10,6 +10,7 @@
 //! only. Only people the requester rule lets in may ask ([`Requester`]).
 
 use super::DbFailure;
+use super::access::{Access, LookupKind, LookupLimit, LookupRefused};
 use super::filing::Requester;
 use crate::deadline::Deadline;
 use crate::domain::history::{History, HistoryEntry, HistoryRider, PolicyState};
@@ -29,19 +30,24 @@ pub enum HistoryError {
     /// The replica did not answer in time (or at all).
     #[error("history unavailable")]
     Unavailable,
+    /// The asker ran as many lookups as they may within the window.
+    #[error("lookup limit reached")]
+    RateLimited(LookupLimit),
     #[error(transparent)]
     Db(DbFailure),
 }
 
-/// The history reader: the replica only.
+/// The history reader: the replica only (and the lookup audit on the primary, through
+/// [`Access`]).
 #[derive(Debug, Clone)]
 pub struct HistoryReader {
     replica: Replica,
+    access: Access,
 }
 
 impl HistoryReader {
-    pub fn new(replica: Replica) -> HistoryReader {
-        HistoryReader { replica }
+    pub fn new(replica: Replica, access: Access) -> HistoryReader {
+        HistoryReader { replica, access }
     }
 
     /// Reads the history of the riders matching what was typed, on the replica only,
@@ -49,7 +55,7 @@ impl HistoryReader {
     /// proof that the asker passed the requester rule; nothing else is needed of it.
     pub async fn find(
         &self,
-        _asker: &Requester,
+        asker: &Requester,
         raw_query: &str,
         deadline: &Deadline,
     ) -> Result<History, HistoryError> {
@@ -67,6 +73,17 @@ impl HistoryReader {
                 Ok(Err(e)) => return Err(HistoryError::Db(e.into())),
                 Err(_) => return Err(HistoryError::Unavailable),
             };
+        // A history answer tells whether a phone is a rider's, and the rider's masked name:
+        // a lookup like the request form's, audited and limited alike.
+        let mut audit = self.access.record_lookup(
+            asker.user(),
+            LookupKind::History,
+            &query,
+            Some(riders.len()),
+        );
+        if let Err(LookupRefused::Limited(l)) = audit.verdict(deadline).await {
+            return Err(HistoryError::RateLimited(l));
+        }
         let riders: Vec<HistoryRider> = riders
             .into_iter()
             .map(|r| HistoryRider {

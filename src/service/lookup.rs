@@ -63,20 +63,15 @@ pub struct Found {
 }
 
 /// The raw details of the riders a lookup found, kept only so free text about them can be
-/// masked ([`Found::scrub`]); never readable, never printed.
-#[derive(Clone, Default)]
-struct Redactions(Vec<(String, String)>);
-
-impl std::fmt::Debug for Redactions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Redactions({} values)", self.0.len())
-    }
-}
+/// masked ([`Found::scrub`]); never readable, never printed (see [`mask::Known`]).
+#[derive(Clone, Debug, Default)]
+struct Redactions(mask::Known);
 
 impl Found {
-    /// Masks, inside free text typed by an agent (a reason), the names and birth dates of
-    /// the riders this lookup found and every phone number: the text is shown in a
-    /// channel, and agents paste what is on their screen.
+    /// Masks, inside free text typed by an agent (a reason), the names, phones and birth
+    /// dates of the riders this lookup found in any written form, every phone number and
+    /// anything shaped like a resident registration number ([`mask::scrub`]): the text is
+    /// shown in a channel, and agents paste what is on their screen.
     pub fn scrub(&self, text: &str) -> String {
         mask::scrub(text, &self.redactions.0)
     }
@@ -126,6 +121,36 @@ impl Lookup {
     /// The replica, for the other reads of the company's tables (the digest's).
     pub fn replica(&self) -> &Replica {
         &self.replica
+    }
+
+    /// Masks free text about one rider (a lead's reason for rejecting a request): with that
+    /// rider's name, phone and birth date read on the replica within `within`, and in any
+    /// case every phone number and anything shaped like a resident registration number
+    /// ([`mask::scrub`]). When the replica cannot say in time the text is still scrubbed,
+    /// of what needs no lookup: a rejection never waits on the replica.
+    pub async fn scrub_about(&self, rider: RiderId, text: &str, within: Duration) -> String {
+        let read = tokio::time::timeout(
+            within,
+            self.replica
+                .find_rider_policies(&RiderQuery::RiderId(rider)),
+        )
+        .await;
+        let mut known = mask::Known::default();
+        match read {
+            Ok(Ok(rows)) => {
+                for row in &rows {
+                    known.add(row.name.trim(), &row.phone, row.birth_date);
+                }
+            }
+            Ok(Err(e)) => tracing::warn!(
+                error = crate::telemetry::chain(&e),
+                "the rider could not be read to mask a reason; masked without them"
+            ),
+            Err(_) => tracing::warn!(
+                "the rider was not read in time to mask a reason; masked without them"
+            ),
+        }
+        mask::scrub(text, &known)
     }
 
     /// Looks a rider up: replica first; then, if the replica is unreachable or too slow and
@@ -197,25 +222,10 @@ fn build(rows: Vec<RiderPolicyRow>, source: Source, lag: Option<f64>) -> Found {
     let mut without = 0;
     let mut redactions = Redactions::default();
     for row in &rows {
-        // A one-character name would mask every occurrence of that character.
-        if row.name.trim().chars().count() >= 2 {
-            redactions
-                .0
-                .push((row.name.trim().to_owned(), mask::name(&row.name)));
-        }
-        if let Some(b) = row.birth_date {
-            let masked = mask::birth_date(Some(b));
-            for form in ["%Y-%m-%d", "%Y.%m.%d", "%Y%m%d", "%Y/%m/%d"] {
-                redactions
-                    .0
-                    .push((b.format(form).to_string(), masked.clone()));
-            }
-        }
+        redactions
+            .0
+            .add(row.name.trim(), &row.phone, row.birth_date);
     }
-    // Longest first, so "남궁민수" is replaced before a shorter name inside it.
-    redactions
-        .0
-        .sort_by_key(|(raw, _)| std::cmp::Reverse(raw.chars().count()));
     for row in rows {
         match (
             row.policy_id,

@@ -14,6 +14,8 @@
 //! - [`events`]: Events API deliveries, taken once across instances (by `event_id`).
 //! - [`home`]: what one person's App Home tab shows (replica reads).
 //! - [`forms`]: the choice step's state when it does not fit the view.
+//! - [`access`]: who may reach the bot at all (this workspace and app only; no guests),
+//!   and the per-person lookup limit and audit.
 //! - [`health`]: the one probe of both databases, for `/readyz` and the gauges.
 //!
 //! What this layer takes is values (durations, a time zone, [`lookup::ReadFallback`]) and
@@ -22,6 +24,7 @@
 //! rule can be read, and tested, without a transport; and the Slack layer cannot forget
 //! one, because it has nothing else to call.
 
+pub mod access;
 pub mod deciding;
 pub mod digest;
 pub mod events;
@@ -56,6 +59,14 @@ pub trait Directory: Send + Sync {
         user: &'a SlackUserId,
         deadline: &'a Deadline,
     ) -> BoxFuture<'a, Result<bool, Unverifiable>>;
+
+    /// What Slack's profile says about `user` (their workspace, whether a guest), read
+    /// within `deadline` or from a recent read.
+    fn person<'a>(
+        &'a self,
+        user: &'a SlackUserId,
+        deadline: &'a Deadline,
+    ) -> BoxFuture<'a, Result<access::Person, Unverifiable>>;
 }
 
 /// Tells the outbox worker a transaction just queued Slack calls. Waking is only a hint
@@ -83,6 +94,10 @@ pub enum Unverifiable {
     /// No read has succeeded yet, and none did within the request's deadline.
     #[error("the user group's member list has not been read yet")]
     NotReadYet,
+    /// Slack refuses to show the person's profile (`users.info`), so whether they are a
+    /// guest, or of this workspace, is unknown.
+    #[error("the person's profile cannot be read (Slack: {0})")]
+    ProfileUnreadable(String),
 }
 
 impl Unverifiable {
@@ -92,6 +107,7 @@ impl Unverifiable {
             Unverifiable::GroupUnreadable(_) => "group_unreadable",
             Unverifiable::ListTooOld => "list_too_old",
             Unverifiable::NotReadYet => "list_not_read_yet",
+            Unverifiable::ProfileUnreadable(_) => "profile_unreadable",
         }
     }
 }
@@ -103,6 +119,8 @@ pub enum NotAllowed {
     NotListed,
     /// Their membership could not be confirmed, so they are refused.
     Unverifiable(Unverifiable),
+    /// A guest, or someone of another workspace: never a requester.
+    NotAMember(access::NotAMember),
 }
 
 /// A database failure as the services report it: whether trying again later can help, and

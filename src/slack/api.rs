@@ -106,6 +106,23 @@ pub struct BotIdentity {
     pub team: String,
 }
 
+/// `auth.test`'s answer with the fields slack-morphism's type leaves out (the enterprise).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct AuthTestIds {
+    team_id: String,
+    bot_id: Option<String>,
+    enterprise_id: Option<String>,
+}
+
+/// One message of a channel's history, as far as reconciling a post needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedMessage {
+    pub ts: String,
+    /// The message's metadata `event_type` and `event_payload`, when it has any.
+    pub event_type: Option<String>,
+    pub payload: std::collections::HashMap<String, String>,
+}
+
 /// A Slack Web API client bound to the bot token.
 #[derive(Clone)]
 pub struct SlackApi {
@@ -200,6 +217,87 @@ impl SlackApi {
             user_id: r.user_id.to_string(),
             team: r.team,
         })
+    }
+
+    /// The installation this token belongs to: the workspace and enterprise from
+    /// `auth.test`, and the app from `bots.info` (its bot ID). The app is `None` when
+    /// `bots.info` cannot say (an old token): the app check is then skipped, not failed.
+    pub async fn workspace(&self) -> Result<crate::service::access::Workspace, SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let ids: AuthTestIds = self
+            .call(
+                "auth.test",
+                session.http_session_api.http_get(
+                    "auth.test",
+                    &slack_morphism::SLACK_HTTP_EMPTY_GET_PARAMS.clone(),
+                    None,
+                ),
+            )
+            .await?;
+        let app = match &ids.bot_id {
+            Some(bot) => {
+                let req = SlackApiBotsInfoRequest::new().with_bot(bot.clone());
+                match self.call("bots.info", session.bots_info(&req)).await {
+                    Ok(r) => Some(r.bot.app_id),
+                    Err(e) if e.is_retryable() => return Err(e),
+                    Err(_) => None,
+                }
+            }
+            None => None,
+        };
+        Ok(crate::service::access::Workspace {
+            team: ids.team_id,
+            enterprise: ids.enterprise_id.filter(|e| !e.is_empty()),
+            app: app.filter(|a| !a.is_empty()),
+        })
+    }
+
+    /// A person's profile (`users.info`, scope `users:read`): their workspace, and
+    /// whether they are a guest or deactivated.
+    pub async fn person(
+        &self,
+        user: &str,
+    ) -> Result<crate::service::access::Person, SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiUsersInfoRequest::new(user.into());
+        let r = self.call("users.info", session.users_info(&req)).await?;
+        let flags = &r.user.flags;
+        Ok(crate::service::access::Person {
+            team: r.user.team_id.map(|t| t.to_string()),
+            guest: flags.is_restricted.unwrap_or(false)
+                || flags.is_ultra_restricted.unwrap_or(false),
+            deleted: r.user.deleted.unwrap_or(false),
+        })
+    }
+
+    /// The channel's top-level messages since `oldest` (a `ts`), newest first, with their
+    /// metadata (`conversations.history`, scope `channels:history` / `groups:history`).
+    pub async fn messages_since(
+        &self,
+        channel: &str,
+        oldest: &str,
+        limit: u16,
+    ) -> Result<Vec<PostedMessage>, SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiConversationsHistoryRequest::new()
+            .with_channel(channel.into())
+            .with_oldest(SlackTs(oldest.to_owned()))
+            .with_limit(limit)
+            .with_include_all_metadata(true);
+        let r = self
+            .call("conversations.history", session.conversations_history(&req))
+            .await?;
+        Ok(r.messages
+            .into_iter()
+            .map(|m| {
+                let meta = m.content.metadata;
+                PostedMessage {
+                    ts: m.origin.ts.to_string(),
+                    event_type: meta.as_ref().map(|m| m.event_type.clone()),
+                    payload: meta.and_then(|m| m.event_payload).unwrap_or_default(),
+                }
+            })
+            .collect())
     }
 
     pub async fn open_view(&self, trigger_id: &str, view: SlackView) -> Result<(), SlackCallError> {

@@ -20,7 +20,7 @@
 //! [`SlackDirectory`] (the requesters and the approvers) is how the services ask: it
 //! implements [`Directory`], so the rules in `service` never see Slack.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::deadline::Deadline;
 use crate::domain::SlackUserId;
+use crate::service::access::Person;
 use crate::service::{Directory, Unverifiable};
 use crate::slack::api::{SlackApi, SlackCallError};
 
@@ -372,11 +373,85 @@ impl Audience {
     }
 }
 
-/// The requesters and the approvers, as the services ask about them.
+/// People's profiles (`users.info`), as far as the rules care: kept for [`PROFILE_TTL`],
+/// in memory only (a copy of Slack's data, like the member lists).
+pub struct People {
+    slack: SlackApi,
+    known: Mutex<HashMap<String, (Instant, Person)>>,
+}
+
+impl std::fmt::Debug for People {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("People").finish_non_exhaustive()
+    }
+}
+
+/// How long a profile read is trusted: a guest made a full member (or the reverse) is seen
+/// within this.
+pub const PROFILE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// What of the request's deadline reading a profile may take; the lookup needs the rest.
+const PROFILE_LEAVES: Duration = Duration::from_millis(1500);
+
+impl People {
+    pub fn new(slack: SlackApi) -> Arc<People> {
+        Arc::new(People {
+            slack,
+            known: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// `user`'s profile: a recent read, or one read now within `deadline`. The read runs
+    /// on its own task, so when it misses the deadline it still lands in the cache for the
+    /// person's next try.
+    pub async fn get(
+        self: &Arc<Self>,
+        user: &str,
+        deadline: &Deadline,
+    ) -> Result<Person, Unverifiable> {
+        if let Some((at, p)) = self
+            .known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(user)
+            && at.elapsed() < PROFILE_TTL
+        {
+            return Ok(p.clone());
+        }
+        let people = self.clone();
+        let id = user.to_owned();
+        let read = tokio::spawn(async move {
+            let read = people.slack.person(&id).await;
+            if let Ok(p) = &read {
+                people
+                    .known
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(id, (Instant::now(), p.clone()));
+            }
+            read
+        });
+        let why = match tokio::time::timeout(deadline.leaving(PROFILE_LEAVES), read).await {
+            Ok(Ok(Ok(p))) => return Ok(p),
+            Ok(Ok(Err(e))) if !e.is_retryable() => Unverifiable::ProfileUnreadable(e.code()),
+            _ => Unverifiable::NotReadYet,
+        };
+        metrics::counter!("expire_bot_membership_unverified_total", "audience" => "profiles", "why" => why.label()).increment(1);
+        tracing::warn!(
+            why = why.label(),
+            "the person's profile could not be read; refused"
+        );
+        Err(why)
+    }
+}
+
+/// The requesters and the approvers, as the services ask about them, and people's
+/// profiles.
 #[derive(Debug)]
 pub struct SlackDirectory {
     pub requesters: Audience,
     pub approvers: Audience,
+    pub people: Arc<People>,
 }
 
 impl SlackDirectory {
@@ -403,6 +478,14 @@ impl Directory for SlackDirectory {
         deadline: &'a Deadline,
     ) -> BoxFuture<'a, Result<bool, Unverifiable>> {
         Box::pin(self.approvers.contains(user.as_str(), deadline))
+    }
+
+    fn person<'a>(
+        &'a self,
+        user: &'a SlackUserId,
+        deadline: &'a Deadline,
+    ) -> BoxFuture<'a, Result<Person, Unverifiable>> {
+        Box::pin(self.people.get(user.as_str(), deadline))
     }
 }
 

@@ -421,6 +421,19 @@ rule!(
     "https://docs.slack.dev/reference/methods"
 );
 
+rule!(
+    MESSAGE_METADATA,
+    "message.metadata",
+    "message metadata is an object with an alphanumeric event_type and an event_payload object",
+    "https://docs.slack.dev/messaging/message-metadata"
+);
+rule!(
+    HISTORY_ARGUMENTS,
+    "conversations.history.arguments",
+    "conversations.history's limit is 1 to 999 and oldest/latest are message timestamps",
+    "https://docs.slack.dev/reference/methods/conversations.history"
+);
+
 /// Every rule, alongside [`ALL`].
 pub const RULES: &[Rule] = &[
     TEXT_NOT_EMPTY,
@@ -437,6 +450,8 @@ pub const RULES: &[Rule] = &[
     INITIAL_VALUE_FITS,
     REQUIRED_ARGUMENT,
     KNOWN_METHOD,
+    MESSAGE_METADATA,
+    HISTORY_ARGUMENTS,
 ];
 
 /// A length as Slack counts it: Unicode characters.

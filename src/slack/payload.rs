@@ -12,6 +12,7 @@ use slack_morphism::prelude::*;
 
 use super::ids::{ActionId, CallbackId, parse_file_one_value};
 use crate::domain::{PolicyId, RequestId, RiderId, SlackUserId};
+use crate::service::access::Origin;
 use crate::service::filing::RequestForm;
 
 /// A signed body that is not a payload the bot can read.
@@ -43,12 +44,50 @@ pub fn parse_event(body: &[u8]) -> Result<SlackPushEvent, Malformed> {
 }
 
 /// Who sent a request and what kind it is, for its log span and metrics: a fixed `kind`
-/// label and Slack's team and user IDs (not personal data in the contract's sense).
+/// label and Slack's team and user IDs (not personal data in the contract's sense), and
+/// where it says it comes from (workspace, the person's workspace, enterprise, app), which
+/// the workspace rule checks before anything is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub kind: &'static str,
     pub team: String,
     pub user: String,
+    pub origin: Origin,
+}
+
+/// The IDs of a request's origin that slack-morphism's types leave out (`api_app_id` on
+/// commands and view submissions, the enterprise), read from the raw body. Socket Mode
+/// needs none of them: its connection belongs to the app, and its envelopes are read as
+/// slack-morphism hands them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct RawOrigin {
+    api_app_id: Option<String>,
+    enterprise_id: Option<String>,
+    enterprise: Option<RawId>,
+    user: Option<RawUser>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+struct RawId {
+    id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+struct RawUser {
+    team_id: Option<String>,
+}
+
+/// [`RawOrigin`] of a slash command's form body (nothing, if it does not parse).
+pub fn command_origin(body: &[u8]) -> RawOrigin {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+/// [`RawOrigin`] of an interaction's form body (nothing, if it does not parse).
+pub fn interaction_origin(body: &[u8]) -> RawOrigin {
+    serde_urlencoded::from_bytes::<InteractionForm>(body)
+        .ok()
+        .and_then(|f| serde_json::from_str(&f.payload).ok())
+        .unwrap_or_default()
 }
 
 /// One request from Slack, typed.
@@ -93,6 +132,8 @@ pub enum Submission {
     Choice {
         user: SlackUserId,
         metadata: Option<String>,
+        /// The modal's ID (see [`RequestForm::view_id`]).
+        view_id: Option<String>,
         /// The chosen option's value, when it is a policy ID.
         chosen: Option<PolicyId>,
     },
@@ -154,12 +195,35 @@ pub enum ClickAction {
 }
 
 impl Inbound {
+    /// Completes the origin with what only the raw body says.
+    pub fn with_origin(mut self, raw: RawOrigin) -> Inbound {
+        let o = &mut self.identity.origin;
+        if raw.api_app_id.is_some() {
+            o.app = raw.api_app_id;
+        }
+        let enterprise = raw
+            .enterprise_id
+            .or(raw.enterprise.and_then(|e| e.id))
+            .filter(|e| !e.is_empty());
+        if enterprise.is_some() {
+            o.enterprise = enterprise;
+        }
+        if let Some(t) = raw.user.and_then(|u| u.team_id) {
+            o.user_team = Some(t);
+        }
+        self
+    }
+
     /// A slash command.
     pub fn command(cmd: SlackCommandEvent) -> Inbound {
         let identity = Identity {
             kind: "command",
             team: cmd.team_id.to_string(),
             user: cmd.user_id.to_string(),
+            origin: Origin {
+                team: Some(cmd.team_id.to_string()),
+                ..Origin::default()
+            },
         };
         let input = Input::Command(Command {
             user: SlackUserId::new(cmd.user_id.to_string()),
@@ -190,6 +254,11 @@ impl Inbound {
                 kind: "event",
                 team: cb.team_id.to_string(),
                 user,
+                origin: Origin {
+                    team: Some(cb.team_id.to_string()),
+                    app: Some(cb.api_app_id.to_string()),
+                    ..Origin::default()
+                },
             },
             input: Input::Event(Event {
                 event_id: cb.event_id.to_string(),
@@ -206,6 +275,17 @@ impl Inbound {
                     kind: "view_submission",
                     team: sub.team.id.to_string(),
                     user: sub.user.id.to_string(),
+                    origin: Origin {
+                        team: Some(sub.team.id.to_string()),
+                        user_team: sub.user.team_id.as_ref().map(ToString::to_string),
+                        enterprise: None,
+                        app: sub
+                            .view
+                            .state_params
+                            .app_id
+                            .as_ref()
+                            .map(ToString::to_string),
+                    },
                 },
                 input: submission(&sub).map_or(Input::Ignored, Input::Submission),
             },
@@ -218,6 +298,16 @@ impl Inbound {
                         .as_ref()
                         .map(|u| u.id.to_string())
                         .unwrap_or_default(),
+                    origin: Origin {
+                        team: Some(act.team.id.to_string()),
+                        user_team: act
+                            .user
+                            .as_ref()
+                            .and_then(|u| u.team_id.as_ref())
+                            .map(ToString::to_string),
+                        enterprise: None,
+                        app: Some(act.api_app_id.to_string()),
+                    },
                 },
                 input: click(&act, retry).map_or(Input::Ignored, Input::Click),
             },
@@ -226,6 +316,7 @@ impl Inbound {
                     kind: "other_interaction",
                     team: String::new(),
                     user: String::new(),
+                    origin: Origin::default(),
                 },
                 input: Input::Ignored,
             },
@@ -256,6 +347,15 @@ fn submission(sub: &SlackInteractionViewSubmissionEvent) -> Option<Submission> {
         SlackView::Home(h) => (&h.callback_id, &h.private_metadata),
     };
     let metadata = metadata.clone();
+    // Slack keeps a modal's ID through `response_action: update`, so both steps of the
+    // request modal carry the same one; the root view's ID, when there is one, names the
+    // modal whatever was pushed onto it.
+    let view_id = view
+        .state_params
+        .root_view_id
+        .as_ref()
+        .unwrap_or(&view.state_params.id)
+        .to_string();
     Some(match CallbackId::parse(callback.as_ref()?.as_ref())? {
         CallbackId::Request => Submission::Request {
             user,
@@ -265,11 +365,13 @@ fn submission(sub: &SlackInteractionViewSubmissionEvent) -> Option<Submission> {
                     .and_then(|v| v.selected_date_time.as_ref())
                     .map(|d| d.0),
                 reason: text_value(view, ActionId::Reason),
+                view_id: Some(view_id.clone()),
             },
         },
         CallbackId::ChoosePolicy => Submission::Choice {
             user,
             metadata,
+            view_id: Some(view_id),
             chosen: state_value(view, ActionId::Policy)
                 .and_then(|v| v.selected_option.as_ref())
                 .and_then(|o| o.value.parse::<i64>().ok())

@@ -16,6 +16,13 @@
 //! Slack puts retry information only on Events API envelopes (`retry_attempt`), not on
 //! interactive or slash-command ones, and slack-morphism hands callbacks the payload alone:
 //! a Socket Mode click is therefore never known to be a redelivery (`retry = false`).
+//!
+//! An envelope that does not parse reaches [`on_error`] with its whole body inside the
+//! error (slack-morphism's `Display` of it prints the body): what an agent typed, a phone
+//! number, a name. So the error is never displayed: only the kind of parse error and where
+//! in the body it happened are logged. Events API envelopes (the app subscribes to none)
+//! get a callback that ignores them, so slack-morphism's "no callback" warning, which
+//! prints the event, never fires either.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -137,11 +144,75 @@ async fn on_push(
     Ok(())
 }
 
+/// What an error slack-morphism hands the error handler may be logged as: its kind, and for
+/// a body that does not parse, where (never the error's text, which carries the body).
+fn describe(
+    err: &(dyn std::error::Error + 'static),
+) -> (&'static str, Option<usize>, Option<usize>) {
+    use slack_morphism::errors::{SlackClientError, SlackClientProtocolError};
+    let parse = |p: &SlackClientProtocolError| {
+        use serde_json::error::Category;
+        let kind = match p.json_error.classify() {
+            Category::Io => "io",
+            Category::Syntax => "syntax",
+            Category::Data => "data",
+            Category::Eof => "eof",
+        };
+        (kind, Some(p.json_error.line()), Some(p.json_error.column()))
+    };
+    // slack-morphism hands over an envelope that did not parse as the protocol error
+    // itself, and its other errors as a SlackClientError.
+    if let Some(p) = err.downcast_ref::<SlackClientProtocolError>() {
+        return parse(p);
+    }
+    match err.downcast_ref::<SlackClientError>() {
+        Some(SlackClientError::ProtocolError(p)) => parse(p),
+        Some(SlackClientError::SocketModeProtocolError(_)) => ("socket_protocol", None, None),
+        Some(SlackClientError::SystemError(_)) => ("system", None, None),
+        Some(_) => ("slack_client", None, None),
+        None => ("other", None, None),
+    }
+}
+
 fn on_error(
     err: Box<dyn std::error::Error + Send + Sync>,
     _client: Arc<Client>,
     _states: SlackClientEventsUserState,
 ) -> HttpStatusCode {
-    tracing::warn!(error = %crate::telemetry::chain(err.as_ref()), "Socket Mode error");
+    let (kind, line, column) = describe(err.as_ref());
+    match (line, column) {
+        (Some(line), Some(column)) => tracing::warn!(
+            kind,
+            line,
+            column,
+            "Socket Mode envelope could not be read; acknowledged, nothing done"
+        ),
+        _ => tracing::warn!(kind, "Socket Mode error"),
+    }
+    metrics::counter!("expire_bot_socket_mode_errors_total", "kind" => kind).increment(1);
     HttpStatusCode::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_that_does_not_parse_is_described_without_its_text() {
+        let body = r#"{"payload":{"user_id":42,"text":"01099998888 홍길동"}}"#;
+        // Read as slack-morphism reads a payload's strings: the number is a data error.
+        let json_error = serde_json::from_str::<
+            std::collections::HashMap<String, std::collections::HashMap<String, String>>,
+        >(body)
+        .expect_err("does not parse");
+        // As slack-morphism's listener hands it to the error handler.
+        let boxed: Box<dyn std::error::Error + Send + Sync> =
+            slack_morphism::errors::SlackClientProtocolError::new(json_error)
+                .with_json_body(body.to_owned())
+                .into();
+        let (kind, line, column) = describe(boxed.as_ref());
+        assert_eq!(kind, "data");
+        assert_eq!(line, Some(1));
+        assert!(column.is_some());
+    }
 }

@@ -13,7 +13,7 @@
 //! with it) and by operation name, so `/metrics` proves where the load goes.
 //!
 //! The operations live by table family: [`requests`] (requests, their audit trail and the
-//! approval transaction), [`outbox`], [`riders`], [`digest`], [`history`], [`forms`],
+//! approval transaction), [`outbox`], [`lookups`] (the lookup audit), [`riders`], [`digest`], [`history`], [`forms`],
 //! [`probe`], [`seed`]; [`columns`] says how the domain's types are stored.
 //!
 //! ## Backends, and adding one
@@ -38,6 +38,7 @@ pub mod history;
 pub mod home;
 #[cfg(feature = "testkit")]
 pub mod inspect;
+pub mod lookups;
 mod mysql;
 /// The MySQL statements the benchmarks `EXPLAIN`, exactly as the bot runs them.
 pub use mysql::digest::SCAN as MYSQL_DIGEST_SCAN;
@@ -210,7 +211,14 @@ impl Handle {
 #[derive(Clone, Debug)]
 pub struct Primary {
     h: Handle,
+    /// The database's clock as an offset from this machine's, and when it was measured
+    /// ([`Primary::now`]).
+    clock: std::sync::Arc<std::sync::Mutex<Option<(Instant, chrono::TimeDelta)>>>,
 }
+
+/// How long a measured offset between this machine's clock and the database's is used
+/// before it is measured again.
+const CLOCK_FRESH: Duration = Duration::from_secs(60);
 
 /// The read replica: every rider and policy lookup. It has no write operation.
 #[derive(Clone, Debug)]
@@ -221,6 +229,39 @@ pub struct Replica {
 impl Primary {
     pub fn backend(&self) -> Backend {
         self.h.backend()
+    }
+
+    /// The database's clock (PostgreSQL's `now()`, MySQL's `UTC_TIMESTAMP(6)`). Every time
+    /// that decides something — when a request was filed and until when it waits, whether
+    /// it is past that, when it was decided — is read here, so instances whose clocks
+    /// disagree still agree on every request. It costs no round trip on the request's path:
+    /// the offset between this machine's clock and the database's is measured at most once
+    /// a minute (half the round trip is the error, milliseconds) and applied to this
+    /// machine's clock. SQLite runs in this process, on this machine's clock: there it is
+    /// that clock.
+    pub async fn now(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        if let Ok(c) = self.clock.lock()
+            && let Some((at, offset)) = *c
+            && at.elapsed() < CLOCK_FRESH
+        {
+            return Ok(chrono::Utc::now() + offset);
+        }
+        let before = chrono::Utc::now();
+        let theirs: chrono::DateTime<chrono::Utc> = match &self.h.pool {
+            Pool::Pg(p) => {
+                self.h
+                    .observe("clock", sqlx::query_scalar("SELECT now()").fetch_one(p))
+                    .await?
+            }
+            Pool::Sqlite(_) => return Ok(chrono::Utc::now()),
+            Pool::MySql(m) => self.h.observe("clock", mysql::now(m)).await?,
+        };
+        let after = chrono::Utc::now();
+        let midpoint = before + (after - before) / 2;
+        if let Ok(mut c) = self.clock.lock() {
+            *c = Some((Instant::now(), theirs - midpoint));
+        }
+        Ok(theirs)
     }
 
     pub async fn close(&self) {
@@ -278,6 +319,7 @@ impl Store {
         Ok(Store {
             primary: Primary {
                 h: open_pool(&primary_url, Role::Primary, cfg.max_connections)?,
+                clock: Default::default(),
             },
             replica: Replica {
                 h: open_pool(&replica_url, Role::Replica, cfg.max_connections)?,

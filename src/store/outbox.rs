@@ -150,6 +150,30 @@ impl Primary {
             .await
     }
 
+    /// Gives a row up: Slack refused its call for good (`error`, its code), so it is done,
+    /// marked failed (`failed_at`), and never retried. docs/RUNBOOK.md says how to queue it
+    /// again once the cause is fixed.
+    pub async fn fail_outbox(
+        &self,
+        id: OutboxId,
+        now: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.h
+            .observe("outbox_fail", async {
+                on_pool!(self.h, p => sqlx::query(
+                    "UPDATE slack_outbox SET done_at = $1, failed_at = $1, claimed_until = NULL, last_error = $2 WHERE id = $3",
+                )
+                .bind(now)
+                .bind(error)
+                .bind(id)
+                .execute(p)
+                .await
+                .map(|_| ()), mysql: m => mysql::fail_outbox(m, id, now, error).await)
+            })
+            .await
+    }
+
     /// Records where the approval request was posted, completes its outbox row and queues
     /// the requester's notice, atomically, so a crash cannot post the request twice *and*
     /// forget to tell the requester.

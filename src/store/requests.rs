@@ -44,6 +44,9 @@ pub struct NewRequest {
     pub backdated: bool,
     /// When its one reminder is due, if one is.
     pub remind_at: Option<DateTime<Utc>>,
+    /// The Slack view (modal) this request was submitted from, if any: a request is filed
+    /// once per view, so a replayed submission files nothing (migration 0130).
+    pub view_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +54,9 @@ pub enum FileOutcome {
     Filed(RequestId),
     /// Another request for this policy is still open; nothing was written.
     AlreadyPending(RequestId),
+    /// This view already filed this request (a replay, or a double submission reaching two
+    /// instances); nothing was written.
+    AlreadyFiled(RequestId),
 }
 
 /// What a decision attempt came to.
@@ -99,7 +105,8 @@ pub(super) const EXPIRED: &str = "EXPIRED";
 
 impl Primary {
     /// Files a request: the row, its FILED audit record and the Slack post it owes, in one
-    /// transaction.
+    /// transaction. At most once per view and at most one pending request per policy, both
+    /// held by unique indexes, so across instances too.
     pub async fn file_request(&self, r: &NewRequest) -> Result<FileOutcome, StoreError> {
         self.h
             .observe("file_request", async {
@@ -108,9 +115,9 @@ impl Primary {
                     let id: Option<RequestId> = sqlx::query_scalar(
                         "INSERT INTO expiry_requests (policy_id, requested_by, status, rider_id, rider_name_masked, \
                            rider_phone_masked, rider_status, policy_number_masked, insurer, cancelled_at, reason, \
-                           requested_at, expires_at, approvals_required, backdated, remind_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                         ON CONFLICT (policy_id) WHERE status = 'PENDING' DO NOTHING \
+                           requested_at, expires_at, approvals_required, backdated, remind_at, view_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                         ON CONFLICT DO NOTHING \
                          RETURNING id",
                     )
                     .bind(r.policy_id)
@@ -129,9 +136,25 @@ impl Primary {
                     .bind(r.approvals_required.max(1))
                     .bind(r.backdated)
                     .bind(r.remind_at)
+                    .bind(&r.view_id)
                     .fetch_optional(&mut *tx)
                     .await?;
+                    // Nothing inserted: one of the two unique rules held it back (one
+                    // request per view; one pending request per policy). The view's comes
+                    // first: a replay is "already filed", whatever became of that request.
                     let Some(id) = id else {
+                        if let Some(view) = &r.view_id {
+                            let filed: Option<RequestId> = sqlx::query_scalar(
+                                "SELECT id FROM expiry_requests WHERE view_id = $1",
+                            )
+                            .bind(view)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            if let Some(filed) = filed {
+                                tx.rollback().await?;
+                                return Ok(FileOutcome::AlreadyFiled(filed));
+                            }
+                        }
                         let existing: RequestId = sqlx::query_scalar(
                             "SELECT id FROM expiry_requests WHERE policy_id = $1 AND status = 'PENDING'",
                         )

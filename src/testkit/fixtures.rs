@@ -77,9 +77,17 @@ fn user(id: &str) -> Value {
     json!({"id": id, "username": id.to_lowercase(), "name": id.to_lowercase(), "team_id": TEAM})
 }
 
+/// Numbers the fixture modals: Slack gives every opened modal an ID of its own (and keeps it
+/// through `response_action: update`), and filing is once per view.
+static NEXT_VIEW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 fn view_envelope(callback_id: &str, blocks: Value, private_metadata: &str, values: Value) -> Value {
+    let id = format!(
+        "V0MODAL{}",
+        NEXT_VIEW.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     json!({
-        "id": "V0MODAL1",
+        "id": id,
         "team_id": TEAM,
         "type": "modal",
         "blocks": blocks,
@@ -93,7 +101,7 @@ fn view_envelope(callback_id: &str, blocks: Value, private_metadata: &str, value
         "close": {"type": "plain_text", "text": "Cancel", "emoji": true},
         "submit": {"type": "plain_text", "text": "Look up", "emoji": true},
         "previous_view_id": null,
-        "root_view_id": "V0MODAL1",
+        "root_view_id": id,
         "app_id": "A0APP",
         "external_id": "",
         "app_installed_team_id": TEAM,

@@ -43,6 +43,8 @@ struct Shared {
     channels: HashMap<String, String>,
     next_ts: AtomicU64,
     base_secs: i64,
+    /// Top-level messages posted, per channel, for `conversations.history`.
+    posted: Mutex<Vec<(String, Value)>>,
 }
 
 /// The running stand-in.
@@ -169,11 +171,61 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 Some(rest) => format!("D{rest}"),
                 None => channel,
             };
+            if args["thread_ts"].is_null()
+                && let Ok(mut posted) = shared.posted.lock()
+            {
+                posted.push((
+                    channel.clone(),
+                    json!({"type": "message", "text": args["text"], "ts": ts, "bot_id": "B0BOT",
+                           "user": "U0BOT", "metadata": args["metadata"]}),
+                ));
+            }
             json!({
                 "ok": true, "channel": channel, "ts": ts,
                 "message": {"type": "message", "text": args["text"], "ts": ts, "bot_id": "B0BOT", "user": "U0BOT"}
             })
         }
+        "conversations.history" => {
+            let channel = str_arg("channel");
+            let with_metadata = str_arg("include_all_metadata") == "true";
+            let oldest = args["oldest"]
+                .as_str()
+                .and_then(|t| t.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            let mut messages: Vec<Value> = shared
+                .posted
+                .lock()
+                .map(|p| {
+                    p.iter()
+                        .filter(|(c, m)| {
+                            *c == channel
+                                && m["ts"]
+                                    .as_str()
+                                    .and_then(|t| t.parse::<f64>().ok())
+                                    .is_some_and(|t| t > oldest)
+                        })
+                        .map(|(_, m)| m.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            messages.reverse();
+            for m in &mut messages {
+                if let Some(obj) = m.as_object_mut()
+                    && (!with_metadata || obj["metadata"].is_null())
+                {
+                    obj.remove("metadata");
+                }
+            }
+            json!({"ok": true, "messages": messages, "has_more": false, "response_metadata": {"next_cursor": ""}})
+        }
+        "users.info" => json!({"ok": true, "user": {
+            "id": str_arg("user"), "team_id": super::fixtures::TEAM, "name": str_arg("user").to_lowercase(),
+            "deleted": false, "is_restricted": false, "is_ultra_restricted": false, "is_bot": false
+        }}),
+        "bots.info" => json!({"ok": true, "bot": {
+            "id": str_arg("bot"), "deleted": false, "name": "expire-bot", "updated": 1_700_000_000,
+            "app_id": "A0APP", "user_id": "U0BOT"
+        }}),
         "chat.update" => json!({
             "ok": true, "channel": str_arg("channel"), "ts": str_arg("ts"), "text": args["text"],
             "message": {"text": args["text"], "user": "U0BOT", "bot_id": "B0BOT", "type": "message"}

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path, path_regex, query_param};
+use wiremock::matchers::{body_partial_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, Times};
 
 use super::validate;
@@ -129,10 +129,31 @@ impl Respond for Unanswered {
     }
 }
 
-/// `chat.postMessage` answered like Slack: a fresh `ts` per message; a message to a user
-/// ID lands in the bot's DM channel with them.
-struct PostMessage {
+/// The messages the stand-in has "posted", as Slack keeps them for `conversations.history`.
+#[derive(Default)]
+struct Channels {
+    /// (channel, the message as history returns it with `include_all_metadata`).
+    messages: Mutex<Vec<(String, Value)>>,
+}
+
+/// `chat.postMessage` answered like Slack: a fresh `ts` per message (real seconds, so
+/// `conversations.history`'s `oldest` works as with Slack); a message to a user ID lands in
+/// the bot's DM channel with them. The message is kept for `conversations.history` the
+/// moment the call arrives — also when the answer is then delayed past the bot's timeout,
+/// which is exactly the case where Slack posted it and the bot does not know.
+#[derive(Clone)]
+pub struct PostMessage {
     ts: Arc<AtomicU64>,
+    channels: Arc<Channels>,
+    delay: Option<std::time::Duration>,
+}
+
+impl PostMessage {
+    /// The same answer, given only after `delay` (the message is posted at once).
+    pub fn delayed(mut self, delay: std::time::Duration) -> PostMessage {
+        self.delay = Some(delay);
+        self
+    }
 }
 
 impl Respond for PostMessage {
@@ -144,14 +165,129 @@ impl Respond for PostMessage {
             Some(rest) => format!("D{rest}"),
             None => channel,
         };
-        let ts = format!("1700000000.{n:06}");
-        ResponseTemplate::new(200).set_body_json(json!({
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let ts = format!("{secs}.{n:06}");
+        let metadata = match &args["metadata"] {
+            Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+            v => v.clone(),
+        };
+        let message = json!({
+            "type": "message", "text": args["text"], "ts": ts, "bot_id": "B0BOT", "user": "U0BOT",
+            "app_id": "A0APP", "team": TEAM, "blocks": args["blocks"], "metadata": metadata,
+        });
+        if args["thread_ts"].is_null()
+            && let Ok(mut m) = self.channels.messages.lock()
+        {
+            m.push((channel.clone(), message.clone()));
+        }
+        let mut answer = message;
+        if let Some(obj) = answer.as_object_mut() {
+            obj.remove("metadata");
+        }
+        let template = ResponseTemplate::new(200).set_body_json(json!({
             "ok": true,
             "channel": channel,
             "ts": ts,
-            "message": {"type": "message", "text": args["text"], "ts": ts, "bot_id": "B0BOT", "user": "U0BOT"}
+            "message": answer
+        }));
+        match self.delay {
+            Some(d) => template.set_delay(d),
+            None => template,
+        }
+    }
+}
+
+/// `conversations.history` answered like Slack: the channel's top-level messages, newest
+/// first, after `oldest` and before `latest` (both exclusive unless `inclusive`), at most
+/// `limit` (default 100), and their `metadata` only with `include_all_metadata=true`.
+struct History {
+    channels: Arc<Channels>,
+}
+
+impl Respond for History {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let args = args_of(req);
+        let arg = |k: &str| args[k].as_str().map(str::to_owned);
+        let channel = arg("channel").unwrap_or_default();
+        if !channel.starts_with(['C', 'G', 'D']) {
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": false, "error": "channel_not_found"}));
+        }
+        let ts_of = |v: &Value| v["ts"].as_str().and_then(|t| t.parse::<f64>().ok());
+        let bound = |k: &str| arg(k).and_then(|t| t.parse::<f64>().ok());
+        let (oldest, latest) = (bound("oldest"), bound("latest"));
+        let inclusive = arg("inclusive").as_deref() == Some("true");
+        let with_metadata = arg("include_all_metadata").as_deref() == Some("true");
+        let limit = arg("limit")
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(100);
+        let mut found: Vec<Value> = self
+            .channels
+            .messages
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .filter(|(c, _)| *c == channel)
+                    .map(|(_, m)| m.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.retain(|m| {
+            let Some(t) = ts_of(m) else { return false };
+            let after = oldest.is_none_or(|o| if inclusive { t >= o } else { t > o });
+            let before = latest.is_none_or(|l| if inclusive { t <= l } else { t < l });
+            after && before
+        });
+        found.sort_by(|a, b| {
+            ts_of(b)
+                .partial_cmp(&ts_of(a))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let has_more = found.len() > limit;
+        found.truncate(limit);
+        for m in &mut found {
+            if let Some(obj) = m.as_object_mut() {
+                if !with_metadata || obj["metadata"].is_null() {
+                    obj.remove("metadata");
+                }
+                if obj["blocks"].is_null() {
+                    obj.remove("blocks");
+                }
+            }
+        }
+        ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "messages": found, "has_more": has_more, "pin_count": 0,
+            "response_metadata": {"next_cursor": ""}
         }))
     }
+}
+
+/// `users.info` answered like Slack for a member of the workspace: not a guest, not
+/// deleted, of [`TEAM`]. Tests mount other people (a guest, someone of another workspace)
+/// in front of it.
+struct UserInfo;
+
+impl Respond for UserInfo {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let args = args_of(req);
+        let id = args["user"].as_str().unwrap_or_default().to_owned();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"ok": true, "user": user_json(&id, TEAM, false, false)}))
+    }
+}
+
+/// A `users.info` user as Slack returns it.
+pub fn user_json(id: &str, team: &str, restricted: bool, ultra_restricted: bool) -> Value {
+    json!({
+        "id": id, "team_id": team, "name": id.to_lowercase(), "deleted": false,
+        "real_name": "Someone", "tz": "Asia/Seoul", "tz_label": "Korea Standard Time", "tz_offset": 32400,
+        "profile": {"real_name": "Someone", "display_name": "someone", "team": team},
+        "is_admin": false, "is_owner": false, "is_primary_owner": false,
+        "is_restricted": restricted, "is_ultra_restricted": ultra_restricted,
+        "is_bot": false, "is_app_user": false, "updated": 1_700_000_000, "has_2fa": false
+    })
 }
 
 /// `views.open`/`update`/`push`/`publish` answered with the view as Slack stores it.
@@ -197,6 +333,8 @@ pub struct StrictSlack {
     ts: Arc<AtomicU64>,
     /// Members `usergroups.users.list` reports for any group.
     group_members: Vec<String>,
+    /// What `chat.postMessage` posted, for `conversations.history`.
+    channels: Arc<Channels>,
 }
 
 impl StrictSlack {
@@ -207,6 +345,7 @@ impl StrictSlack {
             recorder: Arc::new(Recorder::default()),
             ts: Arc::new(AtomicU64::new(0)),
             group_members: group_members.iter().map(|s| (*s).to_owned()).collect(),
+            channels: Arc::new(Channels::default()),
         };
         slack.mount_catch_all().await;
         slack
@@ -217,6 +356,31 @@ impl StrictSlack {
         let slack = StrictSlack::bare(group_members).await;
         slack.mount_healthy().await;
         slack
+    }
+
+    /// `chat.postMessage`'s healthy answer, to mount as a fault (e.g. `.delayed(…)`): the
+    /// message is posted, kept for `conversations.history`, and answered.
+    pub fn posting(&self) -> PostMessage {
+        PostMessage {
+            ts: self.ts.clone(),
+            channels: self.channels.clone(),
+            delay: None,
+        }
+    }
+
+    /// The top-level messages posted to `channel` so far (as `conversations.history`
+    /// would list them, oldest first, metadata included).
+    pub fn messages_in(&self, channel: &str) -> Vec<Value> {
+        self.channels
+            .messages
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .filter(|(c, _)| c == channel)
+                    .map(|(_, m)| m.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The base URL; the bot's `SLACK_API_URL` is this plus `/api`.
@@ -240,9 +404,7 @@ impl StrictSlack {
         self.on("chat.postMessage")
             .post()
             .priority(5)
-            .answer(PostMessage {
-                ts: self.ts.clone(),
-            })
+            .answer(self.posting())
             .await;
         for m in ["views.open", "views.update", "views.push", "views.publish"] {
             self.on(m).post().priority(5).answer(ViewAnswer).await;
@@ -267,8 +429,36 @@ impl StrictSlack {
                     .set_body_json(json!({"ok": true, "users": self.group_members})),
             )
             .await;
-        self.on("auth.test")
+        self.on("conversations.history")
             .priority(5)
+            .answer(History {
+                channels: self.channels.clone(),
+            })
+            .await;
+        self.mount_identity(5).await;
+    }
+
+    /// `auth.test`, `bots.info` and `users.info` answered as for a healthy workspace, at
+    /// `priority`: who the bot and the people are. A test that makes the rest of the Web API
+    /// fail mounts these first (priority 1) when it means Slack's messaging to be down, not
+    /// the bot's knowledge of who is asking (without which every request is refused).
+    pub async fn mount_identity(&self, priority: u8) {
+        self.on("users.info")
+            .priority(priority)
+            .answer(UserInfo)
+            .await;
+        self.on("bots.info")
+            .priority(priority)
+            .answer(ResponseTemplate::new(200).set_body_json(json!({
+                "ok": true, "bot": {
+                    "id": "B0BOT", "deleted": false, "name": "expire-bot", "updated": 1_700_000_000,
+                    "app_id": "A0APP", "user_id": "U0BOT",
+                    "icons": {"image_36": "https://a.slack-edge.com/36.png", "image_48": "https://a.slack-edge.com/48.png", "image_72": "https://a.slack-edge.com/72.png"}
+                }
+            })))
+            .await;
+        self.on("auth.test")
+            .priority(priority)
             .answer(ResponseTemplate::new(200).set_body_json(json!({
                 "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "expire-bot",
                 "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"
@@ -299,6 +489,7 @@ impl StrictSlack {
             verb: None,
             query: Vec::new(),
             headers: Vec::new(),
+            fields: Vec::new(),
             priority: 1,
             times: None,
             expect: None,
@@ -384,6 +575,8 @@ pub struct On<'a> {
     verb: Option<&'static str>,
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
+    /// JSON body fields the call must carry.
+    fields: Vec<(String, Value)>,
     priority: u8,
     times: Option<u64>,
     expect: Option<Times>,
@@ -409,6 +602,13 @@ impl On<'_> {
     /// Only calls with this header.
     pub fn header(mut self, k: &str, v: &str) -> Self {
         self.headers.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    /// Only calls whose JSON body has this field with this value (e.g. the `channel` of a
+    /// `chat.postMessage`).
+    pub fn field(mut self, k: &str, v: impl Into<Value>) -> Self {
+        self.fields.push((k.to_owned(), v.into()));
         self
     }
 
@@ -444,6 +644,9 @@ impl On<'_> {
         }
         for (k, v) in &self.headers {
             mock = mock.and(header(k.as_str(), v.as_str()));
+        }
+        for (k, v) in &self.fields {
+            mock = mock.and(body_partial_json(json!({ k.as_str(): v })));
         }
         let mut mounted = mock
             .respond_with(Checked {

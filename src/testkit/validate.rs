@@ -632,6 +632,65 @@ impl Walk {
         }
     }
 
+    /// A message's `metadata`, when it has one: Slack refuses a missing or non-alphanumeric
+    /// `event_type` and a payload that is not an object (`invalid_metadata_format`).
+    fn metadata(&mut self, args: &Value) {
+        let m = match &args["metadata"] {
+            Value::Null => return,
+            // The form transport sends it as a JSON string.
+            Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+            v => v.clone(),
+        };
+        let event_type = m["event_type"].as_str().unwrap_or_default();
+        if event_type.is_empty()
+            || !event_type
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            self.rule(
+                &limits::MESSAGE_METADATA,
+                "/metadata/event_type",
+                "event_type must be a non-empty alphanumeric string",
+            );
+        }
+        if !m["event_payload"].is_object() {
+            self.rule(
+                &limits::MESSAGE_METADATA,
+                "/metadata/event_payload",
+                "event_payload must be an object",
+            );
+        }
+    }
+
+    /// `conversations.history`'s paging arguments (query strings when sent as a GET).
+    fn history(&mut self, args: &Value) {
+        let text = |k: &str| match &args[k] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        if let Some(limit) = text("limit")
+            && !limit.parse::<u32>().is_ok_and(|n| (1..=999).contains(&n))
+        {
+            self.rule(
+                &limits::HISTORY_ARGUMENTS,
+                "/limit",
+                "limit must be 1 to 999",
+            );
+        }
+        for k in ["oldest", "latest"] {
+            if let Some(ts) = text(k)
+                && ts.parse::<f64>().is_err()
+            {
+                self.rule(
+                    &limits::HISTORY_ARGUMENTS,
+                    &format!("/{k}"),
+                    format!("{k} must be a message timestamp"),
+                );
+            }
+        }
+    }
+
     fn required(&mut self, args: &Value, names: &[&str]) {
         for name in names {
             if args[*name].as_str().is_none_or(str::is_empty) {
@@ -678,6 +737,9 @@ const METHODS: &[(&str, &[&str])] = &[
     ("conversations.info", &["channel"]),
     ("auth.test", &[]),
     ("apps.connections.open", &[]),
+    ("users.info", &["user"]),
+    ("bots.info", &["bot"]),
+    ("conversations.history", &["channel"]),
 ];
 
 /// Whether `method` is one the stand-ins know.
@@ -700,7 +762,11 @@ pub fn api_call(method: &str, args: &Value) -> Vec<Violation> {
     };
     w.required(args, required);
     match method {
-        "chat.postMessage" | "chat.update" | "chat.postEphemeral" => w.message(args, ""),
+        "chat.postMessage" | "chat.update" | "chat.postEphemeral" => {
+            w.message(args, "");
+            w.metadata(args);
+        }
+        "conversations.history" => w.history(args),
         "views.open" | "views.push" | "views.update" | "views.publish" => {
             if method == "views.update"
                 && args["view_id"].is_null()
@@ -914,6 +980,11 @@ pub fn slack_error(method: &str, violations: &[Violation]) -> Value {
     } else if method.starts_with("chat.") && violations.iter().any(|v| v.at.starts_with("/blocks"))
     {
         "invalid_blocks"
+    } else if violations
+        .iter()
+        .any(|v| v.limit == limits::MESSAGE_METADATA.id)
+    {
+        "invalid_metadata_format"
     } else {
         "invalid_arguments"
     };

@@ -7,6 +7,19 @@
 //! never held in memory. Failed calls are retried with exponential backoff, honouring
 //! Slack's `Retry-After`. A delivery that fails on the database rather than on Slack is a
 //! [`DeliveryError::Store`], recorded as `database`, never passed off as a Slack error.
+//!
+//! Two failures are not retried blindly (issue 12):
+//!
+//! - **Permanent errors** (`channel_not_found`, `not_in_channel`, `invalid_auth`,
+//!   `invalid_blocks`, … — whatever [`SlackCallError::is_retryable`] says no to) give the
+//!   row up: it is marked failed, counted (`expire_bot_outbox_failed_total`, alerted on),
+//!   and the requester is told by direct message. Retrying would only repeat the refusal
+//!   forever.
+//! - **A post that may have gone through** (a timeout: Slack may have posted and not
+//!   answered in time). Every approval message carries metadata naming its request
+//!   ([`render::request_metadata`]), so before posting again the worker looks for it in
+//!   the channel (`conversations.history`) and, if it is there, records that message
+//!   instead of posting a second one with live buttons.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,6 +158,9 @@ impl Outbox {
                         db.retry_outbox_later(row.id, next, "waiting_for_request_message")
                             .await?;
                     }
+                    Err(DeliveryError::Slack(e)) if !e.is_retryable() => {
+                        self.give_up(&row, &e).await?;
+                    }
                     Err(e) => {
                         let backoff = e.retry_after().unwrap_or_else(|| backoff(row.attempts));
                         let next =
@@ -195,12 +211,26 @@ impl Outbox {
                     db.complete_outbox(row.id, Utc::now()).await?;
                     return Ok(Delivery::Done);
                 }
+                // An earlier attempt may have posted it without hearing back: find it first.
+                if row.attempts > 0
+                    && let Some(ts) = self.already_posted(&request).await?
+                {
+                    metrics::counter!("expire_bot_outbox_reconciled_total").increment(1);
+                    tracing::info!(
+                        request_id = request.id.0,
+                        "the approval request was already posted; recorded, not posted again"
+                    );
+                    db.record_posted(row.id, request.id, &self.approval_channel, &ts, Utc::now())
+                        .await?;
+                    return Ok(Delivery::Done);
+                }
                 // Posted late (Slack was down), after a decision: post it already decided.
-                let content = if pending {
+                let mut content = if pending {
                     render::approval_message(l, &request, &approvals)
                 } else {
                     render::decided_message(l, &request, &approvals)
                 };
+                content.metadata = Some(render::request_metadata(&request));
                 let (channel, ts) = self
                     .slack
                     .post_message(&self.approval_channel, content, None)
@@ -299,6 +329,83 @@ impl Outbox {
         }
         db.complete_outbox(row.id, Utc::now()).await?;
         Ok(Delivery::Done)
+    }
+}
+
+/// How far before the request was filed the channel is searched for its message (clocks
+/// of Slack and the database differ a little).
+const RECONCILE_SLACK: i64 = 120;
+/// How many of the channel's newest messages since then are read (one page).
+const RECONCILE_PAGE: u16 = 200;
+
+impl Outbox {
+    /// The `ts` of `request`'s approval message if it is already in the channel (posted by
+    /// an attempt that timed out). When the channel's history cannot be read for good (the
+    /// app lacks `channels:history`), `None`: the post goes ahead as before, said in the
+    /// log, rather than never.
+    async fn already_posted(
+        &self,
+        request: &crate::domain::Request,
+    ) -> Result<Option<String>, DeliveryError> {
+        let oldest = format!(
+            "{}.000000",
+            request.requested_at.timestamp() - RECONCILE_SLACK
+        );
+        let id = request.id.0.to_string();
+        match self
+            .slack
+            .messages_since(&self.approval_channel, &oldest, RECONCILE_PAGE)
+            .await
+        {
+            Ok(messages) => Ok(messages
+                .into_iter()
+                .find(|m| {
+                    m.event_type.as_deref() == Some(render::REQUEST_EVENT_TYPE)
+                        && m.payload.get("request_id") == Some(&id)
+                })
+                .map(|m| m.ts)),
+            Err(e) if e.is_retryable() => Err(e.into()),
+            Err(e) => {
+                tracing::warn!(
+                    error = %e.code(),
+                    "the approvals channel's history cannot be read; posting without checking for an earlier post"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Gives a row up after a permanent Slack error: failed, counted, logged, and the
+    /// requester told (unless the failed call was a message to them).
+    async fn give_up(&self, row: &OutboxRow, e: &SlackCallError) -> Result<(), StoreError> {
+        let kind = row.kind().map_or("other", OutboxKind::as_str);
+        let code = e.code();
+        self.primary.fail_outbox(row.id, Utc::now(), &code).await?;
+        metrics::counter!("expire_bot_outbox_failed_total", "kind" => kind).increment(1);
+        tracing::error!(
+            request_id = row.request_id.0,
+            kind,
+            error = %code,
+            "Slack refused a follow-up for good; given up (see RUNBOOK: outbox failed)"
+        );
+        let what = match row.kind() {
+            Some(OutboxKind::PostRequest) => "post",
+            Some(OutboxKind::ThreadReply) => "thread",
+            Some(OutboxKind::UpdateMessage) => "update",
+            // A message to the requester: there is no one else to tell.
+            _ => return Ok(()),
+        };
+        if let Some(request) = self.primary.get_request(row.request_id).await? {
+            let notice = render::delivery_failed_notice(self.locale, &request, what, &code);
+            if let Err(told) = self
+                .slack
+                .post_message(request.requested_by.as_str(), notice, None)
+                .await
+            {
+                tracing::warn!(error = %told.code(), "the requester could not be told of the failure");
+            }
+        }
+        Ok(())
     }
 }
 

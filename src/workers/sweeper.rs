@@ -10,7 +10,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use crate::service::deciding::Deciding;
@@ -48,11 +47,10 @@ impl Sweeper {
     /// Runs until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
-            let now = Utc::now();
-            if let Err(e) = self.deciding.time_out_expired(now).await {
+            if let Err(e) = self.deciding.time_out_expired().await {
                 tracing::warn!(error = crate::telemetry::chain(&e), "TTL sweep failed");
             }
-            if let Err(e) = self.deciding.remind_due(now).await {
+            if let Err(e) = self.deciding.remind_due().await {
                 tracing::warn!(error = crate::telemetry::chain(&e), "reminder sweep failed");
             }
             self.health.refresh_gauges().await;

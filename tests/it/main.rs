@@ -5,6 +5,7 @@ mod db_roles;
 mod deadline;
 mod digest;
 mod flow;
+mod hardening;
 mod harness;
 mod home;
 mod language;

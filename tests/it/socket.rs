@@ -17,20 +17,20 @@ use wiremock::ResponseTemplate;
 
 use crate::harness::*;
 
-const APP_TOKEN: &str = "xapp-1-A0APP-1-sockettest";
+pub(crate) const APP_TOKEN: &str = "xapp-1-A0APP-1-sockettest";
 /// Only a bound on a hang; the assertions never depend on how long anything took.
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// One WebSocket connection the bot opened.
-struct Conn {
+pub(crate) struct Conn {
     out: mpsc::UnboundedSender<Message>,
-    inbox: mpsc::UnboundedReceiver<Value>,
+    pub(crate) inbox: mpsc::UnboundedReceiver<Value>,
     /// The last envelope sent, to check its acknowledgement's payload against.
     sent: Value,
 }
 
 impl Conn {
-    fn send(&mut self, envelope: Value) {
+    pub(crate) fn send(&mut self, envelope: Value) {
         self.out
             .send(Message::text(envelope.to_string()))
             .expect("connection open");
@@ -39,7 +39,7 @@ impl Conn {
 
     /// The next frame the bot sent (an acknowledgement). Its payload is what an HTTP
     /// answer would carry, and is checked as strictly as the harness checks those.
-    async fn ack(&mut self) -> Value {
+    pub(crate) async fn ack(&mut self) -> Value {
         let ack = tokio::time::timeout(PATIENCE, self.inbox.recv())
             .await
             .expect("the bot acknowledges")
@@ -62,7 +62,7 @@ impl Conn {
 }
 
 /// Slack's WebSocket side: every accepted connection gets `hello` and is handed over.
-async fn websocket_stand_in() -> (String, mpsc::UnboundedReceiver<Conn>) {
+pub(crate) async fn websocket_stand_in() -> (String, mpsc::UnboundedReceiver<Conn>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!(
         "ws://{}/link/?ticket=test-ticket&app_id=A0APP",
@@ -118,7 +118,7 @@ async fn websocket_stand_in() -> (String, mpsc::UnboundedReceiver<Conn>) {
     (url, conns_rx)
 }
 
-async fn next_conn(conns: &mut mpsc::UnboundedReceiver<Conn>) -> Conn {
+pub(crate) async fn next_conn(conns: &mut mpsc::UnboundedReceiver<Conn>) -> Conn {
     tokio::time::timeout(PATIENCE, conns.recv())
         .await
         .expect("the bot connects")

@@ -483,6 +483,7 @@ async fn file(
             approvals_required: case.required,
             backdated: false,
             remind_at: None,
+            view_id: None,
         })
         .await
         .expect("file");

@@ -873,7 +873,7 @@ async fn history_shows_every_approval_the_reminder_and_the_withdrawal(backend: B
         .app
         .handlers
         .deciding
-        .remind_due(Utc::now())
+        .remind_due()
         .await
         .expect("reminders");
     assert_eq!(reminded.len(), 1);

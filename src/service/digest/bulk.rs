@@ -62,11 +62,13 @@ pub async fn file_all(
             continue;
         };
         match filing
-            .file_quietly(who, &candidate, cancelled_at, reason, now)
+            .file_quietly(who, &candidate, cancelled_at, reason, None)
             .await
         {
             Ok(FileOutcome::Filed(_)) => report.filed += 1,
-            Ok(FileOutcome::AlreadyPending(_)) => report.already_pending += 1,
+            Ok(FileOutcome::AlreadyPending(_) | FileOutcome::AlreadyFiled(_)) => {
+                report.already_pending += 1
+            }
             Err(e) => {
                 tracing::error!(
                     error = crate::telemetry::chain(&e),

@@ -9,8 +9,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{Ctx, Reply, cannot_confirm_approver};
 use crate::deadline::Deadline;
 use crate::domain::{RequestId, RequestStatus};
@@ -76,7 +74,7 @@ async fn approve(ctx: Arc<Ctx>, click: Click, id: RequestId, deadline: Deadline)
     let l = ctx.locale;
     let verdict = ctx
         .deciding
-        .decide(id, &click.user, &Decision::Approve, &deadline, Utc::now())
+        .decide(id, &click.user, &Decision::Approve, &deadline)
         .await;
     match &verdict {
         // The thread reply and the message (rewritten in place) say it to everyone.
@@ -132,7 +130,7 @@ async fn open_reject_form(
 /// Withdraws the request if the clicker filed it; returns what to tell them otherwise.
 async fn withdraw(ctx: Arc<Ctx>, click: Click, id: RequestId) -> Option<String> {
     let l = ctx.locale;
-    match ctx.deciding.withdraw(id, &click.user, Utc::now()).await {
+    match ctx.deciding.withdraw(id, &click.user).await {
         // The message, its thread and the requester's DM say it.
         Ok(Withdrawal::Withdrawn(_)) => None,
         // Slack re-sent the click that withdrew it: say nothing twice.

@@ -74,6 +74,9 @@ async fn history_reply(ctx: &Ctx, who: &Requester, raw: &str, deadline: &Deadlin
     match ctx.history.find(who, raw, deadline).await {
         Ok(h) => Reply::ephemeral(render::history_text(l, &h)),
         Err(HistoryError::Query(e)) => Reply::ephemeral(query_error(l, &e)),
+        Err(HistoryError::RateLimited(limit)) => {
+            Reply::ephemeral(super::lookup_limit_reached(l, &limit))
+        }
         Err(HistoryError::Unavailable) => Reply::ephemeral(tr!(l, "history-unavailable")),
         Err(HistoryError::Db(e)) => {
             tracing::error!(error = crate::telemetry::chain(&e), "history lookup failed");

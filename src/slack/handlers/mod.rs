@@ -143,8 +143,17 @@ pub async fn serve(
         request_id,
     );
     let kind = identity.kind;
+    let admitted = ctx.filing.access().admits(&identity.origin);
     async move {
-        let reply = handle(ctx, input, Deadline::for_request(arrived)).await;
+        let reply = match admitted {
+            Ok(()) => handle(ctx, input, Deadline::for_request(arrived)).await,
+            // Nothing of the request is acted on; a command is told why (a modal submission
+            // or a click is only acknowledged: its form closes, nothing changes).
+            Err(_) => match input {
+                Input::Command(_) => Reply::ephemeral(foreign(ctx.locale)),
+                _ => Reply::Empty,
+            },
+        };
         let elapsed = arrived.elapsed();
         metrics::counter!("expire_bot_slack_requests_total", "kind" => kind, "transport" => transport.as_str(), "outcome" => "ok").increment(1);
         metrics::histogram!("expire_bot_slack_request_seconds", "kind" => kind)
@@ -201,7 +210,29 @@ pub(crate) fn not_allowed(l: Locale, why: &NotAllowed, not_listed: &str) -> Stri
         NotAllowed::Unverifiable(Unverifiable::ListTooOld | Unverifiable::NotReadYet) => {
             tr!(l, "access-group-stale")
         }
+        NotAllowed::Unverifiable(Unverifiable::ProfileUnreadable(code)) => {
+            tr!(l, "access-profile-unreadable", code = code.as_str())
+        }
+        NotAllowed::NotAMember(_) => tr!(l, "access-not-a-member"),
     }
+}
+
+/// The answer to a request from another workspace or app (or before the bot knows its own).
+pub(crate) fn foreign(l: Locale) -> String {
+    tr!(l, "access-foreign-workspace")
+}
+
+/// A person's lookups ran out for now: the limit, in lookups per so many minutes.
+pub(crate) fn lookup_limit_reached(
+    l: Locale,
+    limit: &crate::service::access::LookupLimit,
+) -> String {
+    tr!(
+        l,
+        "lookup-limit-reached",
+        max = i64::from(limit.max),
+        minutes = (limit.per.as_secs() / 60).max(1) as i64
+    )
 }
 
 /// The command's and the digest buttons' refusal of someone who may not file.
@@ -217,6 +248,9 @@ pub(crate) fn cannot_confirm_approver(l: Locale, why: &Unverifiable) -> String {
             tr!(l, "decide-error-group-unreadable", code = code.as_str())
         }
         Unverifiable::ListTooOld | Unverifiable::NotReadYet => tr!(l, "decide-error-group-stale"),
+        Unverifiable::ProfileUnreadable(code) => {
+            tr!(l, "access-profile-unreadable", code = code.as_str())
+        }
     }
 }
 

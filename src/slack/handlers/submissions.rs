@@ -17,7 +17,7 @@ use super::{Ctx, Reply, not_allowed, query_error, reason_error, something_went_w
 use crate::deadline::{self, Deadline, Finished};
 use crate::domain::{ReasonError, RequestId, SlackUserId};
 use crate::i18n::Locale;
-use crate::service::deciding::{self, DecideError, Decision, Verdict};
+use crate::service::deciding::{DecideError, Decision, Verdict};
 use crate::service::filing::{Field, Late, LateFiling, Submitted, TimeProblem, Why};
 use crate::service::lookup::{Freshness, Source};
 use crate::slack::choice_state;
@@ -49,8 +49,9 @@ pub async fn handle(ctx: &Arc<Ctx>, sub: Submission, deadline: &Deadline) -> Rep
         Submission::Choice {
             user,
             metadata,
+            view_id,
             chosen,
-        } => submit_choice(ctx, user, metadata, chosen, deadline).await,
+        } => submit_choice(ctx, user, metadata, view_id, chosen, deadline).await,
         Submission::Reject {
             user,
             metadata,
@@ -112,6 +113,10 @@ fn already_pending(l: Locale, id: RequestId) -> String {
     )
 }
 
+fn already_filed(l: Locale, id: RequestId) -> String {
+    tr!(l, "filing-error-already-filed", request_id = id.to_string())
+}
+
 fn filing_failed(l: Locale, unavailable: bool) -> String {
     if unavailable {
         tr!(l, "filing-error-db-unavailable")
@@ -128,6 +133,7 @@ fn refusal(l: Locale, why: &Why, step: Step) -> String {
         Why::Reason(e) => reason_error(l, e),
         Why::Time(p) => time_problem(l, p),
         Why::LookupUnavailable => tr!(l, "request-error-lookup-unavailable"),
+        Why::RateLimited(limit) => super::lookup_limit_reached(l, limit),
         Why::LookupFailed => something_went_wrong(l),
         Why::NoActivePolicy => tr!(l, "request-error-no-active-policy"),
         Why::NoRider => tr!(l, "request-error-no-rider"),
@@ -181,6 +187,7 @@ fn answer(ctx: &Ctx, submitted: Submitted, step: Step) -> Reply {
             ctx.approval_rules(),
         )),
         Submitted::AlreadyPending(id) => errors(main, already_pending(l, id)),
+        Submitted::AlreadyFiled(id) => errors(main, already_filed(l, id)),
         Submitted::NotFiled { unavailable } => errors(main, filing_failed(l, unavailable)),
         Submitted::Broken => errors(main, something_went_wrong(l)),
         Submitted::StillFiling => errors(main, tr!(l, "filing-error-slow")),
@@ -202,6 +209,7 @@ fn tell_late(ctx: &Arc<Ctx>, user: &SlackUserId) -> Late {
             let text = match late {
                 LateFiling::Filed(_) => return,
                 LateFiling::AlreadyPending(id) => already_pending(l, id),
+                LateFiling::AlreadyFiled(id) => already_filed(l, id),
                 LateFiling::NotFiled { unavailable: true } => {
                     tr!(l, "late-filing-db-unavailable")
                 }
@@ -217,6 +225,7 @@ async fn submit_choice(
     ctx: &Arc<Ctx>,
     user: SlackUserId,
     metadata: Option<String>,
+    view_id: Option<String>,
     chosen: Option<crate::domain::PolicyId>,
     deadline: &Deadline,
 ) -> Reply {
@@ -249,7 +258,14 @@ async fn submit_choice(
     };
     let submitted = ctx
         .filing
-        .choose(&who, choice, chosen, deadline, tell_late(ctx, &user))
+        .choose(
+            &who,
+            choice,
+            chosen,
+            view_id,
+            deadline,
+            tell_late(ctx, &user),
+        )
         .await;
     answer(ctx, submitted, Step::Choice)
 }
@@ -298,7 +314,11 @@ async fn submit_reject(
     let Some(meta) = metadata.and_then(|m| serde_json::from_str::<RejectMeta>(&m).ok()) else {
         return errors(ActionId::RejectReason, tr!(l, "reject-error-form-expired"));
     };
-    let reason = match deciding::reject_reason(&raw) {
+    let reason = match ctx
+        .deciding
+        .reject_reason(ctx.filing.lookup(), meta.request_id, &raw, deadline)
+        .await
+    {
         Ok(r) => r,
         Err(ReasonError::TooLong) => {
             return errors(
@@ -319,7 +339,7 @@ async fn submit_reject(
         let (ctx, user, deadline) = (ctx.clone(), user.clone(), *deadline);
         async move {
             ctx.deciding
-                .decide(meta.request_id, &user, &decision, &deadline, Utc::now())
+                .decide(meta.request_id, &user, &decision, &deadline)
                 .await
         }
     };

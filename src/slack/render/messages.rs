@@ -483,6 +483,40 @@ pub fn filed_notice(l: Locale, r: &Request) -> SlackMessageContent {
         ])
 }
 
+/// The requester's notice that a Slack call their request owed was refused by Slack for
+/// good (`code`), so it will not be made: `what` says which (`post`, `thread`, `update`).
+pub fn delivery_failed_notice(
+    l: Locale,
+    r: &Request,
+    what: &str,
+    code: &str,
+) -> SlackMessageContent {
+    SlackMessageContent::new().with_text(tr!(
+        l,
+        "notice-delivery-failed",
+        request_id = r.id.to_string(),
+        policy = policy(&r.policy_number_masked),
+        name = name(&r.rider_name_masked),
+        what = what,
+        code = code
+    ))
+}
+
+/// The metadata every approval message carries: which request it is, so an instance that
+/// does not know whether its post went through (a timeout) can find it in the channel.
+pub fn request_metadata(r: &Request) -> slack_morphism::prelude::SlackMessageMetadata {
+    slack_morphism::prelude::SlackMessageMetadata {
+        event_type: REQUEST_EVENT_TYPE.to_owned(),
+        event_payload: Some(std::collections::HashMap::from([(
+            "request_id".to_owned(),
+            r.id.0.to_string(),
+        )])),
+    }
+}
+
+/// The `event_type` of [`request_metadata`].
+pub const REQUEST_EVENT_TYPE: &str = "expire_bot_request";
+
 /// The requester's notice of the outcome.
 pub fn decided_notice(l: Locale, r: &Request) -> SlackMessageContent {
     let outcome = outcome_line(l, r);

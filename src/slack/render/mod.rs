@@ -36,7 +36,8 @@ pub use help::help_text;
 pub use history::history_text;
 pub use home::{Home, Listed, home_view};
 pub use messages::{
-    approval_message, approval_reply, decided_message, decided_notice, filed_notice, outcome_line,
-    reminded_notice, reminder_reply, thread_reply,
+    REQUEST_EVENT_TYPE, approval_message, approval_reply, decided_message, decided_notice,
+    delivery_failed_notice, filed_notice, outcome_line, reminded_notice, reminder_reply,
+    request_metadata, thread_reply,
 };
 pub use modals::{ApprovalRules, choose_policy_modal, filed_modal, reject_modal, request_modal};

@@ -40,7 +40,8 @@ pub(super) use digest::{
     mark_digest_progress, release_digest_slot, save_digest_items, withdrawn_with_active_policy,
 };
 pub(super) use outbox::{
-    claim_outbox, complete_outbox, due_outbox, outbox_summary, record_posted, retry_outbox_later,
+    claim_outbox, complete_outbox, due_outbox, fail_outbox, outbox_summary, record_posted,
+    retry_outbox_later,
 };
 pub(super) use probe::{BEAT_EVERY, beat, in_recovery, probe_write, replica_lag};
 pub(super) use reads::{
@@ -51,7 +52,7 @@ pub(super) use requests::{
     approvals_of, approve, claim_due_reminders, file_request, get_request, pending_summary, reject,
     reminder_summary, time_out_expired, withdraw,
 };
-pub(super) use writes::{claim_event, load_form_state, save_form_state, seed};
+pub(super) use writes::{claim_event, load_form_state, now, record_lookup, save_form_state, seed};
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};

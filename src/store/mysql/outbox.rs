@@ -168,3 +168,21 @@ pub(in crate::store) async fn outbox_summary(
     .fetch_one(&m.pool)
     .await
 }
+
+pub(in crate::store) async fn fail_outbox(
+    m: &MySql,
+    id: OutboxId,
+    now: DateTime<Utc>,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE slack_outbox SET done_at = ?, failed_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(error)
+    .bind(id)
+    .execute(&m.pool)
+    .await
+    .map(|_| ())
+}

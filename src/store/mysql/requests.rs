@@ -47,8 +47,8 @@ pub(in crate::store) async fn file_request(
     let inserted = sqlx::query(
         "INSERT INTO expiry_requests (policy_id, requested_by, status, rider_id, rider_name_masked, \
            rider_phone_masked, rider_status, policy_number_masked, insurer, cancelled_at, reason, \
-           requested_at, expires_at, approvals_required, backdated, remind_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           requested_at, expires_at, approvals_required, backdated, remind_at, view_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(r.policy_id)
     .bind(&r.requested_by)
@@ -66,13 +66,27 @@ pub(in crate::store) async fn file_request(
     .bind(r.approvals_required.max(1))
     .bind(r.backdated)
     .bind(r.remind_at)
+    .bind(&r.view_id)
     .execute(&mut *tx)
     .await;
     let id = match inserted {
         Ok(done) => new_id(done.last_insert_id())?,
-        // The one unique key a new request can hit: one PENDING request per policy
+        // The two unique keys a new request can hit: once per view
+        // (expiry_requests_one_per_view), checked first, so a replay is "already filed"
+        // whatever became of that request; one PENDING request per policy
         // (expiry_requests_one_pending_per_policy, on the generated pending_policy_id).
         Err(e) if is_duplicate(&e) => {
+            if let Some(view) = &r.view_id {
+                let filed: Option<RequestId> =
+                    sqlx::query_scalar("SELECT id FROM expiry_requests WHERE view_id = ?")
+                        .bind(view)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(filed) = filed {
+                    tx.rollback().await?;
+                    return Ok(FileOutcome::AlreadyFiled(filed));
+                }
+            }
             let existing: RequestId = sqlx::query_scalar(
                 "SELECT id FROM expiry_requests WHERE policy_id = ? AND status = 'PENDING'",
             )

@@ -1,5 +1,6 @@
 //! The rest of the primary's statements on MySQL: `form_state` (`store::forms`),
-//! `slack_events` (`store::events`) and the demo seed (`store::seed`).
+//! `slack_events` (`store::events`), the lookup audit (`store::lookups`), the database's
+//! clock and the demo seed (`store::seed`).
 
 use chrono::{DateTime, Utc};
 
@@ -104,4 +105,41 @@ pub(in crate::store) async fn claim_event(
         Err(e) if super::is_duplicate(&e) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// The primary's clock (`UTC_TIMESTAMP(6)`: the connection's time zone is UTC anyway).
+pub(in crate::store) async fn now(m: &MySql) -> Result<DateTime<Utc>, sqlx::Error> {
+    sqlx::query_scalar("SELECT UTC_TIMESTAMP(6)")
+        .fetch_one(&m.pool)
+        .await
+}
+
+/// `store::lookups::record_lookup`: count and insert in one statement (`INSERT … SELECT`
+/// from a derived table, which MySQL allows on the table being inserted into).
+pub(in crate::store) async fn record_lookup(
+    m: &MySql,
+    who: &str,
+    kind: &str,
+    query_masked: &str,
+    riders_matched: Option<i64>,
+    max: i64,
+    per_s: f64,
+) -> Result<bool, sqlx::Error> {
+    let micros = (per_s * 1_000_000.0) as i64;
+    sqlx::query(
+        "INSERT INTO lookup_audit (looked_up_by, kind, query_masked, riders_matched, looked_at) \
+         SELECT ?, ?, ?, ?, UTC_TIMESTAMP(6) FROM (SELECT COUNT(*) AS n FROM lookup_audit \
+           WHERE looked_up_by = ? AND looked_at > UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND) AS recent \
+          WHERE recent.n < ?",
+    )
+    .bind(who)
+    .bind(kind)
+    .bind(query_masked)
+    .bind(riders_matched)
+    .bind(who)
+    .bind(micros)
+    .bind(max)
+    .execute(&m.pool)
+    .await
+    .map(|done| done.rows_affected() == 1)
 }
