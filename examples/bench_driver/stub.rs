@@ -41,7 +41,8 @@ fn bytes(v: serde_json::Value) -> Bytes {
 async fn answer(
     State(a): State<Arc<Answers>>,
     Path(method): Path<String>,
-    _body: Bytes,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    body: Bytes,
 ) -> Response {
     let body = match method.as_str() {
         "views.open" => {
@@ -57,6 +58,30 @@ async fn answer(
         "chat.update" => a.update.clone(),
         "usergroups.users.list" => a.usergroup.clone(),
         "auth.test" => a.auth.clone(),
+        // Who the bot is and who is asking (the workspace and guest rules ask these).
+        "bots.info" => bytes(json!({"ok": true, "bot": {
+            "id": "B0BOT", "deleted": false, "name": "expire-bot", "updated": 1_700_000_000,
+            "app_id": "A0APP", "user_id": "U0BOT"
+        }})),
+        "users.info" => {
+            let raw = format!(
+                "{}&{}",
+                query.unwrap_or_default(),
+                String::from_utf8_lossy(&body)
+            );
+            let user = raw
+                .split(['&', '"', ',', '{', '}', ':'])
+                .find_map(|kv| kv.strip_prefix("user="))
+                .unwrap_or("U0AGENT")
+                .to_owned();
+            bytes(json!({"ok": true, "user": {
+                "id": user, "team_id": "T0TEAM", "name": "someone", "deleted": false,
+                "real_name": "Someone", "tz": "Asia/Seoul", "tz_offset": 32400,
+                "profile": {"real_name": "Someone", "display_name": "someone", "team": "T0TEAM"},
+                "is_admin": false, "is_owner": false, "is_restricted": false,
+                "is_ultra_restricted": false, "is_bot": false, "updated": 1_700_000_000
+            }}))
+        }
         "chat.postMessage" => {
             let n = a.ts.fetch_add(1, Ordering::Relaxed) + 1;
             let ts = format!("1700000000.{n:06}");
