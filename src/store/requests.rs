@@ -100,8 +100,67 @@ pub(super) struct PolicyLock {
 }
 
 /// The company's spelling of an active policy, and of one the approval expired.
-pub(super) const ACTIVE: &str = "ACTIVE";
-pub(super) const EXPIRED: &str = "EXPIRED";
+const ACTIVE: &str = "ACTIVE";
+const EXPIRED: &str = "EXPIRED";
+
+/// A policy's status and `valid_until`, as recorded in the audit trail.
+pub(super) type PolicyState = (String, Option<DateTime<Utc>>);
+
+/// What the last required approval does to the policy it found locked: the one rule every
+/// backend's transaction applies, so the statement paths (SQLite, MySQL) cannot drift
+/// apart (PostgreSQL's function states it in SQL; the store tests compare them).
+pub(super) struct PolicyChange {
+    pub(super) outcome: PolicyOutcome,
+    pub(super) before: Option<PolicyState>,
+    pub(super) after: Option<PolicyState>,
+    /// `Some(valid_until)` when the policy is to be expired with it.
+    pub(super) expire_until: Option<DateTime<Utc>>,
+    pub(super) note: Option<String>,
+}
+
+/// [`PolicyChange`] for `policy` (as `SELECT … FOR UPDATE` found it) and a cancellation at
+/// `cancelled_at`: an earlier existing `valid_until` is kept and noted.
+pub(super) fn policy_change(
+    policy: Option<PolicyLock>,
+    cancelled_at: DateTime<Utc>,
+) -> PolicyChange {
+    let (outcome, before, after, expire_until) = match policy {
+        None => (PolicyOutcome::PolicyMissing, None, None, None),
+        Some(pol) if pol.status != ACTIVE => (
+            PolicyOutcome::AlreadyExpired,
+            Some((pol.status.clone(), pol.valid_until)),
+            Some((pol.status, pol.valid_until)),
+            None,
+        ),
+        Some(pol) => {
+            let new_until = match pol.valid_until {
+                Some(existing) if existing < cancelled_at => existing,
+                _ => cancelled_at,
+            };
+            (
+                PolicyOutcome::Expired,
+                Some((pol.status, pol.valid_until)),
+                Some((EXPIRED.to_owned(), Some(new_until))),
+                Some(new_until),
+            )
+        }
+    };
+    let note = match (&before, &after) {
+        (Some((_, Some(old))), Some((_, Some(new))))
+            if outcome == PolicyOutcome::Expired && old == new =>
+        {
+            Some(KEPT_EARLIER_VALID_UNTIL.to_owned())
+        }
+        _ => None,
+    };
+    PolicyChange {
+        outcome,
+        before,
+        after,
+        expire_until,
+        note,
+    }
+}
 
 impl Primary {
     /// Files a request: the row, its FILED audit record and the Slack post it owes, in one
@@ -372,42 +431,23 @@ impl Primary {
                     .bind(row.policy_id)
                     .fetch_optional(&mut *tx)
                     .await?;
-                let cancelled_at = row.cancelled_at.unwrap_or(now);
-                let (outcome, before, after) = match policy {
-                    None => (PolicyOutcome::PolicyMissing, None, None),
-                    Some(pol) if pol.status != ACTIVE => (
-                        PolicyOutcome::AlreadyExpired,
-                        Some((pol.status.clone(), pol.valid_until)),
-                        Some((pol.status, pol.valid_until)),
-                    ),
-                    Some(pol) => {
-                        let new_until = match pol.valid_until {
-                            Some(existing) if existing < cancelled_at => existing,
-                            _ => cancelled_at,
-                        };
-                        sqlx::query(
-                            "UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 \
-                             WHERE id = $2 AND status = 'ACTIVE'",
-                        )
-                        .bind(new_until)
-                        .bind(row.policy_id)
-                        .execute(&mut *tx)
-                        .await?;
-                        (
-                            PolicyOutcome::Expired,
-                            Some((pol.status, pol.valid_until)),
-                            Some((EXPIRED.to_owned(), Some(new_until))),
-                        )
-                    }
-                };
-                let note = match (&before, &after) {
-                    (Some((_, Some(old))), Some((_, Some(new))))
-                        if outcome == PolicyOutcome::Expired && old == new =>
-                    {
-                        Some(KEPT_EARLIER_VALID_UNTIL.to_owned())
-                    }
-                    _ => None,
-                };
+                let PolicyChange {
+                    outcome,
+                    before,
+                    after,
+                    expire_until,
+                    note,
+                } = policy_change(policy, row.cancelled_at.unwrap_or(now));
+                if let Some(new_until) = expire_until {
+                    sqlx::query(
+                        "UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = $1 \
+                         WHERE id = $2 AND status = 'ACTIVE'",
+                    )
+                    .bind(new_until)
+                    .bind(row.policy_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query("UPDATE expiry_requests SET outcome = $1, decision_note = $2 WHERE id = $3")
                     .bind(outcome)
                     .bind(&note)

@@ -22,11 +22,10 @@ use chrono::{DateTime, Utc};
 
 use super::outbox::insert_followups;
 use super::{MySql, REQUEST_COLUMNS, is_duplicate, text};
-use crate::domain::status::KEPT_EARLIER_VALID_UNTIL;
 use crate::domain::{
-    Approval, OutboxKind, PolicyId, PolicyOutcome, Request, RequestId, RequestStatus, SlackUserId,
+    Approval, OutboxKind, PolicyId, Request, RequestId, RequestStatus, SlackUserId,
 };
-use crate::store::requests::{ACTIVE, EXPIRED, FileOutcome, NewRequest, PolicyLock};
+use crate::store::requests::{FileOutcome, NewRequest, PolicyChange, PolicyLock, policy_change};
 
 /// The claimed row, read back inside the claiming transaction.
 fn select_request() -> String {
@@ -216,42 +215,23 @@ pub(in crate::store) async fn approve(
     .bind(row.policy_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let cancelled_at = row.cancelled_at.unwrap_or(now);
-    let (outcome, before, after) = match policy {
-        None => (PolicyOutcome::PolicyMissing, None, None),
-        Some(pol) if pol.status != ACTIVE => (
-            PolicyOutcome::AlreadyExpired,
-            Some((pol.status.clone(), pol.valid_until)),
-            Some((pol.status, pol.valid_until)),
-        ),
-        Some(pol) => {
-            let new_until = match pol.valid_until {
-                Some(existing) if existing < cancelled_at => existing,
-                _ => cancelled_at,
-            };
-            sqlx::query(
-                "UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = ? \
-                 WHERE id = ? AND status = 'ACTIVE'",
-            )
-            .bind(new_until)
-            .bind(row.policy_id)
-            .execute(&mut *tx)
-            .await?;
-            (
-                PolicyOutcome::Expired,
-                Some((pol.status, pol.valid_until)),
-                Some((EXPIRED.to_owned(), Some(new_until))),
-            )
-        }
-    };
-    let note = match (&before, &after) {
-        (Some((_, Some(old))), Some((_, Some(new))))
-            if outcome == PolicyOutcome::Expired && old == new =>
-        {
-            Some(KEPT_EARLIER_VALID_UNTIL.to_owned())
-        }
-        _ => None,
-    };
+    let PolicyChange {
+        outcome,
+        before,
+        after,
+        expire_until,
+        note,
+    } = policy_change(policy, row.cancelled_at.unwrap_or(now));
+    if let Some(new_until) = expire_until {
+        sqlx::query(
+            "UPDATE hourly_insurance_policies SET status = 'EXPIRED', valid_until = ? \
+             WHERE id = ? AND status = 'ACTIVE'",
+        )
+        .bind(new_until)
+        .bind(row.policy_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query("UPDATE expiry_requests SET outcome = ?, decision_note = ? WHERE id = ?")
         .bind(outcome)
         .bind(&note)
