@@ -83,28 +83,26 @@ impl HomeReader {
         Ok(self.primary.note_home_viewer(viewer, now).await?)
     }
 
-    /// Whose Home views show `request` and should be republished now it changed: its
-    /// requester (their own list), and every recent viewer who is an approver (their
-    /// pending list; four-eyes and "already approved" are the list's own conditions). A
-    /// membership that cannot be confirmed leaves that viewer out: their view is refreshed
-    /// the next time they open the tab.
+    /// Whose Home tabs show `request` and should be republished now it changed: of the
+    /// recent viewers, its requester (their own list) and the approvers (their pending
+    /// list; four-eyes and "already approved" are the list's own conditions). Someone who
+    /// never opened the tab gets none published: Slack shows a Home tab only to who opens
+    /// it, and the opening publishes a fresh one. A membership that cannot be confirmed
+    /// leaves that viewer out until they open the tab again.
     pub async fn audience(
         &self,
         request: &Request,
         now: DateTime<Utc>,
         deadline: &Deadline,
     ) -> Result<Vec<SlackUserId>, DbFailure> {
-        let viewers = self.primary.home_viewers_since(now - VIEWER_KEEP).await?;
-        let mut audience = vec![request.requested_by.clone()];
-        for v in viewers {
-            if v == request.requested_by {
-                continue;
-            }
-            if self
-                .directory
-                .is_approver(&v, deadline)
-                .await
-                .unwrap_or(false)
+        let mut audience = Vec::new();
+        for v in self.primary.home_viewers_since(now - VIEWER_KEEP).await? {
+            if v == request.requested_by
+                || self
+                    .directory
+                    .is_approver(&v, deadline)
+                    .await
+                    .unwrap_or(false)
             {
                 audience.push(v);
             }
