@@ -407,9 +407,12 @@ async fn a_home_refresh_owed_at_a_restart_is_delivered_by_the_next_instance(back
     assert_eq!(first.click(LEAD2, "approve_expiry", id, &[]).await, 200);
     let owed = "SELECT COUNT(*) FROM slack_outbox WHERE kind LIKE 'refresh_homes:%' \
                 AND done_at IS NULL AND attempts > 0";
-    eventually("the refresh was refused by Slack and is still owed", || async {
-        published_for(&first, LEAD).await.len() > before && first.scalar(owed).await == 1
-    })
+    eventually(
+        "the refresh was refused by Slack and is still owed",
+        || async {
+            published_for(&first, LEAD).await.len() > before && first.scalar(owed).await == 1
+        },
+    )
     .await;
     let (db, slack) = (first.db.clone(), first.slack.clone());
     first.stop().await;
