@@ -317,12 +317,18 @@ async fn a_home_tab_approval_by_the_requester_is_refused(backend: Backend) {
         json!({ "type": "view", "view_id": "V0HOME" }),
     );
     assert_eq!(app.interaction(&click, &[]).await.status(), 200);
-    eventually("the requester is told", || async {
-        !app.calls("chat.postEphemeral").await.is_empty()
-    })
-    .await;
-    let told = app.calls("chat.postEphemeral").await;
-    assert!(told[0].to_string().contains("four-eyes rule"), "{told:?}");
+    // Told by direct message (the app's Messages tab, beside its Home tab): a Home-tab click
+    // has no channel, and an ephemeral message in the approvals channel, where the agent
+    // may not even be, would never be seen.
+    let told = || async {
+        app.calls("chat.postMessage")
+            .await
+            .into_iter()
+            .filter(|c| c["channel"] == AGENT && c.to_string().contains("four-eyes rule"))
+            .count()
+    };
+    eventually("the requester is told", || async { told().await > 0 }).await;
+    assert!(app.calls("chat.postEphemeral").await.is_empty());
     assert_eq!(app.request_row(id).await.status.as_str(), "PENDING");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_approvals").await, 0);
     app.stop().await;
