@@ -116,6 +116,8 @@ GRANT SHOW VIEW ON expire_bot_heartbeat TO 'expire_bot_primary'@'%', 'expire_bot
 REVOKE ALL PRIVILEGES ON expire_bot_heartbeat FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 GRANT SHOW VIEW ON lookup_audit TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 REVOKE ALL PRIVILEGES ON lookup_audit FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+GRANT SHOW VIEW ON home_viewers TO 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
+REVOKE ALL PRIVILEGES ON home_viewers FROM 'expire_bot_primary'@'%', 'expire_bot_replica'@'%';
 -- sqlx's bookkeeping table, when there is one.
 SET @db_roles_stmt = IF(EXISTS (SELECT 1 FROM information_schema.tables
                                  WHERE table_schema = DATABASE() AND table_name = '_sqlx_migrations'),
@@ -145,6 +147,8 @@ GRANT SELECT ON expiry_audit TO 'expire_bot_replica'@'%';
 GRANT SELECT ON expiry_approvals TO 'expire_bot_replica'@'%';
 -- The digest's "File requests for all" re-reads the policies a digest listed.
 GRANT SELECT ON digest_items TO 'expire_bot_replica'@'%';
+-- The approvers' Home tab names the last digest posted (migration 0150).
+GRANT SELECT ON digest_runs TO 'expire_bot_replica'@'%';
 -- The replication-lag probe reads the replica's own status (SHOW REPLICA/SLAVE STATUS),
 -- which needs a global monitoring privilege whose name differs: REPLICATION CLIENT on
 -- MySQL 8.0, SLAVE MONITOR on MariaDB 10.5.9+ (where REPLICATION CLIENT no longer shows
@@ -197,6 +201,9 @@ GRANT SELECT, INSERT, DELETE ON form_state TO 'expire_bot_primary'@'%';
 --  * the Events API deliveries already taken (migration 0140): claimed (INSERT) and swept
 --    (DELETE, whose WHERE needs SELECT) after a day.
 GRANT SELECT, INSERT, DELETE ON slack_events TO 'expire_bot_primary'@'%';
+--  * who opened the Home tab (migration 0150): recorded (UPDATE, else INSERT), read by the
+--    outbox to republish their views, swept (DELETE, whose WHERE needs SELECT) after 30 days.
+GRANT SELECT, INSERT, UPDATE, DELETE ON home_viewers TO 'expire_bot_primary'@'%';
 --  * the replication heartbeat (migration 0100): its one row, set once a second. (SELECT:
 --    MySQL wants it for the columns an UPDATE's WHERE reads.)
 GRANT SELECT, UPDATE ON expire_bot_heartbeat TO 'expire_bot_primary'@'%';

@@ -51,7 +51,8 @@ ALTER ROLE expire_bot_replica SET default_transaction_read_only = on;
 -- Start from nothing, so a second run converges to exactly what is below. (Revoking a
 -- table privilege also revokes the column privileges on it.)
 REVOKE ALL ON riders, hourly_insurance_policies, expiry_requests, expiry_audit, slack_outbox,
-    digest_runs, digest_items, form_state, expiry_approvals, slack_events, lookup_audit
+    digest_runs, digest_items, form_state, expiry_approvals, slack_events, lookup_audit,
+    home_viewers
     FROM expire_bot_primary, expire_bot_replica;
 
 -- Nobody but the owner creates objects in the bot's schema (PostgreSQL 15 made this the
@@ -68,6 +69,8 @@ GRANT SELECT ON riders, hourly_insurance_policies, expiry_requests, expiry_audit
     expiry_approvals TO expire_bot_replica;
 -- The digest's "File requests for all" re-reads the policies a digest listed.
 GRANT SELECT ON digest_items TO expire_bot_replica;
+-- The approvers' Home tab names the last digest posted (migration 0150).
+GRANT SELECT ON digest_runs TO expire_bot_replica;
 
 -- Primary: only what the statements in src/store/requests.rs run.
 --  * the approval transaction locks the policy row it is about to change
@@ -107,6 +110,9 @@ GRANT SELECT, INSERT, DELETE ON form_state TO expire_bot_primary;
 --  * the Events API deliveries already taken (migration 0140): claimed (INSERT … ON CONFLICT
 --    DO NOTHING, which needs SELECT for the conflict target) and swept (DELETE) after a day.
 GRANT SELECT, INSERT, DELETE ON slack_events TO expire_bot_primary;
+--  * who opened the Home tab (migration 0150): recorded (INSERT … ON CONFLICT DO UPDATE),
+--    read by the outbox to republish their views, swept (DELETE) after 30 days.
+GRANT SELECT, INSERT, UPDATE, DELETE ON home_viewers TO expire_bot_primary;
 --  * the identity sequences behind the five tables' ids.
 SELECT format('GRANT USAGE ON SEQUENCE %s TO expire_bot_primary', pg_get_serial_sequence(t, 'id'))
   FROM unnest(ARRAY['expiry_requests', 'expiry_audit', 'slack_outbox', 'expiry_approvals', 'lookup_audit']) AS t \gexec

@@ -34,6 +34,7 @@ use crate::service::{Directory, Wake};
 use crate::slack::api::SlackApi;
 use crate::slack::audience::{Audience, ListPolicy, MemberList, People, SlackDirectory};
 use crate::slack::handlers::Ctx;
+use crate::slack::home::HomePublisher;
 use crate::slack::verify::Verifier;
 use crate::store::{Store, StoreConfig};
 use crate::telemetry;
@@ -156,6 +157,11 @@ impl Bot {
         let deciding = Deciding::new(primary.clone(), dir, wake);
         // What people read: the configured language's catalogue, times in DISPLAY_TZ.
         let locale = Locale::new(config.ui_language, config.display_tz);
+        let homes = HomePublisher::new(
+            slack.clone(),
+            HomeReader::new(primary.clone(), replica.clone(), directory.clone()),
+            locale,
+        );
         let handlers = Arc::new(Ctx {
             slack: slack.clone(),
             filing,
@@ -163,7 +169,7 @@ impl Bot {
             history: HistoryReader::new(replica.clone(), access.clone()),
             forms: Forms::new(primary.clone()),
             events: Events::new(primary.clone()),
-            home: HomeReader::new(replica.clone(), directory.clone()),
+            home: homes.clone(),
             approval_channel: config.approval_channel_id.clone(),
             locale,
             replica_lag_warn: config.replica_lag_warn,
@@ -182,6 +188,7 @@ impl Bot {
                     .collect(),
                 usergroup: config.approver_usergroup_id.clone(),
             },
+            homes,
         ));
         let digest = Arc::new(Digest::new(
             primary.clone(),

@@ -827,6 +827,13 @@ mod builders {
                         &views::Home {
                             pending: Some(many(views::home::PENDING_SHOWN + 5)),
                             own: Some(many(views::home::OWN_SHOWN + 5)),
+                            digest: Some(expire_bot::domain::digest::LastDigest {
+                                posted_at: row.requested_at,
+                                riders: i64::from(u32::MAX),
+                                policies: i64::MAX,
+                                channel_id: row.channel_id.clone().or(Some("C0APPROVALS".into())),
+                                message_ts: Some("1700000000.000100".into()),
+                            }),
                         },
                     );
                     let publish = json!({"user_id": "U0LEAD1", "view": home});

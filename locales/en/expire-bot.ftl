@@ -575,3 +575,6 @@ home-own-line = *#{ $request_id }* · { request-status } · policy { $policy } �
 home-own-line-unposted = *#{ $request_id }* · { request-status } · policy { $policy } · filed { $requested_at } · being posted to the approval channel
 # $count: requests the list does not show.
 home-more = { $count } more not shown here: see the approval channel or `/expire-insurance history`.
+# An approver's Home tab: the last withdrawn-rider digest posted. $posted_at: when, $riders / $policies: what it listed, $link: its first message.
+home-digest-line = *Last withdrawn-rider digest* ({ $posted_at }): riders: { $riders }, active policies: { $policies } · <{ $link }|open the digest>
+home-digest-line-unlinked = *Last withdrawn-rider digest* ({ $posted_at }): riders: { $riders }, active policies: { $policies }

@@ -511,3 +511,6 @@ home-own-line = *#{ $request_id }* · { request-status } · 증권번호 { $poli
 home-own-line-unposted = *#{ $request_id }* · { request-status } · 증권번호 { $policy } · 접수 { $requested_at } · 승인 채널에 게시하는 중입니다
 # $count: 목록에 다 보이지 않은 요청 수.
 home-more = 그 밖에 { $count }건이 더 있습니다. 승인 채널이나 `/expire-insurance history`에서 확인하십시오.
+# 승인자의 홈 탭: 마지막으로 게시된 탈퇴 회원 다이제스트. $posted_at: 게시 시각, $riders·$policies: 그 다이제스트의 라이더·보험 수, $link: 첫 메시지 링크.
+home-digest-line = *지난 탈퇴 회원 다이제스트* ({ $posted_at }): 라이더 { $riders }명, 유효한 보험 { $policies }건 · <{ $link }|다이제스트 열기>
+home-digest-line-unlinked = *지난 탈퇴 회원 다이제스트* ({ $posted_at }): 라이더 { $riders }명, 유효한 보험 { $policies }건

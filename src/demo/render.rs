@@ -181,6 +181,23 @@ pub fn view(names: &Names, v: &Value) -> Vec<String> {
     framed(&format!("modal “{}”", text_of(&v["title"])), body)
 }
 
+/// A Home tab view (`views.publish`), as a box of text lines; the view may come as JSON text.
+pub fn home(names: &Names, v: &Value) -> Vec<String> {
+    let parsed;
+    let v = match v {
+        Value::String(s) => {
+            parsed = serde_json::from_str::<Value>(s).unwrap_or_default();
+            &parsed
+        }
+        v => v,
+    };
+    let mut body = Vec::new();
+    for b in v["blocks"].as_array().into_iter().flatten() {
+        block(names, b, &mut body);
+    }
+    framed("Home tab", body)
+}
+
 /// A message (its blocks, or its text when it has none) as a box of text lines.
 pub fn message(names: &Names, title: &str, m: &Value) -> Vec<String> {
     let mut body = Vec::new();

@@ -161,6 +161,13 @@ impl Demo {
                 "Slack ← views.open: the modal opens on Jiwoo's screen".to_owned(),
                 render::view(&self.names, &a["view"]),
             ),
+            "views.publish" => (
+                format!(
+                    "Slack ← views.publish: {}'s Home tab in expire-bot",
+                    self.who(&s("user_id"))
+                ),
+                render::home(&self.names, &a["view"]),
+            ),
             "chat.postMessage" if a["thread_ts"].is_string() => (
                 format!(
                     "Slack ← chat.postMessage: a reply in the request's thread in #{}",
@@ -568,10 +575,63 @@ impl Demo {
         Ok(())
     }
 
+    /// Minseo opens expire-bot's Home tab: Slack sends `app_home_opened`, the bot publishes
+    /// her tab, read on the replica. Returns the view published.
+    async fn open_home(&mut self, user: &str, event_id: &str) -> anyhow::Result<Value> {
+        let before = self.slack.calls().len();
+        let (status, _) = self
+            .post_signed(
+                "/slack/events",
+                fixtures::home_opened(user, event_id).to_string(),
+            )
+            .await?;
+        println!("   HTTP {status} (acknowledged at once; the tab is published after the answer)");
+        let started = Instant::now();
+        let published = loop {
+            let found = self.slack.calls().get(before..).and_then(|fresh| {
+                fresh
+                    .iter()
+                    .find(|c| c.method == "views.publish" && c.args["user_id"] == user)
+                    .cloned()
+            });
+            if let Some(c) = found {
+                break c;
+            }
+            if started.elapsed() > SETTLE_LIMIT {
+                bail!("no Home tab was published for {user}");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        for c in self.new_calls() {
+            for line in self.describe(&c) {
+                println!("   {line}");
+            }
+        }
+        let view = match &published.args["view"] {
+            Value::String(s) => serde_json::from_str(s)?,
+            v => v.clone(),
+        };
+        Ok(view)
+    }
+
     async fn step5_lead_approves(&mut self, message: &Value) -> anyhow::Result<()> {
         let l = self.locale;
         println!(
-            "\n5. Minseo (CX lead) clicks “{}”; Slack first asks her to confirm",
+            "\n5. Minseo (CX lead) opens expire-bot's Home tab: the request waits for her decision there"
+        );
+        let home = self.open_home(LEAD, "Ev0DEMOHOME1").await?;
+        let r = self.request().await?;
+        let shown = home.to_string();
+        self.checks.check(
+            shown.contains(&format!(r#""value":"{}""#, r.id))
+                && shown.contains(ActionId::Approve.as_str())
+                && shown.contains(&r.policy_number_masked)
+                && !shown.contains(TYPED_PHONE),
+            "Minseo's Home tab lists the pending request, masked, with Approve and Reject",
+            || shown.clone(),
+        );
+        println!(
+            "   She clicks “{}” on her Home tab; Slack first asks her to confirm",
             tr!(l, "approval-approve-button")
         );
         if let Some(dialog) =
@@ -584,7 +644,9 @@ impl Demo {
         println!("   She presses “{}”.", tr!(l, "approval-confirm.confirm"));
         let before = self.inspect.policy(self.withdrawn_policy).await?;
         let counts = db_counts();
-        let status = self.click(LEAD).await?;
+        let payload =
+            fixtures::home_button_click(LEAD, ActionId::Approve.as_str(), r.id.0, "V0DEMOHOME");
+        let (status, _) = self.interaction(&payload).await?;
         let decided = diff(&db_counts(), &counts);
         println!("   HTTP {status} (acknowledged once the transaction committed)");
         // The click itself calls no Slack method (membership is read from the list the
@@ -685,6 +747,29 @@ impl Demo {
         self.checks.check(told, "Jiwoo is told the outcome", || {
             format!("calls {calls:?}")
         });
+        let republished = calls
+            .iter()
+            .rev()
+            .find(|c| c.method == "views.publish" && c.args["user_id"] == LEAD);
+        self.checks.check(
+            republished.is_some_and(|c| {
+                !c.args["view"]
+                    .to_string()
+                    .contains(ActionId::Approve.as_str())
+            }),
+            "Minseo's Home tab is republished from the outbox: nothing waits for her now",
+            || format!("calls {calls:?}"),
+        );
+        println!("   Jiwoo opens expire-bot's Home tab: her own requests, with their status");
+        let home = self.open_home(AGENT, "Ev0DEMOHOME2").await?;
+        let shown = home.to_string();
+        self.checks.check(
+            shown.contains(&format!("#{}", r.id))
+                && shown.contains(&format!("p{}", ts.replace('.', "")))
+                && !shown.contains(ActionId::Approve.as_str()),
+            "Jiwoo's Home tab lists her request, decided, with a link to its thread",
+            || shown.clone(),
+        );
         Ok(())
     }
 

@@ -74,3 +74,15 @@ pub struct BulkReport {
     /// The primary refused the filing; a click again retries these.
     pub failed: usize,
 }
+
+/// The last digest posted, as the approvers' Home tab names it: when, how many riders and
+/// policies it listed, and where its first message is (`None` for a digest posted before
+/// the bot recorded that, or one that posted nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastDigest {
+    pub posted_at: DateTime<Utc>,
+    pub riders: i64,
+    pub policies: i64,
+    pub channel_id: Option<String>,
+    pub message_ts: Option<String>,
+}

@@ -116,6 +116,10 @@ vocabulary!(
         ReminderReply = "reminder_reply",
         /// Tell the requester the reminder went out.
         NotifyReminded = "notify_reminded",
+        /// Republish the Home tabs that show the request, once the replica has the change.
+        /// Numbered with the state it follows ([`OutboxKind::home_refresh`]); queued by the
+        /// outbox itself when it has delivered the message change of that state.
+        RefreshHomes = "refresh_homes",
     }
 );
 
@@ -154,6 +158,23 @@ impl OutboxKind {
                 Ok((OutboxKind::parse(kind)?, Some(n)))
             }
         }
+    }
+}
+
+impl OutboxKind {
+    /// The Home refresh owed after `after`, the delivered row whose message change shows a
+    /// new state of the request: the approval request posted (ordinal 0), the message
+    /// refreshed after approval `n` of several (`n`), the message updated with the decision
+    /// (the last ordinal). One row per state, so a refresh of an earlier state already done
+    /// does not stop the refresh of the next one; `None` for rows that change no state.
+    pub fn home_refresh(after: OutboxKind, ordinal: Option<i32>) -> Option<String> {
+        let n = match after {
+            OutboxKind::PostRequest => 0,
+            OutboxKind::RefreshMessage => ordinal.unwrap_or(1),
+            OutboxKind::UpdateMessage => i32::MAX,
+            _ => return None,
+        };
+        Some(OutboxKind::RefreshHomes.numbered(n))
     }
 }
 

@@ -208,6 +208,7 @@ const TIMES: &[&str] = &[
     "valid_until",
     "approved_at",
     "reminded_at",
+    "posted_at",
 ];
 /// Days, handed over formatted by [`Language::day`].
 const DAYS: &[&str] = &["date", "withdrawn_on", "valid_from"];

@@ -130,6 +130,11 @@ pub enum NotAllowed {
 pub struct DbFailure(#[from] StoreError);
 
 impl DbFailure {
+    /// The store's error, for the workers, which record it as theirs.
+    pub fn into_store(self) -> StoreError {
+        self.0
+    }
+
     /// The database could not be reached or did not answer in time.
     pub fn is_unavailable(&self) -> bool {
         self.0.is_unavailable()

@@ -33,12 +33,14 @@ pub async fn direct_message(slack: &SlackApi, user: &str, text: String) {
 
 /// Runs a click's `work` within the request's `deadline` and tells the clicker privately
 /// what it came to (`Some(text)`), whether the work fitted before the answer or finished
-/// after it. Returns when the answer may go: the work and the telling are done, or the
+/// after it: an ephemeral message in `channel`, or, for a click with no channel (the
+/// App Home tab), a direct message, which shows in the app's Messages tab beside it — an
+/// ephemeral message in a channel the clicker may not even be in would never be seen. Returns when the answer may go: the work and the telling are done, or the
 /// deadline has come (they then go on, and the telling comes after the answer).
 pub async fn work_then_tell<W>(
     slack: &SlackApi,
     deadline: &Deadline,
-    channel: String,
+    channel: Option<String>,
     user: String,
     work: W,
 ) where
@@ -46,8 +48,10 @@ pub async fn work_then_tell<W>(
 {
     let slack = slack.clone();
     let telling = move |text: Option<String>| async move {
-        if let Some(text) = text {
-            tell(&slack, &channel, &user, text).await;
+        match (text, &channel) {
+            (Some(text), Some(channel)) => tell(&slack, channel, &user, text).await,
+            (Some(text), None) => direct_message(&slack, &user, text).await,
+            (None, _) => {}
         }
     };
     if let Finished::InTime(text) =

@@ -10,6 +10,7 @@
 //!   against.
 //! - [`api`]: the Web API client; [`audience`]: the user groups' member lists behind the
 //!   service's `Directory`.
+//! - [`home`]: one person's App Home tab, read and published (on opening, from the outbox).
 //! - [`choice_state`]: the choice step's state, in the view or kept on the primary.
 //! - [`socket`]: Socket Mode, producing the same typed inputs as HTTP.
 
@@ -18,6 +19,7 @@ pub mod audience;
 pub mod budget;
 pub mod choice_state;
 pub mod handlers;
+pub mod home;
 pub mod ids;
 pub mod limits;
 pub mod payload;

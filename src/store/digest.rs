@@ -315,6 +315,29 @@ impl Primary {
         .await
     }
 
+    /// Records where the slot's first message was posted (the Home tab links to it).
+    pub async fn record_digest_message(
+        &self,
+        slot: DateTime<Utc>,
+        instance: &str,
+        channel: &str,
+        ts: &str,
+    ) -> Result<(), StoreError> {
+        self.h.observe("digest_message", async {
+            on_pool!(self.h, p => sqlx::query(
+                "UPDATE digest_runs SET channel_id = $1, message_ts = $2 WHERE slot = $3 AND claimed_by = $4",
+            )
+            .bind(channel)
+            .bind(ts)
+            .bind(slot)
+            .bind(instance)
+            .execute(p)
+            .await
+            .map(|_| ()), mysql: m => mysql::record_digest_message(m, slot, instance, channel, ts).await)
+        })
+        .await
+    }
+
     /// Marks the slot done.
     pub async fn finish_digest(
         &self,

@@ -59,6 +59,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use digest::{SlotClaim, WithdrawnPolicyRow};
 pub use history::{HistoryApprovalRow, HistoryRequestRow, HistoryRiderRow};
+pub use home::{VIEWER_KEEP, VIEWERS_MAX};
 pub use outbox::OutboxRow;
 pub use probe::WriteProbe;
 pub use requests::{DecideOutcome, FileOutcome, NewRequest, WithdrawOutcome};

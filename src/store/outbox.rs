@@ -174,6 +174,32 @@ impl Primary {
             .await
     }
 
+    /// Queues one more Slack call for `request_id` (a stored kind, plain or numbered),
+    /// unless it is already queued. The outbox's own follow-ups (the Home refreshes) are
+    /// queued this way, before the row that owes them is completed: a crash in between
+    /// redelivers that row, and this finds the call already queued.
+    pub async fn queue_outbox(
+        &self,
+        request_id: RequestId,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.h
+            .observe("outbox_queue", async {
+                on_pool!(self.h, p => sqlx::query(
+                    "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (request_id, kind) DO NOTHING",
+                )
+                .bind(request_id)
+                .bind(kind)
+                .bind(now)
+                .execute(p)
+                .await
+                .map(|_| ()), mysql: m => mysql::queue_outbox(m, request_id, kind, now).await)
+            })
+            .await
+    }
+
     /// Records where the approval request was posted, completes its outbox row and queues
     /// the requester's notice, atomically, so a crash cannot post the request twice *and*
     /// forget to tell the requester.

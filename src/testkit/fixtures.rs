@@ -237,6 +237,46 @@ pub fn button_click(channel: &str, user_id: &str, action_id: &str, request_id: i
     )
 }
 
+/// An `app_home_opened` event on the Home tab of `user_id`, as the Events API delivers it.
+pub fn home_opened(user_id: &str, event_id: &str) -> Value {
+    json!({
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "team_id": TEAM,
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1_700_000_100,
+        "authorizations": [{"enterprise_id": null, "team_id": TEAM, "user_id": "U0BOT", "is_bot": true, "is_enterprise_install": false}],
+        "is_ext_shared_channel": false,
+        "event": {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D0HOMETAB",
+            "tab": "home",
+            "event_ts": "1700000100.000100"
+        }
+    })
+}
+
+/// A click on Approve or Reject in the Home tab of `user_id`: the container is the view
+/// (`view_id`), there is no channel and no message.
+pub fn home_button_click(user_id: &str, action_id: &str, request_id: i64, view_id: &str) -> Value {
+    let mut click = button_click("C0UNUSED", user_id, action_id, request_id);
+    if let Some(obj) = click.as_object_mut() {
+        obj.remove("channel");
+        obj.remove("message");
+        obj.remove("response_url");
+        obj.insert(
+            "container".into(),
+            json!({"type": "view", "view_id": view_id}),
+        );
+        if let Some(a) = obj.get_mut("actions").and_then(|a| a.get_mut(0)) {
+            a["block_id"] = json!(format!("home_decide_{request_id}"));
+        }
+    }
+    click
+}
+
 /// A click on one of the withdrawn-rider digest's buttons (`action_id` with its `value`).
 pub fn digest_button_click(channel: &str, user_id: &str, action_id: &str, value: &str) -> Value {
     block_actions(

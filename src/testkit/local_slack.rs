@@ -244,6 +244,14 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 "external_id": "", "app_installed_team_id": super::fixtures::TEAM, "bot_id": "B0BOT"
             }})
         }
+        "views.publish" => json!({"ok": true, "view": {
+            "id": "V0DEMOHOME", "team_id": super::fixtures::TEAM, "type": "home",
+            "blocks": [], "private_metadata": "", "callback_id": "",
+            "state": {"values": {}}, "hash": "1700000100.DemoHome",
+            "clear_on_close": false, "notify_on_close": false, "close": null, "submit": null,
+            "previous_view_id": null, "root_view_id": "V0DEMOHOME", "app_id": "A0APP",
+            "external_id": "", "app_installed_team_id": super::fixtures::TEAM, "bot_id": "B0BOT"
+        }}),
         "usergroups.users.list" => match shared.groups.get(&str_arg("usergroup")) {
             Some(users) => json!({"ok": true, "users": users}),
             None => json!({"ok": false, "error": "no_such_subteam"}),

@@ -40,13 +40,19 @@ impl SignedClient {
         }
     }
 
-    /// Posts the form `body` to `route`, signed.
+    /// Posts `body` to `route`, signed: a form, or JSON to `/slack/events` (as Slack sends
+    /// Events API deliveries).
     pub async fn post(&self, route: &str, body: String) -> anyhow::Result<Answer> {
+        let content_type = if route == "/slack/events" {
+            "application/json"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
         let ts = Utc::now().timestamp();
         let signature = sign(&self.secret, ts, body.as_bytes());
         let sent = body.clone().into_bytes();
         let req = axum::http::Request::post(format!("{}{route}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
+            .header("content-type", content_type)
             .header(TIMESTAMP_HEADER, ts.to_string())
             .header(SIGNATURE_HEADER, signature)
             .body(Full::new(Bytes::from(body)))?;

@@ -20,6 +20,15 @@
 //!   ([`render::request_metadata`]), so before posting again the worker looks for it in
 //!   the channel (`conversations.history`) and, if it is there, records that message
 //!   instead of posting a second one with live buttons.
+//!
+//! The outbox also keeps App Home tabs current (issue 15). A row whose message change shows
+//! a new state of the request — the request posted, the message refreshed after one
+//! approval of several, the message updated with the decision — queues one more row,
+//! `refresh_homes` numbered with that state ([`OutboxKind::home_refresh`]), before it is
+//! completed: a crash in between redelivers the row, which finds the refresh queued. That
+//! row republishes the Home tabs that show the request ([`HomeReader::audience`]) once the
+//! replica, which the tabs are read from, has replayed the change; until then it waits,
+//! like a reply waits for its message.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +39,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::{OutboxKind, RequestStatus, SlackUserId};
 use crate::i18n::Locale;
+use crate::service::home::HomeReader;
 use crate::service::workflow;
 use crate::slack::api::{SlackApi, SlackCallError};
+use crate::slack::home::{HomePublisher, PublishError};
 use crate::slack::render;
 use crate::store::{OutboxRow, Primary, StoreError};
 
@@ -51,6 +62,12 @@ pub enum DeliveryError {
     /// The database failed while the delivery read or recorded its row.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<crate::service::DbFailure> for DeliveryError {
+    fn from(e: crate::service::DbFailure) -> DeliveryError {
+        DeliveryError::Store(e.into_store())
+    }
 }
 
 impl DeliveryError {
@@ -88,13 +105,20 @@ pub struct Outbox {
     locale: Locale,
     bell: Arc<Notify>,
     approvers: Approvers,
+    /// Republishes the Home tabs a state change shows in.
+    homes: HomePublisher,
 }
 
 enum Delivery {
     Done,
     /// Depends on the approval message, which is not posted yet.
     NotYet,
+    /// Reads the replica, which has not replayed the change yet.
+    ReplicaBehind,
 }
+
+/// How long a Home refresh waits for the replica, per attempt.
+const REPLICA_WAIT: chrono::Duration = chrono::Duration::seconds(1);
 
 impl Outbox {
     pub fn new(
@@ -104,6 +128,7 @@ impl Outbox {
         locale: Locale,
         bell: Arc<Notify>,
         approvers: Approvers,
+        homes: HomePublisher,
     ) -> Outbox {
         Outbox {
             primary,
@@ -112,6 +137,7 @@ impl Outbox {
             locale,
             bell,
             approvers,
+            homes,
         }
     }
 
@@ -156,6 +182,17 @@ impl Outbox {
                     Ok(Delivery::NotYet) => {
                         let next = Utc::now() + chrono::Duration::seconds(2);
                         db.retry_outbox_later(row.id, next, "waiting_for_request_message")
+                            .await?;
+                    }
+                    Ok(Delivery::ReplicaBehind) => {
+                        // Usually replayed within the second; a replica far behind (or
+                        // stopped) is asked less and less often, like a failing call.
+                        let wait = if row.attempts < 5 {
+                            REPLICA_WAIT
+                        } else {
+                            chrono::Duration::from_std(backoff(row.attempts)).unwrap_or_default()
+                        };
+                        db.retry_outbox_later(row.id, Utc::now() + wait, "waiting_for_replica")
                             .await?;
                     }
                     Err(DeliveryError::Slack(e)) if !e.is_retryable() => {
@@ -208,6 +245,7 @@ impl Outbox {
         match kind {
             OutboxKind::PostRequest => {
                 if request.message_ts.is_some() {
+                    self.owe_home_refresh(row, kind).await?;
                     db.complete_outbox(row.id, Utc::now()).await?;
                     return Ok(Delivery::Done);
                 }
@@ -220,6 +258,7 @@ impl Outbox {
                         request_id = request.id.0,
                         "the approval request was already posted; recorded, not posted again"
                     );
+                    self.owe_home_refresh(row, kind).await?;
                     db.record_posted(row.id, request.id, &self.approval_channel, &ts, Utc::now())
                         .await?;
                     return Ok(Delivery::Done);
@@ -235,9 +274,16 @@ impl Outbox {
                     .slack
                     .post_message(&self.approval_channel, content, None)
                     .await?;
+                self.owe_home_refresh(row, kind).await?;
                 db.record_posted(row.id, request.id, &channel, &ts, Utc::now())
                     .await?;
                 return Ok(Delivery::Done);
+            }
+            OutboxKind::RefreshHomes => {
+                if !self.homes.reader().replica_shows(&request).await? {
+                    return Ok(Delivery::ReplicaBehind);
+                }
+                self.refresh_homes(&request).await?;
             }
             OutboxKind::NotifyFiled => {
                 self.slack
@@ -323,12 +369,55 @@ impl Outbox {
                             render::decided_message(l, &request, &approvals)
                         };
                         self.slack.update_message(channel, ts, content).await?;
+                        self.owe_home_refresh(row, kind).await?;
                     }
                 }
             }
         }
         db.complete_outbox(row.id, Utc::now()).await?;
         Ok(Delivery::Done)
+    }
+}
+
+impl Outbox {
+    /// Queues the Home refresh `row` owes, if its delivery showed a new state.
+    async fn owe_home_refresh(&self, row: &OutboxRow, kind: OutboxKind) -> Result<(), StoreError> {
+        match OutboxKind::home_refresh(kind, row.ordinal()) {
+            Some(refresh) => {
+                self.primary
+                    .queue_outbox(row.request_id, &refresh, Utc::now())
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Republishes the Home tab of everyone it shows `request` to. A refusal that is about
+    /// one person (their account is gone, say) is logged and skipped; anything a retry may
+    /// fix fails the row, which republishes them all again later (publishing is idempotent).
+    async fn refresh_homes(&self, request: &crate::domain::Request) -> Result<(), DeliveryError> {
+        let reader: &HomeReader = self.homes.reader();
+        let deadline = crate::deadline::Deadline::after(Duration::from_secs(5));
+        let audience = reader.audience(request, Utc::now(), &deadline).await?;
+        let mut retry: Option<DeliveryError> = None;
+        for viewer in &audience {
+            match self.homes.publish(viewer).await {
+                Ok(()) => {}
+                Err(PublishError::Slack(e)) if !e.is_retryable() => {
+                    tracing::warn!(error = %e.code(), "a Home tab could not be republished; skipped");
+                }
+                Err(PublishError::Slack(e)) => retry = Some(e.into()),
+                Err(PublishError::Read(e)) => retry = Some(e.into()),
+            }
+        }
+        match retry {
+            Some(e) => Err(e),
+            None => {
+                metrics::counter!("expire_bot_home_refreshes_total")
+                    .increment(audience.len() as u64);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -416,6 +505,7 @@ fn count_attempt(kind: Option<OutboxKind>, result: &Result<Delivery, DeliveryErr
     let result = match result {
         Ok(Delivery::Done) => "delivered",
         Ok(Delivery::NotYet) => "waiting",
+        Ok(Delivery::ReplicaBehind) => "waiting_for_replica",
         Err(_) => "failed",
     };
     metrics::counter!("expire_bot_outbox_attempts_total", "kind" => kind, "result" => result)

@@ -1,11 +1,14 @@
 //! The Events API (`/slack/events`) and the App Home tab: url_verification, refused
-//! signatures, an event redelivered to two instances handled once, and the Home views.
+//! signatures, an event redelivered to two instances handled once, the Home views, and
+//! the views republished from the outbox after a request changes state elsewhere (across
+//! a restart, too).
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use expire_bot::slack::verify::sign;
 use serde_json::{Value, json};
+use wiremock::ResponseTemplate;
 
 use crate::harness::*;
 
@@ -180,6 +183,32 @@ async fn retried_event_is_handled_once_across_two_instances(backend: Backend) {
     first.stop().await;
 }
 
+/// The view of a `views.publish` call, as JSON text.
+fn view_of(call: &Value) -> String {
+    let view = match &call["view"] {
+        Value::String(s) => serde_json::from_str::<Value>(s).expect("view JSON"),
+        v => v.clone(),
+    };
+    assert_eq!(view["type"], "home");
+    view.to_string()
+}
+
+/// Waits until the Home tab published last for `user` says `what`; returns it.
+async fn republished(app: &TestApp, user: &str, what: &str) -> String {
+    let mut last = String::new();
+    let started = Instant::now();
+    while started.elapsed() < PATIENCE {
+        if let Some(call) = published_for(app, user).await.pop() {
+            last = view_of(&call);
+            if last.contains(what) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{user}'s Home tab never said {what:?}; the last one: {last}");
+}
+
 /// The view of the last Home tab published for `user`, as JSON text.
 async fn last_home_of(app: &TestApp, user: &str, event_id: &str) -> String {
     let before = published_for(app, user).await.len();
@@ -194,12 +223,7 @@ async fn last_home_of(app: &TestApp, user: &str, event_id: &str) -> String {
     })
     .await;
     let call = published_for(app, user).await.pop().expect("published");
-    let view = match &call["view"] {
-        Value::String(s) => serde_json::from_str::<Value>(s).expect("view JSON"),
-        v => v.clone(),
-    };
-    assert_eq!(view["type"], "home");
-    view.to_string()
+    view_of(&call)
 }
 
 async fn home_tabs_of_an_approver_an_agent_and_neither(backend: Backend) {
@@ -216,10 +240,24 @@ async fn home_tabs_of_an_approver_an_agent_and_neither(backend: Backend) {
         )
         .await;
     app.drain_outbox().await;
+    // The last digest posted (an older one before it): 3 riders, 4 policies.
+    app.primary()
+        .exec(
+            "INSERT INTO digest_runs (slot, claimed_by, claimed_at, posted_at, riders, policies, channel_id, message_ts) VALUES \
+             ('2026-11-29 00:00:00', 'i1', '2026-11-29 00:00:00', '2026-11-29 00:00:01', 9, 9, 'C0APPROVE', '1700000000.000001'), \
+             ('2026-11-30 00:00:00', 'i1', '2026-11-30 00:00:00', '2026-11-30 00:00:01', 3, 4, 'C0APPROVE', '1764460801.000200')",
+        )
+        .await;
     replicated(backend).await;
 
     // The lead: the pending request, masked, with the channel message's own buttons.
     let lead = last_home_of(&app, LEAD, "Ev0LEAD").await;
+    assert!(
+        lead.contains("Last withdrawn-rider digest")
+            && lead.contains("riders: 3, active policies: 4")
+            && lead.contains("https://slack.com/archives/C0APPROVE/p1764460801000200"),
+        "{lead}"
+    );
     assert!(
         lead.contains("Requests waiting for your decision: 1"),
         "{lead}"
@@ -250,6 +288,7 @@ async fn home_tabs_of_an_approver_an_agent_and_neither(backend: Backend) {
     );
     assert!(!agent.contains("approve_expiry"), "{agent}");
     assert!(!agent.contains("waiting for your decision"), "{agent}");
+    assert!(!agent.contains("withdrawn-rider digest"), "{agent}");
 
     // Neither: how to start a request, and nothing about anyone's requests.
     let outsider = last_home_of(&app, OUTSIDER, "Ev0OUTSIDER").await;
@@ -278,18 +317,132 @@ async fn a_home_tab_approval_by_the_requester_is_refused(backend: Backend) {
         json!({ "type": "view", "view_id": "V0HOME" }),
     );
     assert_eq!(app.interaction(&click, &[]).await.status(), 200);
-    eventually("the requester is told", || async {
-        !app.calls("chat.postEphemeral").await.is_empty()
-    })
-    .await;
-    let told = app.calls("chat.postEphemeral").await;
-    assert!(told[0].to_string().contains("four-eyes rule"), "{told:?}");
+    // Told by direct message (the app's Messages tab, beside its Home tab): a Home-tab click
+    // has no channel, and an ephemeral message in the approvals channel, where the agent
+    // may not even be, would never be seen.
+    let told = || async {
+        app.calls("chat.postMessage")
+            .await
+            .into_iter()
+            .filter(|c| c["channel"] == AGENT && c.to_string().contains("four-eyes rule"))
+            .count()
+    };
+    eventually("the requester is told", || async { told().await > 0 }).await;
+    assert!(app.calls("chat.postEphemeral").await.is_empty());
     assert_eq!(app.request_row(id).await.status.as_str(), "PENDING");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM expiry_approvals").await, 0);
     app.stop().await;
 }
 
+/// A lead's and an agent's open Home tabs follow a request through changes made elsewhere
+/// (filed by the agent's modal, approved by another lead in the channel): each change is
+/// republished from the outbox, read on the replica once it has the change. Someone who
+/// never opened the tab gets nothing published.
+async fn home_tabs_are_republished_after_a_decision_elsewhere(backend: Backend) {
+    let app = spawn_on(backend).await;
+    let lead = last_home_of(&app, LEAD, "Ev0LEADFIRST").await;
+    assert!(
+        lead.contains("Requests waiting for your decision: 0"),
+        "{lead}"
+    );
+    last_home_of(&app, AGENT, "Ev0AGENTFIRST").await;
+
+    let id = app
+        .file_by_phone(
+            Utc::now() - chrono::Duration::hours(3),
+            "Rider called, CX-4821",
+        )
+        .await;
+    app.drain_outbox().await;
+    let lead = republished(&app, LEAD, "Requests waiting for your decision: 1").await;
+    assert!(lead.contains(&format!(r#""value":"{id}""#)), "{lead}");
+    assert!(
+        lead.contains("010-****-5678") && !lead.contains("1234-5678"),
+        "{lead}"
+    );
+    let agent = republished(&app, AGENT, &format!("#{id}* · pending")).await;
+    assert!(
+        agent.contains("https://slack.com/archives/C0APPROVE/p"),
+        "{agent}"
+    );
+
+    // Another lead approves in the channel.
+    assert_eq!(app.click(LEAD2, "approve_expiry", id, &[]).await, 200);
+    app.drain_outbox().await;
+    let lead = republished(&app, LEAD, "Requests waiting for your decision: 0").await;
+    assert!(!lead.contains(&format!(r#""value":"{id}""#)), "{lead}");
+    republished(&app, AGENT, &format!("#{id}* · approved")).await;
+    assert!(
+        published_for(&app, LEAD2).await.is_empty(),
+        "LEAD2 never opened the Home tab"
+    );
+    // One refresh per state: posted (0) and decided (the last ordinal), each delivered.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM slack_outbox WHERE kind LIKE 'refresh_homes:%' AND done_at IS NOT NULL"
+        )
+        .await,
+        2
+    );
+    app.stop().await;
+}
+
+/// A Home refresh owed when the instance stops is delivered by the next one: it is a row of
+/// the outbox, not a task of the instance.
+async fn a_home_refresh_owed_at_a_restart_is_delivered_by_the_next_instance(backend: Backend) {
+    let first = spawn_on(backend).await;
+    last_home_of(&first, LEAD, "Ev0LEADRESTART").await;
+    let id = first
+        .file_by_phone(
+            Utc::now() - chrono::Duration::hours(3),
+            "Rider called, CX-4821",
+        )
+        .await;
+    first.drain_outbox().await;
+    republished(&first, LEAD, "Requests waiting for your decision: 1").await;
+
+    // Slack refuses to publish the lead's tab from now on (503): the refresh stays owed.
+    first
+        .slack
+        .on("views.publish")
+        .field("user_id", LEAD)
+        .expect(1..)
+        .fault(ResponseTemplate::new(503))
+        .await;
+    let before = published_for(&first, LEAD).await.len();
+    assert_eq!(first.click(LEAD2, "approve_expiry", id, &[]).await, 200);
+    let owed = "SELECT COUNT(*) FROM slack_outbox WHERE kind LIKE 'refresh_homes:%' \
+                AND done_at IS NULL AND attempts > 0";
+    eventually(
+        "the refresh was refused by Slack and is still owed",
+        || async {
+            published_for(&first, LEAD).await.len() > before && first.scalar(owed).await == 1
+        },
+    )
+    .await;
+    let (db, slack) = (first.db.clone(), first.slack.clone());
+    first.stop().await;
+
+    // Slack is back; another instance delivers what the first owed.
+    slack.reset().await;
+    mount_slack_ok(&slack).await;
+    let second = spawn_app_with(Options {
+        backend,
+        database: Some(db),
+        slack: Some(slack),
+        ..Options::default()
+    })
+    .await;
+    second.drain_outbox().await;
+    let lead = republished(&second, LEAD, "Requests waiting for your decision: 0").await;
+    assert!(!lead.contains(&format!(r#""value":"{id}""#)), "{lead}");
+    assert_eq!(second.scalar(owed).await, 0);
+    second.stop().await;
+}
+
 per_backend!(
+    home_tabs_are_republished_after_a_decision_elsewhere,
+    a_home_refresh_owed_at_a_restart_is_delivered_by_the_next_instance,
     retried_event_is_handled_once_across_two_instances,
     home_tabs_of_an_approver_an_agent_and_neither,
     a_home_tab_approval_by_the_requester_is_refused

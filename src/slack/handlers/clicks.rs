@@ -42,10 +42,8 @@ impl Tried {
 }
 
 pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply {
-    let channel = click
-        .channel
-        .clone()
-        .unwrap_or_else(|| ctx.approval_channel.clone());
+    // No channel: the click came from the App Home tab; the answer goes by DM.
+    let channel = click.channel.clone();
     let user = click.user.to_string();
     match click.action {
         ClickAction::Approve(id) => {

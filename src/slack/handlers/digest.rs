@@ -24,7 +24,7 @@ pub async fn handle(ctx: &Arc<Ctx>, click: Click, deadline: &Deadline) -> Reply 
     let channel = click
         .channel
         .clone()
-        .unwrap_or_else(|| ctx.approval_channel.clone());
+        .or_else(|| Some(ctx.approval_channel.clone()));
     let user = click.user.to_string();
     let (ctx2, deadline2) = (ctx.clone(), *deadline);
     match click.action {

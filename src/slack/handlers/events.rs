@@ -16,12 +16,8 @@ use super::{Ctx, Reply};
 use crate::deadline::Deadline;
 use crate::domain::SlackUserId;
 use crate::service::events::Delivery;
-use crate::service::home::Page;
+use crate::slack::home::PublishError;
 use crate::slack::payload::{Event, EventKind};
-use crate::slack::render;
-
-/// How long building a Home tab may wait for the member lists (it runs after the answer).
-const HOME_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Time kept back from the deadline for the answer itself.
 const ANSWER_RESERVE: std::time::Duration = std::time::Duration::from_millis(200);
@@ -53,38 +49,19 @@ pub async fn handle(ctx: &Arc<Ctx>, event: Event, deadline: &Deadline) -> Reply 
     Reply::Empty
 }
 
-/// Publishes `user`'s Home tab, read on the replica. A failure is logged only: the next
-/// opening publishes again. The view is built after the answer, so it has its own
-/// deadline for the approvers' and requesters' member lists.
+/// Records that `user` opened their Home tab (so the outbox keeps it current) and
+/// publishes it. A failure is logged only: the next opening publishes again.
 pub async fn publish_home(ctx: &Ctx, user: &SlackUserId) {
-    let deadline = Deadline::after(HOME_BUDGET);
-    let facts = match ctx
-        .home
-        .for_viewer(
-            user,
-            Utc::now(),
-            &deadline,
-            render::home::PENDING_SHOWN,
-            render::home::OWN_SHOWN,
-        )
-        .await
-    {
-        Ok(f) => f,
-        Err(e) => {
+    if let Err(e) = ctx.home.reader().opened(user, Utc::now()).await {
+        tracing::warn!(error = %crate::telemetry::chain(&e), "could not record the Home tab opening");
+    }
+    match ctx.home.publish(user).await {
+        Ok(()) => {}
+        Err(PublishError::Read(e)) => {
             tracing::warn!(error = %crate::telemetry::chain(&e), "could not read the Home tab");
-            return;
         }
-    };
-    let listed = |p: Page| render::Listed {
-        requests: p.requests,
-        total: p.total,
-    };
-    let home = render::Home {
-        pending: facts.pending.map(listed),
-        own: facts.own.map(listed),
-    };
-    let view = render::home_view(ctx.locale, &home);
-    if let Err(e) = ctx.slack.publish_view(user.as_str(), view).await {
-        tracing::warn!(error = %e.code(), "could not publish the Home tab");
+        Err(PublishError::Slack(e)) => {
+            tracing::warn!(error = %e.code(), "could not publish the Home tab");
+        }
     }
 }

@@ -31,6 +31,7 @@ use slack_morphism::prelude::SlackViewSubmissionResponse;
 use tracing::Instrument;
 
 use super::api::SlackApi;
+use super::home::HomePublisher;
 use super::payload::{Inbound, Input};
 use crate::deadline::Deadline;
 use crate::domain::{QueryError, ReasonError};
@@ -40,7 +41,6 @@ use crate::service::events::Events;
 use crate::service::filing::Filing;
 use crate::service::forms::Forms;
 use crate::service::history::HistoryReader;
-use crate::service::home::HomeReader;
 use crate::service::{NotAllowed, Unverifiable};
 use crate::tr;
 
@@ -54,8 +54,8 @@ pub struct Ctx {
     pub forms: Forms,
     /// The Events API deliveries already taken.
     pub events: Events,
-    /// The App Home tab's reads.
-    pub home: HomeReader,
+    /// The App Home tab: its reads, and publishing it.
+    pub home: HomePublisher,
     /// Where approval requests are posted (named in answers).
     pub approval_channel: String,
     /// The language people read (`UI_LANGUAGE`) and the time zone they read times in

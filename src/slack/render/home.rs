@@ -6,14 +6,18 @@
 //! values and confirmation), so a click here takes the channel's path, four-eyes included.
 //! Everything shown is the stored, masked [`Request`]. Each list shows at most a fixed
 //! number of requests and says how many more there are, so the view stays inside Slack's
-//! 100 blocks ([`crate::slack::limits::MODAL_BLOCKS`]) whatever the data: 1 intro, 2
-//! headers, 3 blocks per pending request, 1 per own request, 2 "more" lines.
+//! 100 blocks ([`crate::slack::limits::MODAL_BLOCKS`]) whatever the data: 1 intro, 1
+//! digest line, 2 headers, 3 blocks per pending request, 1 per own request, 2 "more" lines.
+//!
+//! An approver also sees the last withdrawn-rider digest: when it was posted, how many
+//! riders and policies it listed, and a link to it.
 
 use slack_morphism::prelude::*;
 
 use super::blocks::{context, free, message_link, policy, section};
 use super::messages::{decide_buttons, request_fields};
 use crate::domain::Request;
+use crate::domain::digest::LastDigest;
 use crate::i18n::Locale;
 use crate::slack::limits::{self, cut_mrkdwn};
 use crate::tr;
@@ -39,6 +43,30 @@ pub struct Home {
     /// The viewer's own requests, newest first; `None`: not a requester (or none to show
     /// and nothing to say).
     pub own: Option<Listed>,
+    /// The last digest posted; only approvers are given one.
+    pub digest: Option<LastDigest>,
+}
+
+fn digest_line(l: Locale, d: &LastDigest) -> SlackBlock {
+    let posted_at = l.time(d.posted_at);
+    let line = match (&d.channel_id, &d.message_ts) {
+        (Some(c), Some(ts)) => tr!(
+            l,
+            "home-digest-line",
+            posted_at = posted_at,
+            riders = d.riders,
+            policies = d.policies,
+            link = message_link(c, ts)
+        ),
+        _ => tr!(
+            l,
+            "home-digest-line-unlinked",
+            posted_at = posted_at,
+            riders = d.riders,
+            policies = d.policies
+        ),
+    };
+    section(cut_mrkdwn(&line, limits::SECTION_TEXT.max))
 }
 
 fn more_line(l: Locale, shown: usize, total: usize) -> Option<SlackBlock> {
@@ -113,6 +141,9 @@ fn own_blocks(l: Locale, list: &Listed, out: &mut Vec<SlackBlock>) {
 /// The Home view of one person.
 pub fn home_view(l: Locale, home: &Home) -> SlackView {
     let mut blocks = vec![section(tr!(l, "home-intro"))];
+    if let Some(d) = &home.digest {
+        blocks.push(digest_line(l, d));
+    }
     if let Some(p) = &home.pending {
         pending_blocks(l, p, &mut blocks);
     }

@@ -40,19 +40,22 @@ pub(super) use digest::{
     mark_digest_progress, release_digest_slot, save_digest_items, withdrawn_with_active_policy,
 };
 pub(super) use outbox::{
-    claim_outbox, complete_outbox, due_outbox, fail_outbox, outbox_summary, record_posted,
-    retry_outbox_later,
+    claim_outbox, complete_outbox, due_outbox, fail_outbox, outbox_summary, queue_outbox,
+    record_posted, retry_outbox_later,
 };
 pub(super) use probe::{BEAT_EVERY, beat, in_recovery, probe_write, replica_lag};
 pub(super) use reads::{
     find_rider_policies, history_approvals, history_requests, history_riders, home_own,
-    home_pending,
+    home_pending, last_digest,
 };
 pub(super) use requests::{
     approvals_of, approve, claim_due_reminders, file_request, get_request, pending_summary, reject,
     reminder_summary, time_out_expired, withdraw,
 };
-pub(super) use writes::{claim_event, load_form_state, now, record_lookup, save_form_state, seed};
+pub(super) use writes::{
+    claim_event, home_viewers_since, load_form_state, note_home_viewer, now, record_digest_message,
+    record_lookup, save_form_state, seed,
+};
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};

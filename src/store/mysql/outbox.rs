@@ -135,6 +135,28 @@ pub(in crate::store) async fn retry_outbox_later(
     .map(|_| ())
 }
 
+/// `store::outbox`: one more call owed, unless it is already queued.
+pub(in crate::store) async fn queue_outbox(
+    m: &MySql,
+    request_id: RequestId,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match sqlx::query(
+        "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) VALUES (?, ?, ?)",
+    )
+    .bind(request_id)
+    .bind(kind)
+    .bind(now)
+    .execute(&m.pool)
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_duplicate(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 pub(in crate::store) async fn record_posted(
     m: &MySql,
     outbox_id: OutboxId,

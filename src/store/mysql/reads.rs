@@ -263,3 +263,24 @@ pub(in crate::store) async fn home_own(
         .await?;
     Ok((list, total))
 }
+
+/// `store::home`: the last digest posted.
+pub(in crate::store) async fn last_digest(
+    m: &MySql,
+) -> Result<
+    Option<(
+        chrono::DateTime<chrono::Utc>,
+        Option<i32>,
+        Option<i32>,
+        Option<String>,
+        Option<String>,
+    )>,
+    sqlx::Error,
+> {
+    sqlx::query_as(
+        "SELECT posted_at, riders, policies, CAST(channel_id AS CHAR), CAST(message_ts AS CHAR) \
+         FROM digest_runs WHERE posted_at IS NOT NULL ORDER BY slot DESC LIMIT 1",
+    )
+    .fetch_optional(&m.pool)
+    .await
+}

@@ -143,3 +143,73 @@ pub(in crate::store) async fn record_lookup(
     .await
     .map(|done| done.rows_affected() == 1)
 }
+
+/// `store::home`: `user` opened the Home tab. An UPDATE first (matched rows are reliable
+/// here, see the module doc), then an INSERT whose duplicate means another instance
+/// recorded the same opening meanwhile. (`ON DUPLICATE KEY UPDATE … VALUES()` would do it
+/// in one statement, but MySQL 8 deprecates `VALUES()` and MariaDB lacks the row alias
+/// that replaces it.)
+pub(in crate::store) async fn note_home_viewer(
+    m: &MySql,
+    user: &crate::domain::SlackUserId,
+    now: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM home_viewers WHERE opened_at < ?")
+        .bind(before)
+        .execute(&m.pool)
+        .await?;
+    let updated = sqlx::query("UPDATE home_viewers SET opened_at = ? WHERE user_id = ?")
+        .bind(now)
+        .bind(user.as_str())
+        .execute(&m.pool)
+        .await?;
+    if updated.rows_affected() > 0 {
+        return Ok(());
+    }
+    match sqlx::query("INSERT INTO home_viewers (user_id, opened_at) VALUES (?, ?)")
+        .bind(user.as_str())
+        .bind(now)
+        .execute(&m.pool)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if super::is_duplicate(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `store::home`: who opened the Home tab since `since`.
+pub(in crate::store) async fn home_viewers_since(
+    m: &MySql,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT CAST(user_id AS CHAR) FROM home_viewers WHERE opened_at >= ? ORDER BY opened_at DESC LIMIT ?",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&m.pool)
+    .await
+}
+
+/// `store::digest`: where a digest's first message was posted.
+pub(in crate::store) async fn record_digest_message(
+    m: &MySql,
+    slot: DateTime<Utc>,
+    instance: &str,
+    channel: &str,
+    ts: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE digest_runs SET channel_id = ?, message_ts = ? WHERE slot = ? AND claimed_by = ?",
+    )
+    .bind(channel)
+    .bind(ts)
+    .bind(slot)
+    .bind(instance)
+    .execute(&m.pool)
+    .await
+    .map(|_| ())
+}

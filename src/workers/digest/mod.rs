@@ -179,9 +179,13 @@ impl Digest {
         if found.riders.is_empty() {
             let posted = self.config.all_clear == AllClear::Post;
             if posted {
-                self.post_with_retries(channel, render::all_clear(l, slot))
+                let (channel, ts) = self
+                    .post_with_retries(channel, render::all_clear(l, slot))
                     .await
                     .map_err(|source| DigestError::Slack { posted: 0, source })?;
+                primary
+                    .record_digest_message(slot, me, &channel, &ts)
+                    .await?;
             }
             primary.finish_digest(slot, me, 0, 0, Utc::now()).await?;
             return Ok(SlotOutcome::AllClear { posted });
@@ -189,9 +193,16 @@ impl Digest {
         let messages = render::digest_messages(l, &found, slot, &self.approval_channel, retaken);
         let count = messages.len();
         for (i, message) in messages.into_iter().enumerate() {
-            self.post_with_retries(channel, message)
+            let (posted_in, ts) = self
+                .post_with_retries(channel, message)
                 .await
                 .map_err(|source| DigestError::Slack { posted: i, source })?;
+            // The approvers' Home tab links to the digest's first message.
+            if i == 0 {
+                primary
+                    .record_digest_message(slot, me, &posted_in, &ts)
+                    .await?;
+            }
             let pages = i32::try_from(i + 1).unwrap_or(i32::MAX);
             primary
                 .mark_digest_progress(slot, me, pages, Utc::now())
@@ -219,7 +230,7 @@ impl Digest {
         &self,
         channel: &str,
         content: slack_morphism::prelude::SlackMessageContent,
-    ) -> Result<(), SlackCallError> {
+    ) -> Result<(String, String), SlackCallError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -228,7 +239,7 @@ impl Digest {
                 .post_message(channel, content.clone(), None)
                 .await
             {
-                Ok(_) => return Ok(()),
+                Ok(posted) => return Ok(posted),
                 Err(e) if e.is_retryable() && attempt < POST_ATTEMPTS => {
                     let wait = e
                         .retry_after()
