@@ -3,14 +3,15 @@
 //! Both transports hand over slack-morphism's events — the HTTP routes after verifying the
 //! signature and parsing the body ([`parse_command`], [`parse_interaction`]), Socket Mode
 //! as the listener's callbacks receive them — and both turn them into the same [`Inbound`]
-//! here: a [`Command`], a [`Submission`] or a [`Click`], with the IDs typed and the
+//! here: a [`Command`], a [`Submission`], a [`Click`], a [`Shortcut`] or an [`Event`], with
+//! the IDs typed and the
 //! `action_id`s / `callback_id`s matched against [`super::ids`]. Past this module no code
 //! looks into Slack's JSON, so the handlers behave the same whatever the transport.
 
 use chrono::{DateTime, Utc};
 use slack_morphism::prelude::*;
 
-use super::ids::{ActionId, CallbackId, parse_file_one_value};
+use super::ids::{ActionId, CallbackId, ShortcutId, parse_file_one_value};
 use crate::domain::{PolicyId, RequestId, RiderId, SlackUserId};
 use crate::service::access::Origin;
 use crate::service::filing::RequestForm;
@@ -103,6 +104,8 @@ pub enum Input {
     Command(Command),
     Submission(Submission),
     Click(Click),
+    /// One of the app's shortcuts.
+    Shortcut(Shortcut),
     /// An Events API event (HTTP or Socket Mode).
     Event(Event),
     /// Nothing the bot acts on (another kind of interaction, an unknown view or button, a
@@ -157,6 +160,48 @@ pub struct Click {
     /// retry fields (only Events API envelopes do), so there it is always `false`.
     pub retry: bool,
     pub action: ClickAction,
+}
+
+/// A shortcut used: the global one (the ⚡ menu), or the message one (a message's "More
+/// actions"), each by its `callback_id` ([`ShortcutId`]).
+#[derive(Debug, Clone)]
+pub struct Shortcut {
+    pub user: SlackUserId,
+    /// Opens a modal within 3 s of the shortcut; a shortcut has no channel to answer in.
+    pub trigger_id: String,
+    pub kind: ShortcutKind,
+}
+
+/// Which shortcut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShortcutKind {
+    /// "Expire insurance": the request modal.
+    Global,
+    /// "Expire insurance from this message": the request modal, its reason prefilled from
+    /// this message.
+    Message(SourceMessage),
+}
+
+/// The message a message shortcut was used on. Its text is whatever someone posted (it may
+/// hold a rider's phone or birth date): its `Debug` shows its length only, so no log line
+/// of an input can carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SourceMessage {
+    /// Where it is (`None`: Slack did not say; no permalink then).
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+    /// Its text as Slack sends it (mrkdwn-escaped), empty when it has none.
+    pub text: String,
+}
+
+impl std::fmt::Debug for SourceMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceMessage")
+            .field("channel", &self.channel)
+            .field("ts", &self.ts)
+            .field("text_chars", &self.text.chars().count())
+            .finish()
+    }
 }
 
 /// One Events API delivery: its `event_id` (the same on every redelivery) and what it says.
@@ -311,6 +356,28 @@ impl Inbound {
                 },
                 input: click(&act, retry).map_or(Input::Ignored, Input::Click),
             },
+            SlackInteractionEvent::Shortcut(sc) => {
+                let kind = (ShortcutId::parse(sc.callback_id.as_ref())
+                    == Some(ShortcutId::ExpireInsurance))
+                .then_some(ShortcutKind::Global);
+                shortcut("shortcut", &sc.team, &sc.user, &sc.trigger_id, kind)
+            }
+            SlackInteractionEvent::MessageAction(ma) => {
+                let kind = (ShortcutId::parse(ma.callback_id.as_ref())
+                    == Some(ShortcutId::ExpireFromMessage))
+                .then(|| {
+                    ShortcutKind::Message(SourceMessage {
+                        channel: ma.channel.as_ref().map(|c| c.id.to_string()),
+                        ts: ma.message.as_ref().map(|m| m.origin.ts.to_string()),
+                        text: ma
+                            .message
+                            .as_ref()
+                            .and_then(|m| m.content.text.clone())
+                            .unwrap_or_default(),
+                    })
+                });
+                shortcut("message_action", &ma.team, &ma.user, &ma.trigger_id, kind)
+            }
             _ => Inbound {
                 identity: Identity {
                     kind: "other_interaction",
@@ -321,6 +388,38 @@ impl Inbound {
                 input: Input::Ignored,
             },
         }
+    }
+}
+
+/// A shortcut's [`Inbound`]: its origin as the other interactions' (the workspace, the
+/// person's workspace; the app and enterprise from the raw body over HTTP), and the input
+/// only for a shortcut of ours of the right type (`None`: acknowledged, nothing done).
+fn shortcut(
+    kind_label: &'static str,
+    team: &SlackBasicTeamInfo,
+    user: &SlackBasicUserInfo,
+    trigger_id: &SlackTriggerId,
+    kind: Option<ShortcutKind>,
+) -> Inbound {
+    Inbound {
+        identity: Identity {
+            kind: kind_label,
+            team: team.id.to_string(),
+            user: user.id.to_string(),
+            origin: Origin {
+                team: Some(team.id.to_string()),
+                user_team: user.team_id.as_ref().map(ToString::to_string),
+                enterprise: None,
+                app: None,
+            },
+        },
+        input: kind.map_or(Input::Ignored, |kind| {
+            Input::Shortcut(Shortcut {
+                user: SlackUserId::new(user.id.to_string()),
+                trigger_id: trigger_id.to_string(),
+                kind,
+            })
+        }),
     }
 }
 

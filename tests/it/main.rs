@@ -14,6 +14,7 @@ mod payloads;
 mod process;
 mod reliability;
 mod security;
+mod shortcuts;
 mod socket;
 mod store;
 mod workflow;
