@@ -437,4 +437,25 @@ mod tests {
         assert_eq!(v["callback_id"], "expiry_request");
         assert_eq!(v["type"], "modal");
     }
+
+    #[test]
+    fn the_prefill_is_cut_before_the_link_and_never_uncovers_a_phone() {
+        let scrub = crate::mask::scrub_phones;
+        let link = "https://acme.slack.com/archives/C0CX/p1700000100000300";
+        assert_eq!(
+            reason_prefill("CX-1 &amp; 010-1234-5678", Some(link), scrub),
+            format!("CX-1 & 010-****-5678\n{link}")
+        );
+        assert_eq!(reason_prefill("  ", Some(link), scrub), link);
+        assert_eq!(reason_prefill("x", Some("javascript:alert(1)"), scrub), "x");
+        // Twelve digits are no phone; cut after ten they would read as one.
+        let text = format!("{} 010123456789", "a".repeat(988));
+        let out = reason_prefill(&text, None, scrub);
+        assert!(out.encode_utf16().count() <= REASON_MAX_LENGTH);
+        assert!(!out.contains("0101234567"), "{}", &out[980..]);
+        let long = format!("{}끝", "가🚀".repeat(700));
+        let out = reason_prefill(&long, Some(link), scrub);
+        assert!(out.ends_with(&format!("…\n{link}")));
+        assert!(out.encode_utf16().count() <= REASON_MAX_LENGTH);
+    }
 }
