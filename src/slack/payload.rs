@@ -211,6 +211,10 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// The Events API event types the bot acts on ([`Inbound::event`] reads these and no
+/// other): what the manifests subscribe to as `bot_events`, held to it by a test.
+pub const BOT_EVENTS: &[&str] = &["app_home_opened"];
+
 /// The events the bot acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
@@ -515,4 +519,36 @@ fn click(act: &SlackInteractionBlockActionsEvent, retry: bool) -> Option<Click> 
         retry,
         action,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event type of [`BOT_EVENTS`] is one the parser acts on (so a subscription
+    /// added to the manifests without a parser, or the other way round, fails here or in
+    /// the manifest test).
+    #[test]
+    fn every_subscribed_event_is_acted_on() {
+        for kind in BOT_EVENTS {
+            let body = serde_json::json!({
+                "token": "t", "team_id": "T0TEAM", "api_app_id": "A0APP", "type": "event_callback",
+                "event_id": "Ev1", "event_time": 1_700_000_000,
+                "event": {"type": kind, "user": "U1", "channel": "D1", "tab": "home", "event_ts": "1700000000.000100"}
+            });
+            let SlackPushEvent::EventCallback(cb) =
+                parse_event(body.to_string().as_bytes()).unwrap()
+            else {
+                panic!("{kind}: not an event callback");
+            };
+            let Input::Event(e) = Inbound::event(cb).input else {
+                panic!("{kind}: not an event");
+            };
+            assert_ne!(
+                e.kind,
+                EventKind::Other,
+                "{kind} is subscribed but not acted on"
+            );
+        }
+    }
 }

@@ -338,4 +338,46 @@ mod tests {
                 serde_json::from_value(payload).unwrap();
         }
     }
+
+    use crate::slack::payload::{Inbound, Input, Shortcut, ShortcutKind};
+
+    #[test]
+    fn shortcuts_are_read_only_with_their_own_callback_id_and_type() {
+        let parse =
+            |v: serde_json::Value| Inbound::interaction(serde_json::from_value(v).unwrap(), false);
+        let global = global_shortcut("U1", "expire_insurance");
+        let inbound = parse(global.clone());
+        assert_eq!(inbound.identity.kind, "shortcut");
+        assert_eq!(inbound.identity.origin.user_team.as_deref(), Some("T0TEAM"));
+        assert!(matches!(
+            inbound.input,
+            Input::Shortcut(Shortcut {
+                kind: ShortcutKind::Global,
+                ..
+            })
+        ));
+        // The message shortcut's callback_id on a global shortcut is not ours.
+        let mut wrong = global;
+        wrong["callback_id"] = "expire_insurance_from_message".into();
+        assert!(matches!(parse(wrong).input, Input::Ignored));
+        let message = message_shortcut(
+            "U1",
+            "expire_insurance_from_message",
+            "U2",
+            "CX-1 010-1234-5678",
+        );
+        let inbound = parse(message);
+        assert_eq!(inbound.identity.kind, "message_action");
+        let Input::Shortcut(Shortcut {
+            kind: ShortcutKind::Message(m),
+            ..
+        }) = inbound.input
+        else {
+            panic!("not a message shortcut");
+        };
+        assert_eq!(m.text, "CX-1 010-1234-5678");
+        assert_eq!(m.ts.as_deref(), Some(SHORTCUT_MESSAGE_TS));
+        // Its Debug never shows the text.
+        assert!(!format!("{m:?}").contains("1234"));
+    }
 }

@@ -1046,12 +1046,13 @@ mod tests {
     }
 
     #[test]
-    fn the_stand_ins_know_exactly_the_methods_the_bot_calls() {
-        let mut ours: Vec<&str> = METHODS.iter().map(|(m, _)| *m).collect();
-        let mut bot: Vec<&str> = crate::slack::api::METHODS.iter().map(|(m, _)| *m).collect();
-        ours.sort_unstable();
-        bot.sort_unstable();
-        assert_eq!(ours, bot);
+    fn the_stand_ins_know_every_method_the_bot_calls() {
+        for (m, _) in crate::slack::api::METHODS {
+            assert!(
+                known_method(m),
+                "{m} is called but the stand-ins do not know it"
+            );
+        }
     }
 
     #[test]

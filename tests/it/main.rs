@@ -10,6 +10,7 @@ mod harness;
 mod home;
 mod language;
 mod limits;
+mod manifest;
 mod payloads;
 mod process;
 mod reliability;
