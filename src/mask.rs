@@ -200,15 +200,19 @@ pub fn scrub(text: &str, known: &Known) -> String {
     for run in &runs {
         rrns(&view, run, &mut found);
     }
-    for run in &runs {
-        phones(&view, run, &mut found);
-        known_phones(&view, run, known, &mut found);
-    }
+    // The known birth dates before the phones: they are written exactly (and start and end
+    // on a digit group's edge), while the phone rule joins groups across separators, and
+    // would read `01.05 / 990105` (a date given twice) as a ten-digit number and leave the
+    // month and day in what it writes.
     if !known.birth_dates.is_empty() {
         for run in &runs {
             numeric_dates(&view, run, known, &mut found);
         }
         korean_dates(&view, known, &mut found);
+    }
+    for run in &runs {
+        phones(&view, run, &mut found);
+        known_phones(&view, run, known, &mut found);
     }
     names(&view, known, &mut found);
     found.apply(text, &view)
@@ -219,6 +223,32 @@ pub fn scrub(text: &str, known: &Known) -> String {
 #[must_use]
 pub fn scrub_phones(text: &str) -> String {
     scrub(text, &Known::default())
+}
+
+/// The mobile numbers in free text, as national digits (`01012345678`), each once, in the
+/// order they appear: what [`scrub`] masks as phones, for finding whose personal data a
+/// text is about (a message a shortcut was used on) before scrubbing it with those riders.
+#[must_use]
+pub fn phones_in(text: &str) -> Vec<String> {
+    let view = View::of(text);
+    let mut found = Found::default();
+    for run in &view.runs() {
+        phones(&view, run, &mut found);
+    }
+    found.spans.sort_unstable_by_key(|(s, _, _)| *s);
+    let mut out: Vec<String> = Vec::new();
+    for (start, end, _) in &found.spans {
+        let digits: String = view.chars[*start..*end]
+            .iter()
+            .filter(|c| c.is_ascii_digit())
+            .collect();
+        if let Some(national) = as_mobile(&digits)
+            && !out.contains(&national)
+        {
+            out.push(national);
+        }
+    }
+    out
 }
 
 /// One character of the normalised view, or `None` for a character that is dropped
@@ -1076,5 +1106,27 @@ mod tests {
             proptest::prop_assert!(!out.contains("서연") || prefix.contains("서연") || suffix.contains("서연"), "{}", out);
             proptest::prop_assert!(!out.contains("990105") || prefix.contains("990105") || suffix.contains("990105"), "{}", out);
         }
+    }
+
+    /// A birth date next to more digits (a ticket giving it twice) must not be read as part
+    /// of a phone first: `01.05 / 990105` is ten digits starting with `01`, which the phone
+    /// rule took, leaving the month and day readable in what it wrote (`1999.010-***-0105`).
+    #[test]
+    fn a_known_birth_date_beside_other_digits_is_masked_as_a_date() {
+        let out = scrub(
+            "생년월일 1999.01.05 / 990105, 연락처 010-1234-5678",
+            &known(),
+        );
+        assert_eq!(
+            out,
+            "생년월일 1999-**-** / 1999-**-**, 연락처 010-****-5678"
+        );
+    }
+
+    #[test]
+    fn phones_in_finds_what_scrub_masks_as_national_digits() {
+        let text = "CX-77: 010-1234-5678 / ０１０ １２３４ ５６７８ / +82 10 9876 5432, 01012345678 again, id 1001";
+        assert_eq!(phones_in(text), vec!["01012345678", "01098765432"]);
+        assert!(phones_in("no phone, 2026-01-05, ticket 123456").is_empty());
     }
 }

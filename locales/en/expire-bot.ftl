@@ -97,6 +97,13 @@ access-foreign-workspace = This bot only serves its own Slack workspace. Nothing
 # One person's lookup limit is reached. $max: the number of lookups, $minutes: the window in minutes.
 lookup-limit-reached = You have run { $max } rider lookups within { $minutes } minutes, as many as one person may. Nothing was looked up; please try again later, or ask a CX lead if you need more.
 
+## Shortcuts (the ⚡ menu, a message's "More actions"): the small window shown when the
+## request form may not be opened (a shortcut has no channel for an ephemeral answer). Its
+## text is one of the access-* messages above.
+shortcut-notice-modal =
+    .title = Expire insurance
+    .close = Close
+
 ## /expire-insurance: ephemeral answers when the request modal cannot be opened
 # $code: Slack's error code, e.g. expired_trigger_id.
 command-open-form-failed = I couldn't open the request form (Slack said `{ $code }`). Please run the command again.

@@ -111,6 +111,12 @@ access-foreign-workspace = 이 봇은 자체 Slack 워크스페이스에서만 �
 # 한 사람의 조회 한도에 도달함. $max: 한도 횟수, $minutes: 기간(분).
 lookup-limit-reached = { $minutes }분 동안 한 사람이 할 수 있는 라이더 조회 { $max }회를 모두 사용했습니다. 조회하지 않았습니다. 나중에 다시 시도하시거나, 더 필요하면 CX 리드에게 문의해 주십시오.
 
+## 바로 가기(⚡ 메뉴, 메시지의 "기타 작업"): 요청 양식을 열 수 없을 때 보여 주는 작은 창
+## (바로 가기에는 본인에게만 보이는 답변을 보낼 채널이 없음). 본문은 위의 access-* 문구.
+shortcut-notice-modal =
+    .title = 보험 만료
+    .close = 닫기
+
 ## /expire-insurance: 요청 양식을 열지 못했을 때 본인에게만 보이는 답변
 # $code: Slack 오류 코드 (예: expired_trigger_id).
 command-open-form-failed = 요청 양식을 열지 못했습니다(Slack 응답: `{ $code }`). 명령을 다시 실행해 주십시오.

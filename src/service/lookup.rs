@@ -153,6 +153,55 @@ impl Lookup {
         mask::scrub(text, &known)
     }
 
+    /// Most riders a message shortcut's text is searched for (by the phones it holds): a
+    /// ticket names one rider, rarely two; a pasted list is scrubbed of phones anyway.
+    pub const MENTIONED_MAX: usize = 3;
+
+    /// What [`mask::scrub`] needs to mask a message someone posted (the message shortcut's
+    /// reason prefill) as a filing's reason is masked: the name, phone and birth date of
+    /// the riders whose phones the text holds, read on the replica within `within` (never
+    /// the primary: nothing is looked up for anyone to see, and a prefill never waits on a
+    /// fallback). The raw rows are kept only inside the [`mask::Known`], which can only
+    /// mask. When the replica cannot say in time the result knows no rider: the text is
+    /// then scrubbed of what needs no lookup (every phone, anything shaped like a resident
+    /// registration number), and the reason is scrubbed again with the looked-up rider
+    /// when it is filed. Not an audited lookup: nothing read is shown.
+    pub async fn riders_mentioned(&self, text: &str, within: Duration) -> mask::Known {
+        let queries: Vec<RiderQuery> = mask::phones_in(text)
+            .iter()
+            .filter_map(|digits| crate::domain::Phone::parse(digits).ok())
+            .take(Self::MENTIONED_MAX)
+            .map(RiderQuery::Phone)
+            .collect();
+        let mut known = mask::Known::default();
+        if queries.is_empty() {
+            return known;
+        }
+        let reads =
+            futures::future::join_all(queries.iter().map(|q| self.replica.find_rider_policies(q)));
+        match tokio::time::timeout(within, reads).await {
+            Ok(results) => {
+                for rows in results {
+                    match rows {
+                        Ok(rows) => {
+                            for row in &rows {
+                                known.add(row.name.trim(), &row.phone, row.birth_date);
+                            }
+                        }
+                        Err(e) => tracing::warn!(
+                            error = crate::telemetry::chain(&e),
+                            "a rider a message mentions could not be read to mask it; masked without them"
+                        ),
+                    }
+                }
+            }
+            Err(_) => tracing::warn!(
+                "the riders a message mentions were not read in time to mask it; masked without them"
+            ),
+        }
+        known
+    }
+
     /// Looks a rider up: replica first; then, if the replica is unreachable or too slow and
     /// `READ_FALLBACK` allows, the primary. Both attempts take their time from the Slack
     /// request's `deadline` (not budgets of their own), so the answer is never late; a

@@ -6,6 +6,10 @@
 //! [`SlackCallError`] that says whether a retry can help. Errors never carry response
 //! bodies past this module: a body may echo message content.
 //!
+//! [`METHODS`] is the one table of the Web API methods the bot calls and the bot scopes
+//! each needs; the manifests' `oauth_config.scopes.bot` is held to it by a test
+//! (`tests/it/manifest.rs`), so the app asks for exactly what it uses.
+//!
 //! One call skips slack-morphism: `views.open`, the only Web API call on the path of the
 //! slash command's 3-second answer, and at saturation a third of the bot's instructions
 //! through the client (BENCHMARKS.md §9: the URL built and parsed per call, the answer read
@@ -27,6 +31,53 @@ use hyper_util::rt::TokioExecutor;
 use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
+
+/// Every Web API method the bot calls, with the bot-token scopes it needs (any one of
+/// them, for the pairs that cover public and private channels: the bot asks for both),
+/// as each method's page on docs.slack.dev says. `apps.connections.open` takes the
+/// app-level token (`connections:write`, not a bot scope); `chat.getPermalink`, `views.*`
+/// and `auth.test` need no scope.
+pub const METHODS: &[(&str, &[&str])] = &[
+    ("auth.test", &[]),
+    // The installation's app, from its bot ID (issue 12's app check).
+    ("bots.info", &["users:read"]),
+    // Guests and people of other workspaces (issue 12).
+    ("users.info", &["users:read"]),
+    ("usergroups.users.list", &["usergroups:read"]),
+    ("chat.postMessage", &["chat:write"]),
+    ("chat.update", &["chat:write"]),
+    ("chat.postEphemeral", &["chat:write"]),
+    // The message shortcut's link to its message.
+    ("chat.getPermalink", &[]),
+    ("views.open", &[]),
+    ("views.publish", &[]),
+    // Reconciling a post after a timeout.
+    (
+        "conversations.history",
+        &["channels:history", "groups:history"],
+    ),
+    // `expire-bot check-config` only.
+    ("conversations.info", &["channels:read", "groups:read"]),
+    // Socket Mode, with the app-level token.
+    ("apps.connections.open", &[]),
+];
+
+/// Bot scopes that features rather than methods need: `commands` for the slash command and
+/// the shortcuts.
+pub const FEATURE_SCOPES: &[&str] = &["commands"];
+
+/// Every bot scope the app needs: [`FEATURE_SCOPES`] and the scopes of [`METHODS`], sorted.
+#[must_use]
+pub fn bot_scopes() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = FEATURE_SCOPES
+        .iter()
+        .copied()
+        .chain(METHODS.iter().flat_map(|(_, s)| s.iter().copied()))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
 
 type Https = hyper_rustls::HttpsConnector<HttpConnector>;
 type Connector = SlackClientHyperConnector<Https>;
@@ -439,6 +490,16 @@ impl SlackApi {
             .map(|_| ())
     }
 
+    /// The permalink of the message `ts` in `channel` (`chat.getPermalink`, no scope).
+    pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, SlackCallError> {
+        let session = self.client.open_session(&self.token);
+        let req = SlackApiChatGetPermalinkRequest::new(channel.into(), SlackTs(ts.to_owned()));
+        let r = self
+            .call("chat.getPermalink", session.chat_get_permalink(&req))
+            .await?;
+        Ok(r.permalink.to_string())
+    }
+
     /// Publishes `view` as `user`'s Home tab.
     pub async fn publish_view(&self, user: &str, view: SlackView) -> Result<(), SlackCallError> {
         let session = self.client.open_session(&self.token);
@@ -571,6 +632,41 @@ mod tests {
                 SlackApiViewsOpenRequest::new(trigger.clone().into(), view.clone()),
             ).unwrap();
             prop_assert_eq!(ours, theirs);
+        }
+    }
+
+    /// The method names this file passes to `call`, read from its own source.
+    fn called_here() -> Vec<String> {
+        let src = include_str!("api.rs");
+        let mut out = Vec::new();
+        let mut rest = src;
+        while let Some(at) = rest.find(".call(") {
+            rest = &rest[at + ".call(".len()..];
+            let arg = rest.trim_start();
+            if let Some(name) = arg.strip_prefix('"').and_then(|a| a.split('"').next())
+                && name.contains('.')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            {
+                out.push(name.to_owned());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn the_method_table_is_exactly_what_the_client_calls() {
+        let mut table: Vec<String> = METHODS.iter().map(|(m, _)| (*m).to_owned()).collect();
+        table.sort();
+        assert_eq!(called_here(), table);
+    }
+
+    #[test]
+    fn scopes_include_the_features_and_the_channel_pairs() {
+        let s = bot_scopes();
+        for want in ["commands", "chat:write", "users:read", "groups:read"] {
+            assert!(s.contains(&want), "{want}");
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The identifiers the bot gives its Slack elements, as enums: the modals' `callback_id`s
-//! and the inputs' and buttons' `action_id`s (an input's `block_id` is its `action_id`).
+//! The identifiers the bot gives its Slack elements, as enums: the modals' `callback_id`s,
+//! the shortcuts' `callback_id`s (declared in the manifests) and the inputs' and buttons'
+//! `action_id`s (an input's `block_id` is its `action_id`).
 //! The contract fixes some of these strings (`rider_query`, `cancelled_at`, `reason`,
 //! `policy`, `approve_expiry`, `reject_expiry`); the rest are the bot's own. The renderers
 //! write them and [`super::payload`] reads them back, from this one table.
@@ -45,6 +46,18 @@ slack_ids!(
         Request = "expiry_request",
         ChoosePolicy = "expiry_choose_policy",
         Reject = "expiry_reject",
+    }
+);
+
+slack_ids!(
+    /// `callback_id`s of the app's shortcuts, as `features.shortcuts` in `manifest.yml` and
+    /// `manifest.socket-mode.yml` declares them (a test holds the manifests to this table).
+    ShortcutId {
+        /// The global shortcut "Expire insurance" (the ⚡ menu): the request modal.
+        ExpireInsurance = "expire_insurance",
+        /// The message shortcut "Expire insurance from this message" (a message's "More
+        /// actions"): the request modal with the reason prefilled from the message.
+        ExpireFromMessage = "expire_insurance_from_message",
     }
 );
 
@@ -122,6 +135,12 @@ mod tests {
         }
         for c in CallbackId::ALL {
             assert_eq!(CallbackId::parse(c.as_str()), Some(*c));
+        }
+        assert_eq!(ShortcutId::ExpireInsurance.as_str(), "expire_insurance");
+        for s in ShortcutId::ALL {
+            assert_eq!(ShortcutId::parse(s.as_str()), Some(*s));
+            // Slack's limit on a shortcut's callback_id (manifest schema).
+            assert!(s.as_str().len() <= 255);
         }
         assert_eq!(ActionId::parse("launch_missiles"), None);
     }

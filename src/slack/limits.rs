@@ -434,6 +434,13 @@ rule!(
     "https://docs.slack.dev/reference/methods/conversations.history"
 );
 
+rule!(
+    PERMALINK_ARGUMENTS,
+    "chat.getPermalink.arguments",
+    "chat.getPermalink's message_ts is a message timestamp",
+    "https://docs.slack.dev/reference/methods/chat.getPermalink"
+);
+
 /// Every rule, alongside [`ALL`].
 pub const RULES: &[Rule] = &[
     TEXT_NOT_EMPTY,
@@ -452,6 +459,7 @@ pub const RULES: &[Rule] = &[
     KNOWN_METHOD,
     MESSAGE_METADATA,
     HISTORY_ARGUMENTS,
+    PERMALINK_ARGUMENTS,
 ];
 
 /// A length as Slack counts it: Unicode characters.

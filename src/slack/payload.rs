@@ -3,14 +3,15 @@
 //! Both transports hand over slack-morphism's events — the HTTP routes after verifying the
 //! signature and parsing the body ([`parse_command`], [`parse_interaction`]), Socket Mode
 //! as the listener's callbacks receive them — and both turn them into the same [`Inbound`]
-//! here: a [`Command`], a [`Submission`] or a [`Click`], with the IDs typed and the
+//! here: a [`Command`], a [`Submission`], a [`Click`], a [`Shortcut`] or an [`Event`], with
+//! the IDs typed and the
 //! `action_id`s / `callback_id`s matched against [`super::ids`]. Past this module no code
 //! looks into Slack's JSON, so the handlers behave the same whatever the transport.
 
 use chrono::{DateTime, Utc};
 use slack_morphism::prelude::*;
 
-use super::ids::{ActionId, CallbackId, parse_file_one_value};
+use super::ids::{ActionId, CallbackId, ShortcutId, parse_file_one_value};
 use crate::domain::{PolicyId, RequestId, RiderId, SlackUserId};
 use crate::service::access::Origin;
 use crate::service::filing::RequestForm;
@@ -103,6 +104,8 @@ pub enum Input {
     Command(Command),
     Submission(Submission),
     Click(Click),
+    /// One of the app's shortcuts.
+    Shortcut(Shortcut),
     /// An Events API event (HTTP or Socket Mode).
     Event(Event),
     /// Nothing the bot acts on (another kind of interaction, an unknown view or button, a
@@ -159,12 +162,58 @@ pub struct Click {
     pub action: ClickAction,
 }
 
+/// A shortcut used: the global one (the ⚡ menu), or the message one (a message's "More
+/// actions"), each by its `callback_id` ([`ShortcutId`]).
+#[derive(Debug, Clone)]
+pub struct Shortcut {
+    pub user: SlackUserId,
+    /// Opens a modal within 3 s of the shortcut; a shortcut has no channel to answer in.
+    pub trigger_id: String,
+    pub kind: ShortcutKind,
+}
+
+/// Which shortcut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShortcutKind {
+    /// "Expire insurance": the request modal.
+    Global,
+    /// "Expire insurance from this message": the request modal, its reason prefilled from
+    /// this message.
+    Message(SourceMessage),
+}
+
+/// The message a message shortcut was used on. Its text is whatever someone posted (it may
+/// hold a rider's phone or birth date): its `Debug` shows its length only, so no log line
+/// of an input can carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SourceMessage {
+    /// Where it is (`None`: Slack did not say; no permalink then).
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+    /// Its text as Slack sends it (mrkdwn-escaped), empty when it has none.
+    pub text: String,
+}
+
+impl std::fmt::Debug for SourceMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceMessage")
+            .field("channel", &self.channel)
+            .field("ts", &self.ts)
+            .field("text_chars", &self.text.chars().count())
+            .finish()
+    }
+}
+
 /// One Events API delivery: its `event_id` (the same on every redelivery) and what it says.
 #[derive(Debug, Clone)]
 pub struct Event {
     pub event_id: String,
     pub kind: EventKind,
 }
+
+/// The Events API event types the bot acts on ([`Inbound::event`] reads these and no
+/// other): what the manifests subscribe to as `bot_events`, held to it by a test.
+pub const BOT_EVENTS: &[&str] = &["app_home_opened"];
 
 /// The events the bot acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,6 +360,28 @@ impl Inbound {
                 },
                 input: click(&act, retry).map_or(Input::Ignored, Input::Click),
             },
+            SlackInteractionEvent::Shortcut(sc) => {
+                let kind = (ShortcutId::parse(sc.callback_id.as_ref())
+                    == Some(ShortcutId::ExpireInsurance))
+                .then_some(ShortcutKind::Global);
+                shortcut("shortcut", &sc.team, &sc.user, &sc.trigger_id, kind)
+            }
+            SlackInteractionEvent::MessageAction(ma) => {
+                let kind = (ShortcutId::parse(ma.callback_id.as_ref())
+                    == Some(ShortcutId::ExpireFromMessage))
+                .then(|| {
+                    ShortcutKind::Message(SourceMessage {
+                        channel: ma.channel.as_ref().map(|c| c.id.to_string()),
+                        ts: ma.message.as_ref().map(|m| m.origin.ts.to_string()),
+                        text: ma
+                            .message
+                            .as_ref()
+                            .and_then(|m| m.content.text.clone())
+                            .unwrap_or_default(),
+                    })
+                });
+                shortcut("message_action", &ma.team, &ma.user, &ma.trigger_id, kind)
+            }
             _ => Inbound {
                 identity: Identity {
                     kind: "other_interaction",
@@ -321,6 +392,38 @@ impl Inbound {
                 input: Input::Ignored,
             },
         }
+    }
+}
+
+/// A shortcut's [`Inbound`]: its origin as the other interactions' (the workspace, the
+/// person's workspace; the app and enterprise from the raw body over HTTP), and the input
+/// only for a shortcut of ours of the right type (`None`: acknowledged, nothing done).
+fn shortcut(
+    kind_label: &'static str,
+    team: &SlackBasicTeamInfo,
+    user: &SlackBasicUserInfo,
+    trigger_id: &SlackTriggerId,
+    kind: Option<ShortcutKind>,
+) -> Inbound {
+    Inbound {
+        identity: Identity {
+            kind: kind_label,
+            team: team.id.to_string(),
+            user: user.id.to_string(),
+            origin: Origin {
+                team: Some(team.id.to_string()),
+                user_team: user.team_id.as_ref().map(ToString::to_string),
+                enterprise: None,
+                app: None,
+            },
+        },
+        input: kind.map_or(Input::Ignored, |kind| {
+            Input::Shortcut(Shortcut {
+                user: SlackUserId::new(user.id.to_string()),
+                trigger_id: trigger_id.to_string(),
+                kind,
+            })
+        }),
     }
 }
 
@@ -416,4 +519,36 @@ fn click(act: &SlackInteractionBlockActionsEvent, retry: bool) -> Option<Click> 
         retry,
         action,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event type of [`BOT_EVENTS`] is one the parser acts on (so a subscription
+    /// added to the manifests without a parser, or the other way round, fails here or in
+    /// the manifest test).
+    #[test]
+    fn every_subscribed_event_is_acted_on() {
+        for kind in BOT_EVENTS {
+            let body = serde_json::json!({
+                "token": "t", "team_id": "T0TEAM", "api_app_id": "A0APP", "type": "event_callback",
+                "event_id": "Ev1", "event_time": 1_700_000_000,
+                "event": {"type": kind, "user": "U1", "channel": "D1", "tab": "home", "event_ts": "1700000000.000100"}
+            });
+            let SlackPushEvent::EventCallback(cb) =
+                parse_event(body.to_string().as_bytes()).unwrap()
+            else {
+                panic!("{kind}: not an event callback");
+            };
+            let Input::Event(e) = Inbound::event(cb).input else {
+                panic!("{kind}: not an event");
+            };
+            assert_ne!(
+                e.kind,
+                EventKind::Other,
+                "{kind} is subscribed but not acted on"
+            );
+        }
+    }
 }

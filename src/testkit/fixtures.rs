@@ -1,5 +1,6 @@
 //! Request bodies shaped exactly as Slack sends them, for acting as Slack: the slash
-//! command form, and the `payload=` JSON of `view_submission` and `block_actions`.
+//! command form, and the `payload=` JSON of `view_submission`, `block_actions`, and the
+//! shortcuts' `shortcut` and `message_action`.
 //!
 //! They live in the test kit, not in the tests, because two callers need the same shapes:
 //! the integration tests and `expire-bot demo`, which drives the real HTTP handlers with
@@ -17,6 +18,11 @@ use crate::slack::render;
 pub const TEAM: &str = "T0TEAM";
 /// The trigger every fixture slash command carries (`views.open` must be called with it).
 pub const COMMAND_TRIGGER_ID: &str = "13345224609.738474920.8088930838d88f008e0";
+/// The trigger every fixture shortcut carries.
+pub const SHORTCUT_TRIGGER_ID: &str = "944799105734.773906753841.38b5894552bdd4a780554ee59d1f3638";
+/// Where the fixture message shortcut's message is, and its `ts`.
+pub const SHORTCUT_CHANNEL: &str = "C0CXDESK";
+pub const SHORTCUT_MESSAGE_TS: &str = "1700000100.000300";
 /// The `ts` fixture clicks claim their message has.
 pub const CLICKED_MESSAGE_TS: &str = "1700000000.000001";
 
@@ -277,6 +283,55 @@ pub fn home_button_click(user_id: &str, action_id: &str, request_id: i64, view_i
     click
 }
 
+/// The global shortcut `callback_id` used by `user_id` from the ⚡ menu (`type: shortcut`),
+/// as Slack sends it: no channel, no message, no `response_url`.
+pub fn global_shortcut(user_id: &str, callback_id: &str) -> Value {
+    json!({
+        "type": "shortcut",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "action_ts": "1700000100.123456",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": user(user_id),
+        "is_enterprise_install": false,
+        "enterprise": null,
+        "callback_id": callback_id,
+        "trigger_id": SHORTCUT_TRIGGER_ID
+    })
+}
+
+/// The message shortcut `callback_id` used by `user_id` on a message by `author` saying
+/// `text` in [`SHORTCUT_CHANNEL`] (`type: message_action`), as Slack sends it: the message
+/// whole (its `text`, its rich-text blocks), the channel, a `response_url`.
+pub fn message_shortcut(user_id: &str, callback_id: &str, author: &str, text: &str) -> Value {
+    json!({
+        "type": "message_action",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "action_ts": "1700000200.654321",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": user(user_id),
+        "channel": {"id": SHORTCUT_CHANNEL, "name": "cx-desk"},
+        "is_enterprise_install": false,
+        "enterprise": null,
+        "callback_id": callback_id,
+        "trigger_id": SHORTCUT_TRIGGER_ID,
+        "message_ts": SHORTCUT_MESSAGE_TS,
+        "message": {
+            "type": "message",
+            "user": author,
+            "ts": SHORTCUT_MESSAGE_TS,
+            "text": text,
+            "team": TEAM,
+            "client_msg_id": "5f2a3e1c-8f1e-4a54-9bb1-0f6a3c0c1d2e",
+            "blocks": [{
+                "type": "rich_text",
+                "block_id": "Xy1z",
+                "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]
+            }]
+        },
+        "response_url": format!("https://hooks.slack.com/app/{TEAM}/1234567890/abcdEFGH")
+    })
+}
+
 /// A click on one of the withdrawn-rider digest's buttons (`action_id` with its `value`).
 pub fn digest_button_click(channel: &str, user_id: &str, action_id: &str, value: &str) -> Value {
     block_actions(
@@ -311,9 +366,58 @@ mod tests {
             reject_submission("U1", 7, "no"),
             button_click("C1", "U1", "approve_expiry", 7),
             digest_button_click("C1", "U1", "digest_file_all", "1700000000"),
+            global_shortcut("U1", "expire_insurance"),
+            message_shortcut(
+                "U1",
+                "expire_insurance_from_message",
+                "U2",
+                "CX-1 010-1234-5678",
+            ),
         ] {
             let _: slack_morphism::prelude::SlackInteractionEvent =
                 serde_json::from_value(payload).unwrap();
         }
+    }
+
+    use crate::slack::payload::{Inbound, Input, Shortcut, ShortcutKind};
+
+    #[test]
+    fn shortcuts_are_read_only_with_their_own_callback_id_and_type() {
+        let parse =
+            |v: serde_json::Value| Inbound::interaction(serde_json::from_value(v).unwrap(), false);
+        let global = global_shortcut("U1", "expire_insurance");
+        let inbound = parse(global.clone());
+        assert_eq!(inbound.identity.kind, "shortcut");
+        assert_eq!(inbound.identity.origin.user_team.as_deref(), Some("T0TEAM"));
+        assert!(matches!(
+            inbound.input,
+            Input::Shortcut(Shortcut {
+                kind: ShortcutKind::Global,
+                ..
+            })
+        ));
+        // The message shortcut's callback_id on a global shortcut is not ours.
+        let mut wrong = global;
+        wrong["callback_id"] = "expire_insurance_from_message".into();
+        assert!(matches!(parse(wrong).input, Input::Ignored));
+        let message = message_shortcut(
+            "U1",
+            "expire_insurance_from_message",
+            "U2",
+            "CX-1 010-1234-5678",
+        );
+        let inbound = parse(message);
+        assert_eq!(inbound.identity.kind, "message_action");
+        let Input::Shortcut(Shortcut {
+            kind: ShortcutKind::Message(m),
+            ..
+        }) = inbound.input
+        else {
+            panic!("not a message shortcut");
+        };
+        assert_eq!(m.text, "CX-1 010-1234-5678");
+        assert_eq!(m.ts.as_deref(), Some(SHORTCUT_MESSAGE_TS));
+        // Its Debug never shows the text.
+        assert!(!format!("{m:?}").contains("1234"));
     }
 }

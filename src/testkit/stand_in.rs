@@ -312,6 +312,34 @@ impl Respond for ViewAnswer {
     }
 }
 
+/// `chat.getPermalink` answered like Slack: `{ok, channel, permalink}`, the permalink in
+/// Slack's form (`https://<workspace>.slack.com/archives/<channel>/p<ts without the dot>`);
+/// a channel that is not a conversation ID gets `channel_not_found`.
+struct Permalink;
+
+/// The permalink the stand-in gives the message `ts` in `channel`.
+pub fn permalink_of(channel: &str, ts: &str) -> String {
+    format!(
+        "https://acme.slack.com/archives/{channel}/p{}",
+        ts.replace('.', "")
+    )
+}
+
+impl Respond for Permalink {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let args = args_of(req);
+        let channel = args["channel"].as_str().unwrap_or_default();
+        let ts = args["message_ts"].as_str().unwrap_or_default();
+        if !channel.starts_with(['C', 'G', 'D']) {
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": false, "error": "channel_not_found"}));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "channel": channel, "permalink": permalink_of(channel, ts)
+        }))
+    }
+}
+
 /// `chat.update` answered with the channel and `ts` it was given.
 struct UpdateAnswer;
 
@@ -428,6 +456,10 @@ impl StrictSlack {
                 ResponseTemplate::new(200)
                     .set_body_json(json!({"ok": true, "users": self.group_members})),
             )
+            .await;
+        self.on("chat.getPermalink")
+            .priority(5)
+            .answer(Permalink)
             .await;
         self.on("conversations.history")
             .priority(5)

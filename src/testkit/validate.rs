@@ -691,6 +691,20 @@ impl Walk {
         }
     }
 
+    /// `chat.getPermalink`'s `message_ts` is a message timestamp (`1700000000.000100`).
+    fn permalink(&mut self, args: &Value) {
+        if let Some(ts) = args["message_ts"].as_str()
+            && !ts.is_empty()
+            && !is_ts(ts)
+        {
+            self.rule(
+                &limits::PERMALINK_ARGUMENTS,
+                "/message_ts",
+                format!("message_ts {ts:?} is not a message timestamp"),
+            );
+        }
+    }
+
     fn required(&mut self, args: &Value, names: &[&str]) {
         for name in names {
             if args[*name].as_str().is_none_or(str::is_empty) {
@@ -702,6 +716,16 @@ impl Walk {
             }
         }
     }
+}
+
+/// A message timestamp as Slack writes one: seconds, a dot, six digits.
+fn is_ts(ts: &str) -> bool {
+    ts.split_once('.').is_some_and(|(secs, micros)| {
+        !secs.is_empty()
+            && secs.bytes().all(|b| b.is_ascii_digit())
+            && micros.len() == 6
+            && micros.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn finish(w: Walk) -> Vec<Violation> {
@@ -740,6 +764,7 @@ const METHODS: &[(&str, &[&str])] = &[
     ("users.info", &["user"]),
     ("bots.info", &["bot"]),
     ("conversations.history", &["channel"]),
+    ("chat.getPermalink", &["channel", "message_ts"]),
 ];
 
 /// Whether `method` is one the stand-ins know.
@@ -767,6 +792,7 @@ pub fn api_call(method: &str, args: &Value) -> Vec<Violation> {
             w.metadata(args);
         }
         "conversations.history" => w.history(args),
+        "chat.getPermalink" => w.permalink(args),
         "views.open" | "views.push" | "views.update" | "views.publish" => {
             if method == "views.update"
                 && args["view_id"].is_null()
@@ -952,6 +978,17 @@ fn event_answer(request: &[u8], answer: &Value) -> Vec<Violation> {
 pub fn interaction_answer(payload: &Value, answer: &Value) -> Vec<Violation> {
     match payload["type"].as_str() {
         Some("view_submission") => view_submission_answer(answer, &payload["view"]),
+        // A shortcut is acknowledged empty: Slack shows nothing of a body (the bot answers
+        // in a modal), so one would be a message lost.
+        Some("shortcut" | "message_action") if !answer.is_null() => {
+            let mut w = Walk::default();
+            w.rule(
+                &limits::RESPONSE_ACTION,
+                "",
+                "a shortcut is acknowledged with an empty body",
+            );
+            finish(w)
+        }
         // Block actions are acknowledged; Slack ignores a body.
         _ => Vec::new(),
     }
@@ -1006,6 +1043,38 @@ mod tests {
 
     fn ids(v: &[Violation]) -> Vec<&'static str> {
         v.iter().map(|v| v.limit).collect()
+    }
+
+    #[test]
+    fn the_stand_ins_know_every_method_the_bot_calls() {
+        for (m, _) in crate::slack::api::METHODS {
+            assert!(
+                known_method(m),
+                "{m} is called but the stand-ins do not know it"
+            );
+        }
+    }
+
+    #[test]
+    fn permalink_calls_need_a_channel_and_a_timestamp() {
+        assert!(
+            api_call(
+                "chat.getPermalink",
+                &json!({"channel": "C1", "message_ts": "1700000000.000100"})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            ids(&api_call("chat.getPermalink", &json!({"channel": "C1"}))),
+            vec!["method.arguments"]
+        );
+        assert_eq!(
+            ids(&api_call(
+                "chat.getPermalink",
+                &json!({"channel": "C1", "message_ts": "yesterday"})
+            )),
+            vec!["chat.getPermalink.arguments"]
+        );
     }
 
     #[test]

@@ -185,36 +185,60 @@ async fn a_bot_without_ui_language_speaks_korean_on_every_surface() {
 /// The manifests' texts (Slack shows one string to everyone, whatever `UI_LANGUAGE` says)
 /// hold both languages, the same in both manifests, within the manifest schema's limits
 /// (slackapi/manifest-schema: app description ≤ 140, command description ≤ 2,000, usage
-/// hint ≤ 1,000 characters).
+/// hint ≤ 1,000, shortcut name ≤ 24 and description ≤ 150 characters). The manifests are
+/// read as YAML (their full validation is `manifest.rs`).
 #[test]
 fn the_manifests_say_it_in_korean_and_english_within_slacks_limits() {
-    fn field(manifest: &str, indent: &str, key: &str) -> String {
-        let prefix = format!("{indent}{key}: ");
-        let line = manifest
-            .lines()
-            .find(|l| l.starts_with(&prefix))
-            .unwrap_or_else(|| panic!("no {key} at indent {}", indent.len()));
-        line[prefix.len()..].trim().trim_matches('"').to_owned()
-    }
     let root = env!("CARGO_MANIFEST_DIR");
-    let read = |f: &str| std::fs::read_to_string(format!("{root}/{f}")).expect("manifest");
-    let (http, socket) = (read("manifest.yml"), read("manifest.socket-mode.yml"));
-    for (indent, key, max) in [
-        ("  ", "description", 140),
-        ("      ", "description", 2000),
-        ("      ", "usage_hint", 1000),
-    ] {
-        let text = field(&http, indent, key);
-        assert_eq!(text, field(&socket, indent, key), "{key} differs");
+    let read = |f: &str| -> serde_norway::Value {
+        let text = std::fs::read_to_string(format!("{root}/{f}")).expect("manifest");
+        serde_norway::from_str(&text).expect("YAML")
+    };
+    /// Every text people read, with its schema limit.
+    fn texts(m: &serde_norway::Value) -> Vec<(String, String, usize)> {
+        let s = |v: &serde_norway::Value| v.as_str().expect("a string").to_owned();
+        let f = &m["features"];
+        let mut out = vec![
+            (
+                "app description".to_owned(),
+                s(&m["display_information"]["description"]),
+                140,
+            ),
+            (
+                "command description".to_owned(),
+                s(&f["slash_commands"][0]["description"]),
+                2000,
+            ),
+            (
+                "usage hint".to_owned(),
+                s(&f["slash_commands"][0]["usage_hint"]),
+                1000,
+            ),
+        ];
+        let shortcuts = f["shortcuts"].as_sequence().expect("shortcuts");
+        assert_eq!(shortcuts.len(), 2);
+        for sc in shortcuts {
+            let id = s(&sc["callback_id"]);
+            out.push((format!("{id} name"), s(&sc["name"]), 24));
+            out.push((format!("{id} description"), s(&sc["description"]), 150));
+        }
+        out
+    }
+    let (http, socket) = (
+        texts(&read("manifest.yml")),
+        texts(&read("manifest.socket-mode.yml")),
+    );
+    assert_eq!(http, socket, "the manifests' texts differ");
+    for (what, text, max) in http {
         let n = text.chars().count();
-        assert!(n <= max, "{key} is {n} characters (limit {max}): {text}");
+        assert!(n <= max, "{what} is {n} characters (limit {max}): {text}");
         assert!(
             text.chars().any(|c| ('가'..='힣').contains(&c)),
-            "{key} has no Korean: {text}"
+            "{what} has no Korean: {text}"
         );
         assert!(
             !english_words(&text).is_empty(),
-            "{key} has no English: {text}"
+            "{what} has no English: {text}"
         );
     }
 }

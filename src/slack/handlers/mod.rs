@@ -17,11 +17,14 @@
 //! - [`clicks`]: Approve and Reject.
 //! - [`digest`]: the digest's two buttons.
 //! - [`events`]: Events API deliveries (taken once across instances; the Home tab).
+//! - [`shortcuts`]: the global and the message shortcut (the request modal; a refusal is a
+//!   notice modal, as a shortcut has no channel to answer in).
 
 pub mod clicks;
 pub mod commands;
 pub mod digest;
 pub mod events;
+pub mod shortcuts;
 pub mod submissions;
 
 use std::sync::Arc;
@@ -147,10 +150,14 @@ pub async fn serve(
     async move {
         let reply = match admitted {
             Ok(()) => handle(ctx, input, Deadline::for_request(arrived)).await,
-            // Nothing of the request is acted on; a command is told why (a modal submission
-            // or a click is only acknowledged: its form closes, nothing changes).
+            // Nothing of the request is acted on; a command is told why, and so is a
+            // shortcut, in a notice (a modal submission or a click is only acknowledged: its
+            // form closes, nothing changes).
             Err(_) => match input {
                 Input::Command(_) => Reply::ephemeral(foreign(ctx.locale)),
+                Input::Shortcut(s) => {
+                    shortcuts::refuse_foreign(ctx, &s, &Deadline::for_request(arrived)).await
+                }
                 _ => Reply::Empty,
             },
         };
@@ -183,6 +190,7 @@ pub async fn handle(ctx: &Arc<Ctx>, input: Input, deadline: Deadline) -> Reply {
             _ => clicks::handle(ctx, click, &deadline).await,
         },
         Input::Event(event) => events::handle(ctx, event, &deadline).await,
+        Input::Shortcut(shortcut) => shortcuts::handle(ctx, shortcut, &deadline).await,
         Input::Ignored => Reply::Empty,
     }
 }

@@ -15,7 +15,8 @@
 //! in Korean and in English, and checks it against the strict stand-in's validator).
 //!
 //! - [`blocks`]: shared pieces (inert free text, display sizes, sections, times).
-//! - [`modals`]: the request form, the choice step, "filed", the reject form.
+//! - [`modals`]: the request form (and the message shortcut's reason prefill), the choice
+//!   step, "filed", the reject form, a shortcut's refusal.
 //! - [`messages`]: the approval request, the decided message, thread reply, notices.
 //! - [`digest`]: the withdrawn-rider digest and the bulk filing's answer.
 //! - [`history`]: the answer to `/expire-insurance history`.
@@ -40,4 +41,7 @@ pub use messages::{
     delivery_failed_notice, filed_notice, outcome_line, reminded_notice, reminder_reply,
     request_metadata, thread_reply,
 };
-pub use modals::{ApprovalRules, choose_policy_modal, filed_modal, reject_modal, request_modal};
+pub use modals::{
+    ApprovalRules, REASON_MAX_LENGTH, choose_policy_modal, filed_modal, notice_modal,
+    reason_prefill, reject_modal, request_modal, request_modal_with_reason,
+};

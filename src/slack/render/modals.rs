@@ -1,4 +1,5 @@
-//! The bot's modals: the request form, the policy choice, "filed", and the reject form.
+//! The bot's modals: the request form, the policy choice, "filed", the reject form, and the
+//! notice a shortcut answers with when it may not open the request form.
 //! They take masked values only ([`Candidate`]) and stay inside Slack's limits for any
 //! input the bot accepts, in either language: every text comes from the catalogue
 //! ([`Locale`]), and the data in a short text is cut before it is formatted.
@@ -64,6 +65,9 @@ fn needed_note(l: Locale, needed: Needed, rules: ApprovalRules) -> String {
     }
 }
 
+/// The reason input's `max_length` (the domain's reason limit is the same 1,000).
+pub const REASON_MAX_LENGTH: usize = 1000;
+
 /// The request modal opened by `/expire-insurance`, prefilled with what was typed.
 pub fn request_modal(
     l: Locale,
@@ -71,6 +75,27 @@ pub fn request_modal(
     initial_time: Option<DateTime<Utc>>,
     rules: ApprovalRules,
 ) -> SlackView {
+    request_modal_with_reason(l, prefill, initial_time, "", rules)
+}
+
+/// The request modal with its reason prefilled too (the message shortcut's: see
+/// [`reason_prefill`]); an empty `reason` leaves the input empty. A reason longer than the
+/// input takes is cut to fit, as Slack refuses an `initial_value` past `max_length`.
+pub fn request_modal_with_reason(
+    l: Locale,
+    prefill: &str,
+    initial_time: Option<DateTime<Utc>>,
+    reason: &str,
+    rules: ApprovalRules,
+) -> SlackView {
+    let mut reason_input = SlackBlockPlainTextInputElement::new()
+        .with_action_id(ActionId::Reason.as_str().into())
+        .with_multiline(true)
+        .with_max_length(REASON_MAX_LENGTH as u64)
+        .with_placeholder(pt!(tr!(l, "request-reason-input.placeholder")));
+    if !reason.trim().is_empty() {
+        reason_input = reason_input.with_initial_value(cut(reason.trim(), REASON_MAX_LENGTH));
+    }
     let mut query = SlackBlockPlainTextInputElement::new()
         .with_action_id(ActionId::RiderQuery.as_str().into())
         .with_placeholder(pt!(tr!(l, "request-rider-input.placeholder")))
@@ -113,12 +138,7 @@ pub fn request_modal(
         .into(),
         SlackInputBlock::new(
             pt!(tr!(l, "request-reason-input.label")),
-            SlackBlockPlainTextInputElement::new()
-                .with_action_id(ActionId::Reason.as_str().into())
-                .with_multiline(true)
-                .with_max_length(1000)
-                .with_placeholder(pt!(tr!(l, "request-reason-input.placeholder")))
-                .into(),
+            reason_input.into(),
         )
         .with_block_id(ActionId::Reason.as_str().into())
         .into(),
@@ -128,6 +148,83 @@ pub fn request_modal(
             .with_callback_id(CallbackId::Request.as_str().into())
             .with_submit(pt!(tr!(l, "request-modal.submit")))
             .with_close(pt!(tr!(l, "request-modal.close"))),
+    )
+}
+
+/// The message shortcut's reason prefill: the message's text, scrubbed of personal data by
+/// `scrub` (the service's, as a filed reason is), then its permalink on a line of its own,
+/// all within the reason input's [`REASON_MAX_LENGTH`] however Slack counts.
+///
+/// - Slack sends a message's text mrkdwn-escaped; `&lt;`, `&gt;` and `&amp;` are read back,
+///   so the reason says what the message shows. Control characters other than line breaks
+///   go (tabs become spaces).
+/// - The text is scrubbed first and cut after, never the other way round: a cut first could
+///   leave half a phone number that no longer reads as one. A cut can still turn the end of
+///   a long digit run into something phone-shaped, so the cut text is scrubbed again until
+///   nothing changes (if it never settles, the text is left out: fail closed).
+/// - The link is never cut: the text is cut to leave room for it. A link that is not an
+///   `https://` URL without spaces, or that would leave no room for text, is left out.
+pub fn reason_prefill(
+    text: &str,
+    permalink: Option<&str>,
+    scrub: impl Fn(&str) -> String,
+) -> String {
+    const LINK_MAX: usize = 400;
+    let link = permalink.filter(|p| {
+        p.starts_with("https://")
+            && !p.chars().any(|c| c.is_whitespace() || c.is_control())
+            && p.encode_utf16().count() <= LINK_MAX
+    });
+    let read: String = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
+    let read = read.trim();
+    let budget = match link {
+        // The link and the line break before it.
+        Some(l) => REASON_MAX_LENGTH - l.encode_utf16().count() - 1,
+        None => REASON_MAX_LENGTH,
+    };
+    let mut body = String::new();
+    if !read.is_empty() {
+        let mut scrubbed = scrub(read);
+        for _ in 0..4 {
+            let fitted = cut(scrubbed.trim(), budget);
+            let again = scrub(&fitted);
+            if again == fitted {
+                body = fitted;
+                break;
+            }
+            scrubbed = again;
+        }
+    }
+    match (body.is_empty(), link) {
+        (true, Some(l)) => l.to_owned(),
+        (true, None) => String::new(),
+        (false, Some(l)) => format!("{body}\n{l}"),
+        (false, None) => body,
+    }
+}
+
+/// What a shortcut answers when it may not open the request form (not a requester, a
+/// membership that cannot be confirmed, another workspace): a shortcut has no channel for
+/// an ephemeral answer, so the refusal is a small modal of its own, opened with the
+/// shortcut's `trigger_id`, with nothing to submit.
+pub fn notice_modal(l: Locale, text: &str) -> SlackView {
+    SlackView::Modal(
+        modal(
+            &tr!(l, "shortcut-notice-modal.title"),
+            vec![section(text.to_owned())],
+        )
+        .with_close(pt!(tr!(l, "shortcut-notice-modal.close"))),
     )
 }
 
@@ -339,5 +436,26 @@ mod tests {
         }
         assert_eq!(v["callback_id"], "expiry_request");
         assert_eq!(v["type"], "modal");
+    }
+
+    #[test]
+    fn the_prefill_is_cut_before_the_link_and_never_uncovers_a_phone() {
+        let scrub = crate::mask::scrub_phones;
+        let link = "https://acme.slack.com/archives/C0CX/p1700000100000300";
+        assert_eq!(
+            reason_prefill("CX-1 &amp; 010-1234-5678", Some(link), scrub),
+            format!("CX-1 & 010-****-5678\n{link}")
+        );
+        assert_eq!(reason_prefill("  ", Some(link), scrub), link);
+        assert_eq!(reason_prefill("x", Some("javascript:alert(1)"), scrub), "x");
+        // Twelve digits are no phone; cut after ten they would read as one.
+        let text = format!("{} 010123456789", "a".repeat(988));
+        let out = reason_prefill(&text, None, scrub);
+        assert!(out.encode_utf16().count() <= REASON_MAX_LENGTH);
+        assert!(!out.contains("0101234567"), "{}", &out[980..]);
+        let long = format!("{}끝", "가🚀".repeat(700));
+        let out = reason_prefill(&long, Some(link), scrub);
+        assert!(out.ends_with(&format!("…\n{link}")));
+        assert!(out.encode_utf16().count() <= REASON_MAX_LENGTH);
     }
 }
