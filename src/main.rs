@@ -9,12 +9,6 @@ use std::sync::Arc;
 use expire_bot::config::{Config, Mode};
 use expire_bot::{startup, telemetry};
 
-/// mimalloc, not glibc's malloc: at saturation the bot makes ~200 allocations per command
-/// on two workers, and glibc's arena locks cost a futex per command and a fifth of the CPU
-/// (BENCHMARKS.md §9 and §11).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const USAGE: &str = "usage: expire-bot <serve | migrate | demo [--database-url URL [--replica-url URL]] | check-config | healthcheck>";
 
 fn main() -> ExitCode {
