@@ -82,7 +82,7 @@ async fn run(mode: Mode, rest: &[String]) -> ExitCode {
     };
     match mode {
         Mode::Serve => {
-            telemetry::init_logging(config.log_format);
+            let _logs = telemetry::init_logging(config.log_format);
             match serve(config).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

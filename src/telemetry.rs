@@ -53,9 +53,19 @@ pub const QUIET_TARGETS: &[&str] = &[
     "tokio_tungstenite=warn",
 ];
 
+/// Lines the JSON log writer holds before the logger waits for it: a bounded buffer (a few
+/// hundred kB at most), never a dropped line.
+const LOG_BUFFER_LINES: usize = 4096;
+
+/// Keeps the JSON log writer's thread alive; dropping it flushes what is buffered. Hold it
+/// for as long as the process logs.
+#[must_use = "dropping the guard stops the log writer"]
+pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
+
 /// Installs the global subscriber. `RUST_LOG` wins over the default `info`, except for
-/// [`QUIET_TARGETS`].
-pub fn init_logging(format: Option<LogFormat>) {
+/// [`QUIET_TARGETS`]. JSON lines are written off the request path, by a thread of their
+/// own ([`LogGuard`]); the human format on a terminal is written where it happens.
+pub fn init_logging(format: Option<LogFormat>) -> LogGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,slack_morphism=warn,hyper=warn"));
     let filter = QUIET_TARGETS
@@ -68,14 +78,25 @@ pub fn init_logging(format: Option<LogFormat>) {
         LogFormat::Json
     });
     let registry = tracing_subscriber::registry().with(filter);
-    let result = match format {
-        LogFormat::Json => registry.with(json_layer(std::io::stderr)).try_init(),
-        LogFormat::Pretty => registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
-    };
-    // A second init (tests start many apps in one process) is harmless.
-    let _ = result;
+    // A second init (tests start many apps in one process) is harmless: it installs
+    // nothing, and its writer thread ends with its guard.
+    match format {
+        LogFormat::Json => {
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .lossy(false)
+                .buffered_lines_limit(LOG_BUFFER_LINES)
+                .thread_name("expire-bot-log")
+                .finish(std::io::stderr());
+            let _ = registry.with(json_layer(writer)).try_init();
+            LogGuard(Some(guard))
+        }
+        LogFormat::Pretty => {
+            let _ = registry
+                .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+                .try_init();
+            LogGuard(None)
+        }
+    }
 }
 
 /// One JSON object per line: the event's fields plus those of the span it happened in (for a

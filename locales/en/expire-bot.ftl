@@ -572,6 +572,7 @@ history-entry-link = { $change } · <{ $link }|request message>
 ## The App Home tab (views.publish)
 home-intro = *Start an expiry request*
     Type `/expire-insurance [rider ID or phone number]` in any channel; `/expire-insurance help` shows everything the command does.
+    Or pick *Expire insurance* from the ⚡ shortcuts menu for the same form, or from a ticket message's ⋮ menu to open it with the message (personal data masked) and its link as the reason.
 # $count: requests waiting for a decision (all of them).
 home-pending-header = *Requests waiting for your decision: { $count }* (oldest first)
 home-request-heading = *Expiry request #{ $request_id }*

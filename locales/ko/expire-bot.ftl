@@ -507,6 +507,7 @@ history-entry-link = { $change } · <{ $link }|요청 메시지>
 ## 앱 홈 탭 (views.publish)
 home-intro = *보험 만료 요청 시작하기*
     아무 채널에서나 `/expire-insurance [라이더 ID 또는 전화번호]` 명령을 입력하십시오. `/expire-insurance help`를 입력하면 명령의 모든 사용법을 볼 수 있습니다.
+    ⚡ 바로가기 메뉴에서 *보험 만료*를 골라도 같은 양식이 열립니다. 상담 티켓 메시지의 ⋮ 메뉴에서 *보험 만료*를 고르면 메시지 내용(개인정보는 가림)과 링크가 사유에 채워진 양식이 열립니다.
 # $count: 결정을 기다리는 요청 수(전체).
 home-pending-header = *내 결정을 기다리는 요청: { $count }건* (오래된 순)
 home-request-heading = *보험 만료 요청 #{ $request_id }*

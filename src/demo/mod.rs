@@ -137,9 +137,9 @@ pub async fn main(rest: &[String]) -> ExitCode {
         }
     };
     // The transcript is the output; logs only when asked for.
-    if std::env::var_os("RUST_LOG").is_some() {
-        telemetry::init_logging(None);
-    }
+    let _logs = std::env::var_os("RUST_LOG")
+        .is_some()
+        .then(|| telemetry::init_logging(None));
     match run(args).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -9,11 +9,25 @@
 //! [`METHODS`] is the one table of the Web API methods the bot calls and the bot scopes
 //! each needs; the manifests' `oauth_config.scopes.bot` is held to it by a test
 //! (`tests/it/manifest.rs`), so the app asks for exactly what it uses.
+//!
+//! One call skips slack-morphism: `views.open`, the only Web API call on the path of the
+//! slash command's 3-second answer, and at saturation a third of the bot's instructions
+//! through the client (BENCHMARKS.md §9: the URL built and parsed per call, the answer read
+//! into a full `SlackView` and thrown away). [`DirectPost`] posts the same JSON with the
+//! pooled hyper client, to a URI and an `Authorization` header built once, and reads only
+//! `{ok, error}` of the answer; it goes through the same [`SlackApi::observed`] — timeout,
+//! metrics, health, error mapping — as every other call, and a test checks that its body is
+//! exactly slack-morphism's request.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
@@ -65,7 +79,8 @@ pub fn bot_scopes() -> Vec<&'static str> {
     all
 }
 
-type Connector = SlackClientHyperConnector<hyper_rustls::HttpsConnector<HttpConnector>>;
+type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+type Connector = SlackClientHyperConnector<Https>;
 
 /// Why a Slack call failed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -180,6 +195,97 @@ pub struct SlackApi {
     client: Arc<SlackClient<Connector>>,
     token: Arc<SlackApiToken>,
     health: Arc<std::sync::Mutex<Option<(Instant, bool)>>>,
+    /// `views.open` without slack-morphism (`None` if its URI could not be built, when the
+    /// client's own path is taken).
+    direct: Option<Arc<DirectPost>>,
+}
+
+/// A JSON `POST` of one Web API method with hyper's pooled client, its URI and bot-token
+/// header built once, its answer read as `{ok, error}` only.
+struct DirectPost {
+    client: Client<Https, Full<Bytes>>,
+    views_open: hyper::Uri,
+    auth: HeaderValue,
+}
+
+/// `views.open`'s request body, field for field slack-morphism's `SlackApiViewsOpenRequest`.
+#[derive(serde::Serialize)]
+struct ViewsOpenBody<'a> {
+    trigger_id: &'a str,
+    view: &'a SlackView,
+}
+
+/// All of a Web API answer the direct post reads.
+#[derive(serde::Deserialize)]
+struct OkOrError {
+    ok: bool,
+    error: Option<String>,
+}
+
+impl DirectPost {
+    fn new(https: Https, base: &str, token: &SecretString) -> Option<DirectPost> {
+        let views_open = format!("{base}/views.open").parse().ok()?;
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).ok()?;
+        auth.set_sensitive(true);
+        Some(DirectPost {
+            client: Client::builder(TokioExecutor::new()).build(https),
+            views_open,
+            auth,
+        })
+    }
+
+    /// Posts `body` to `uri`; `Ok` when Slack answers `ok: true`. Errors as slack-morphism's
+    /// are mapped: HTTP 429 with its `Retry-After`, another error status, `ok: false` with
+    /// Slack's code, and anything unreadable as a transport failure.
+    async fn post(
+        &self,
+        method: &'static str,
+        uri: &hyper::Uri,
+        body: Vec<u8>,
+    ) -> Result<(), SlackCallError> {
+        let transport = |_| SlackCallError::Transport { method };
+        let req = hyper::Request::post(uri.clone())
+            .header(CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(AUTHORIZATION, self.auth.clone())
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|_| SlackCallError::Transport { method })?;
+        let resp = self.client.request(req).await.map_err(transport)?;
+        let status = resp.status();
+        if status.as_u16() == 429 {
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Err(SlackCallError::RateLimited {
+                method,
+                retry_after,
+            });
+        }
+        if !status.is_success() {
+            return Err(SlackCallError::Http {
+                method,
+                status: status.as_u16(),
+            });
+        }
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|_| SlackCallError::Transport { method })?
+            .to_bytes();
+        let answer: OkOrError =
+            serde_json::from_slice(&bytes).map_err(|_| SlackCallError::Transport { method })?;
+        if answer.ok {
+            Ok(())
+        } else {
+            Err(SlackCallError::Api {
+                method,
+                code: answer.error.unwrap_or_else(|| "unknown_error".to_owned()),
+            })
+        }
+    }
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -210,6 +316,7 @@ impl SlackApi {
             .enable_http1()
             .build();
         let base = api_url.trim_end_matches('/');
+        let direct = DirectPost::new(https.clone(), base, token).map(Arc::new);
         let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(base);
         Ok(SlackApi {
             client: Arc::new(SlackClient::new(connector)),
@@ -217,6 +324,7 @@ impl SlackApi {
                 token.expose_secret().to_owned(),
             ))),
             health: Arc::new(std::sync::Mutex::new(None)),
+            direct,
         })
     }
 
@@ -235,14 +343,26 @@ impl SlackApi {
     where
         F: std::future::Future<Output = ClientResult<T>>,
     {
+        self.observed(method, async move {
+            f.await.map_err(|e| SlackCallError::from_client(method, &e))
+        })
+        .await
+    }
+
+    /// One Web API call, whichever client makes it: bounded by [`CALL_TIMEOUT`], counted
+    /// and timed by method and result, and remembered for the health probe.
+    async fn observed<T, F>(&self, method: &'static str, f: F) -> Result<T, SlackCallError>
+    where
+        F: std::future::Future<Output = Result<T, SlackCallError>>,
+    {
         let started = Instant::now();
         let result = match tokio::time::timeout(CALL_TIMEOUT, f).await {
-            Ok(r) => r.map_err(|e| SlackCallError::from_client(method, &e)),
+            Ok(r) => r,
             Err(_) => Err(SlackCallError::Transport { method }),
         };
-        let label = match &result {
-            Ok(_) => "ok".to_owned(),
-            Err(e) => e.metric_result(),
+        let label: std::borrow::Cow<'static, str> = match &result {
+            Ok(_) => "ok".into(),
+            Err(e) => e.metric_result().into(),
         };
         let reachable = !matches!(
             result,
@@ -352,6 +472,17 @@ impl SlackApi {
     }
 
     pub async fn open_view(&self, trigger_id: &str, view: SlackView) -> Result<(), SlackCallError> {
+        if let Some(direct) = &self.direct {
+            let method = "views.open";
+            let body = serde_json::to_vec(&ViewsOpenBody {
+                trigger_id,
+                view: &view,
+            })
+            .map_err(|_| SlackCallError::Transport { method })?;
+            return self
+                .observed(method, direct.post(method, &direct.views_open, body))
+                .await;
+        }
         let session = self.client.open_session(&self.token);
         let req = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
         self.call("views.open", session.views_open(&req))
@@ -478,6 +609,31 @@ pub fn client_error_code(e: &SlackClientError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Language, Locale};
+    use crate::slack::render;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The direct `views.open` body is slack-morphism's request, field for field, for
+        /// the request modal whatever was typed after the command: the strict stand-in's
+        /// checks of the one keep covering the other.
+        #[test]
+        fn the_direct_views_open_body_is_slack_morphisms(
+            trigger in "[0-9a-f.]{1,60}",
+            typed in "\\PC{0,80}",
+        ) {
+            let l = Locale::new(Language::Ko, chrono_tz::Asia::Seoul);
+            let rules = render::ApprovalRules { approvals_required: 1, second_approval_backdate: None };
+            let view = render::request_modal(l, &typed, None, rules);
+            let ours: serde_json::Value = serde_json::from_slice(
+                &serde_json::to_vec(&ViewsOpenBody { trigger_id: &trigger, view: &view }).unwrap(),
+            ).unwrap();
+            let theirs = serde_json::to_value(
+                SlackApiViewsOpenRequest::new(trigger.clone().into(), view.clone()),
+            ).unwrap();
+            prop_assert_eq!(ours, theirs);
+        }
+    }
 
     /// The method names this file passes to `call`, read from its own source.
     fn called_here() -> Vec<String> {

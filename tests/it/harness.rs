@@ -644,11 +644,12 @@ pub async fn spawn_app_with_lists(
     let _ = rustls::crypto::ring::default_provider().install_default();
     // TEST_LOG=1 prints the bot's logs readably; TEST_LOG=json as production writes them.
     if let Ok(v) = std::env::var("TEST_LOG") {
-        expire_bot::telemetry::init_logging(Some(if v == "json" {
+        // The guard is kept for the whole test process (the writer thread ends with it).
+        std::mem::forget(expire_bot::telemetry::init_logging(Some(if v == "json" {
             expire_bot::telemetry::LogFormat::Json
         } else {
             expire_bot::telemetry::LogFormat::Pretty
-        }));
+        })));
     }
     let db = match &opts.database {
         Some(db) => db.clone(),
