@@ -36,7 +36,7 @@ pub(super) async fn insert_followups(
         Ok(_) => Ok(()),
         Err(e) if is_duplicate(&e) => {
             for kind in kinds {
-                insert_one(tx, request_id, kind, now).await?;
+                insert_kind(tx, request_id, kind.as_str(), now).await?;
             }
             Ok(())
         }
@@ -44,11 +44,13 @@ pub(super) async fn insert_followups(
     }
 }
 
-/// One outbox row, unless that request already owes that call.
-async fn insert_one(
+/// One outbox row of a stored kind (plain or numbered), unless that request already owes
+/// it: PostgreSQL's `ON CONFLICT (request_id, kind) DO NOTHING`, for every MySQL path that
+/// queues a call (inside a transaction or on its own connection).
+pub(super) async fn insert_kind(
     tx: &mut MySqlConnection,
     request_id: RequestId,
-    kind: OutboxKind,
+    kind: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     match sqlx::query(
@@ -142,19 +144,8 @@ pub(in crate::store) async fn queue_outbox(
     kind: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    match sqlx::query(
-        "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) VALUES (?, ?, ?)",
-    )
-    .bind(request_id)
-    .bind(kind)
-    .bind(now)
-    .execute(&m.pool)
-    .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if is_duplicate(&e) => Ok(()),
-        Err(e) => Err(e),
-    }
+    let mut conn = m.pool.acquire().await?;
+    insert_kind(&mut conn, request_id, kind, now).await
 }
 
 pub(in crate::store) async fn record_posted(
@@ -177,7 +168,7 @@ pub(in crate::store) async fn record_posted(
         .bind(outbox_id)
         .execute(&mut *tx)
         .await?;
-    insert_one(&mut tx, request_id, OutboxKind::NotifyFiled, now).await?;
+    insert_kind(&mut tx, request_id, OutboxKind::NotifyFiled.as_str(), now).await?;
     tx.commit().await
 }
 

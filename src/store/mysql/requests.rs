@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::insert_followups;
+use super::outbox::{insert_followups, insert_kind};
 use super::{MySql, REQUEST_COLUMNS, is_duplicate, text};
 use crate::domain::{
     Approval, OutboxKind, PolicyId, Request, RequestId, RequestStatus, SlackUserId,
@@ -259,29 +259,6 @@ pub(in crate::store) async fn approve(
     row.outcome = Some(outcome);
     row.decision_note = note;
     Ok(Some(row))
-}
-
-/// One outbox row of a stored kind (plain or numbered), unless that request already owes
-/// it: PostgreSQL's `ON CONFLICT (request_id, kind) DO NOTHING`.
-async fn insert_kind(
-    tx: &mut sqlx::MySqlConnection,
-    request_id: RequestId,
-    kind: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    match sqlx::query(
-        "INSERT INTO slack_outbox (request_id, kind, next_attempt_at) VALUES (?, ?, ?)",
-    )
-    .bind(request_id)
-    .bind(kind)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if is_duplicate(&e) => Ok(()),
-        Err(e) => Err(e),
-    }
 }
 
 /// The requester withdraws a pending request; `None` when the claim matched nothing (not
