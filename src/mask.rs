@@ -347,7 +347,11 @@ impl View {
     /// so they are not parts of one number).
     fn separator(&self, before: (usize, usize), after: (usize, usize)) -> Option<String> {
         let between = &self.chars[before.1..after.0];
-        (between.len() <= 3).then(|| between.iter().filter(|c| **c != ' ').collect())
+        // A '+' starts a number (its country code); it never joins two groups into one:
+        // "010000000+82 10 1234 5678" read "010000000" + "82" as a phone and left the real
+        // one in the clear (found by tests/fuzz.rs).
+        (between.len() <= 3 && !between.contains(&'+'))
+            .then(|| between.iter().filter(|c| **c != ' ').collect())
     }
 }
 
@@ -907,6 +911,14 @@ mod tests {
             prop_assert!(output[..hidden].iter().all(|c| *c == '*'));
             prop_assert_eq!(&output[hidden..], &input[hidden..]);
         }
+    }
+
+    #[test]
+    fn a_plus_starts_a_number_and_never_joins_digits_before_it() {
+        let out = scrub_phones("010000000+82 10 0001 0001");
+        assert!(!out.contains("0001 0001"), "{out}");
+        assert!(out.contains("010-****-0001"), "{out}");
+        assert!(out.starts_with("010000000"), "{out}");
     }
 
     #[test]
