@@ -481,7 +481,15 @@ fn phones(view: &View, run: &Run, found: &mut Found) {
         while i < g.len() {
             let mut taken = None;
             let last = g.len().min(i + MAX_PHONE_GROUPS);
+            // A number written in groups starts with a short one ("010", "82", "0"): a
+            // longer first group is digits of something else before the number, and
+            // reading it as the number's start ("0100 010-1234-5678" as "0100 010 1234")
+            // would leave the real number's digits in the clear (found by tests/fuzz.rs).
+            let short_first = g[i].1 - g[i].0 <= 3;
             'ends: for j in (i..last).rev() {
+                if j > i && !short_first {
+                    continue;
+                }
                 let mut digits = String::new();
                 for k in i..=j {
                     if k > i && view.separator(g[k - 1], g[k]).is_none() {
@@ -910,6 +918,19 @@ mod tests {
             let hidden = input.len() - shown;
             prop_assert!(output[..hidden].iter().all(|c| *c == '*'));
             prop_assert_eq!(&output[hidden..], &input[hidden..]);
+        }
+    }
+
+    #[test]
+    fn digits_before_a_grouped_number_are_not_its_first_group() {
+        for text in [
+            "0100 010 . 1234 . 5678",
+            "0100 010 1234 5678",
+            "01012 010-1234-5678",
+        ] {
+            let out = scrub_phones(text);
+            assert!(!out.contains("1234"), "{text} → {out}");
+            assert!(out.contains("010-****-5678"), "{text} → {out}");
         }
     }
 
