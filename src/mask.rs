@@ -476,7 +476,10 @@ const MAX_PHONE_GROUPS: usize = 11;
 /// "010 010 1234") and leave the real number's last eight digits in the clear.
 fn phones(view: &View, run: &Run, found: &mut Found) {
     let g = &run.groups;
-    for want in [11, 10] {
+    // Numbers whose groups are split by one kind of separator ("010 . 1234 . 5678") first,
+    // then any: a digit group or two before a number ("010 0 010-1234-5678") must not be
+    // read as its start when the number itself is written evenly (found by tests/fuzz.rs).
+    for (want, even) in [(11, true), (10, true), (11, false), (10, false)] {
         let mut i = 0;
         while i < g.len() {
             let mut taken = None;
@@ -491,9 +494,17 @@ fn phones(view: &View, run: &Run, found: &mut Found) {
                     continue;
                 }
                 let mut digits = String::new();
+                let mut first_sep: Option<String> = None;
                 for k in i..=j {
-                    if k > i && view.separator(g[k - 1], g[k]).is_none() {
-                        continue 'ends;
+                    if k > i {
+                        let Some(sep) = view.separator(g[k - 1], g[k]) else {
+                            continue 'ends;
+                        };
+                        match &first_sep {
+                            Some(f) if even && *f != sep => continue 'ends,
+                            Some(_) => {}
+                            None => first_sep = Some(sep),
+                        }
                     }
                     digits.push_str(&view.digits(g[k]));
                 }
