@@ -162,6 +162,7 @@ impl Bot {
             HomeReader::new(primary.clone(), replica.clone(), directory.clone()),
             locale,
         );
+        let request_modal = Ctx::request_modal_json(locale, &filing)?;
         let handlers = Arc::new(Ctx {
             slack: slack.clone(),
             filing,
@@ -173,6 +174,7 @@ impl Bot {
             approval_channel: config.approval_channel_id.clone(),
             locale,
             replica_lag_warn: config.replica_lag_warn,
+            request_modal,
         });
         let outbox = Arc::new(Outbox::new(
             primary.clone(),

@@ -106,8 +106,7 @@ where
     S: tracing::Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt::layer()
-        .json()
+    json_subscriber::fmt::layer()
         .with_current_span(true)
         .with_span_list(false)
         .with_writer(writer)
@@ -463,6 +462,56 @@ mod tests {
         assert_eq!(lines[1]["span"]["expiry_request_id"], 42);
         assert_eq!(lines[1]["level"], "WARN");
         assert_eq!(lines[1]["fields"]["error"], "boom: cause");
+    }
+
+    /// The lines keep tracing-subscriber's JSON shape, which operators' log queries were
+    /// written against: the same keys and values, the timestamp aside.
+    #[test]
+    fn json_lines_have_tracing_subscribers_shape() {
+        fn emit(layer: impl Layer<tracing_subscriber::Registry> + Send + Sync) {
+            let subscriber = tracing_subscriber::registry().with(layer);
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::info!(outside = 1, "no span");
+                let span = slack_request_span("command", "http", "T0TEAM", "U0AGENT", "r1");
+                let _entered = span.enter();
+                tracing::info!(
+                    elapsed_ms = 3_u64,
+                    reply = "empty",
+                    "Slack request answered"
+                );
+                record_expiry_request(7);
+                tracing::error!(
+                    error = "a \"quoted\" cause",
+                    ok = false,
+                    ratio = 0.5,
+                    "failed"
+                );
+            });
+        }
+        let (ours, theirs) = (Captured::default(), Captured::default());
+        emit(json_layer(ours.clone()));
+        emit(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_writer(theirs.clone()),
+        );
+        let parse = |c: &Captured| -> Vec<serde_json::Value> {
+            String::from_utf8(c.0.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    assert!(v["timestamp"].is_string(), "{l}");
+                    v.as_object_mut().unwrap().remove("timestamp");
+                    v
+                })
+                .collect()
+        };
+        let (ours, theirs) = (parse(&ours), parse(&theirs));
+        assert_eq!(ours.len(), 3);
+        assert_eq!(ours, theirs);
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //!
 //! [`router`] assembles it; [`routes`] holds the route handlers; [`error`] is the one
 //! error type that maps failures to HTTP answers; [`server`] accepts connections and
-//! bounds what slow clients can hold. The Slack routes read the raw body
-//! (bounded at 1 MiB), verify Slack's signature over exactly those bytes, parse, and hand
-//! the typed input to the same request path Socket Mode uses
+//! puts every request through the limits (connections, requests in flight, timeouts, the
+//! 1 MiB body). The Slack routes read the raw body, verify Slack's signature over exactly
+//! those bytes, parse, and hand the typed input to the same request path Socket Mode uses
 //! ([`crate::slack::handlers::serve`]); no decision is taken here. The one thing HTTP adds
-//! is the request's arrival time (stamped before its body is read), from which the
-//! request's deadline counts.
+//! is the request's arrival time (stamped by the server before its body is read), from
+//! which the request's deadline counts.
 
 pub mod error;
 pub mod routes;
@@ -17,14 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
-use tower::limit::GlobalConcurrencyLimitLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::service::health::Health;
 use crate::slack::api::SlackApi;
@@ -80,6 +74,9 @@ impl HttpState {
     }
 }
 
+/// The routes. The limits every request passes before it reaches one are the server's
+/// ([`server::serve`]): they wrap the whole router once instead of every route, so a
+/// request does not clone a stack of layers on its way in.
 pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/slack/commands", post(routes::slack_commands))
@@ -88,24 +85,10 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
-        // A body announced (Content-Length) over the limit: 413 before any of it is read.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(GlobalConcurrencyLimitLayer::new(MAX_IN_FLIGHT))
-        .layer(middleware::from_fn(stamp_arrival))
         .with_state(state)
 }
 
-/// When a request arrived: its headers were read, its body not yet.
+/// When a request arrived: its headers were read, its body not yet (stamped by
+/// [`server::serve`]).
 #[derive(Debug, Clone, Copy)]
 struct Arrived(Instant);
-
-async fn stamp_arrival(mut req: Request, next: Next) -> Response {
-    req.extensions_mut().insert(Arrived(Instant::now()));
-    next.run(req).await
-}

@@ -215,6 +215,17 @@ struct ViewsOpenBody<'a> {
     view: &'a SlackView,
 }
 
+/// [`ViewsOpenBody`]'s bytes for a view already serialised.
+fn views_open_json(trigger_id: &str, view_json: &str) -> serde_json::Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(view_json.len() + trigger_id.len() + 32);
+    body.extend_from_slice(b"{\"trigger_id\":");
+    serde_json::to_writer(&mut body, trigger_id)?;
+    body.extend_from_slice(b",\"view\":");
+    body.extend_from_slice(view_json.as_bytes());
+    body.push(b'}');
+    Ok(body)
+}
+
 /// All of a Web API answer the direct post reads.
 #[derive(serde::Deserialize)]
 struct OkOrError {
@@ -490,6 +501,25 @@ impl SlackApi {
             .map(|_| ())
     }
 
+    /// Opens a modal given as its JSON (a view serialised once and reused:
+    /// [`crate::slack::render::RequestModalJson`]); the same call as [`Self::open_view`].
+    pub async fn open_view_json(
+        &self,
+        trigger_id: &str,
+        view_json: String,
+    ) -> Result<(), SlackCallError> {
+        let method = "views.open";
+        let Some(direct) = &self.direct else {
+            let view: SlackView = serde_json::from_str(&view_json)
+                .map_err(|_| SlackCallError::Transport { method })?;
+            return self.open_view(trigger_id, view).await;
+        };
+        let body = views_open_json(trigger_id, &view_json)
+            .map_err(|_| SlackCallError::Transport { method })?;
+        self.observed(method, direct.post(method, &direct.views_open, body))
+            .await
+    }
+
     /// The permalink of the message `ts` in `channel` (`chat.getPermalink`, no scope).
     pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, SlackCallError> {
         let session = self.client.open_session(&self.token);
@@ -631,6 +661,35 @@ mod tests {
             let theirs = serde_json::to_value(
                 SlackApiViewsOpenRequest::new(trigger.clone().into(), view.clone()),
             ).unwrap();
+            prop_assert_eq!(ours, theirs);
+        }
+
+        /// The command's `views.open` body, from the modal serialised once, is
+        /// slack-morphism's request for the modal built afresh, whatever was typed (markup,
+        /// quotes, control characters, Hangul, emoji, past the input's length), in both
+        /// languages and under both approval rules.
+        #[test]
+        fn the_prebuilt_request_modal_body_is_slack_morphisms(
+            trigger in "[0-9a-f.]{1,60}",
+            typed in prop_oneof!["\\PC{0,80}", "[ \t\n\"\\\\<>&*_~`\u{0}-\u{1f}가-힣😀0-9]{0,120}"],
+            english in any::<bool>(),
+            required in 1u32..3,
+            backdate in proptest::option::of(1u64..30),
+        ) {
+            let language = if english { Language::En } else { Language::Ko };
+            let l = Locale::new(language, chrono_tz::Asia::Seoul);
+            let rules = render::ApprovalRules {
+                approvals_required: required,
+                second_approval_backdate: backdate.map(|d| std::time::Duration::from_secs(d * 86_400)),
+            };
+            let template = render::RequestModalJson::new(l, rules).unwrap();
+            let ours: serde_json::Value = serde_json::from_slice(
+                &views_open_json(&trigger, &template.with_prefill(&typed)).unwrap(),
+            ).unwrap();
+            let theirs = serde_json::to_value(SlackApiViewsOpenRequest::new(
+                trigger.clone().into(),
+                render::request_modal(l, &typed, None, rules),
+            )).unwrap();
             prop_assert_eq!(ours, theirs);
         }
     }

@@ -32,10 +32,10 @@ pub async fn handle(ctx: &Arc<Ctx>, cmd: Command, deadline: &Deadline) -> Reply 
     if let Some(rest) = history_query(&cmd.text) {
         return history_reply(ctx, &who, rest, deadline).await;
     }
-    let view = render::request_modal(l, &cmd.text, None, ctx.approval_rules());
+    let view = ctx.request_modal.with_prefill(&cmd.text);
     let opening = {
         let (slack, trigger) = (ctx.slack.clone(), cmd.trigger_id.clone());
-        async move { slack.open_view(&trigger, view).await }
+        async move { slack.open_view_json(&trigger, view).await }
     };
     let late = {
         let (slack, channel, user) = (ctx.slack.clone(), cmd.channel.clone(), cmd.user.clone());

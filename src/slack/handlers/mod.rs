@@ -66,6 +66,8 @@ pub struct Ctx {
     pub locale: Locale,
     /// Replication lag from which an agent is warned with their lookup.
     pub replica_lag_warn: Duration,
+    /// The command's request modal, serialised once (see [`Ctx::request_modal_json`]).
+    pub request_modal: super::render::RequestModalJson,
 }
 
 /// What Slack gets back for a command or an interaction: the HTTP body, or the payload of
@@ -198,11 +200,24 @@ pub async fn handle(ctx: &Arc<Ctx>, input: Input, deadline: Deadline) -> Reply {
 impl Ctx {
     /// What the modals say about approvals, from the filing service's rules.
     pub(crate) fn approval_rules(&self) -> super::render::ApprovalRules {
-        let w = self.filing.workflow();
-        super::render::ApprovalRules {
-            approvals_required: w.approvals_required,
-            second_approval_backdate: w.second_approval_backdate,
-        }
+        approval_rules(self.filing.workflow())
+    }
+
+    /// The request modal `/expire-insurance` opens, for `locale` and `filing`'s rules,
+    /// serialised once: what [`Ctx::request_modal`] holds.
+    pub fn request_modal_json(
+        locale: Locale,
+        filing: &Filing,
+    ) -> anyhow::Result<super::render::RequestModalJson> {
+        super::render::RequestModalJson::new(locale, approval_rules(filing.workflow()))
+            .ok_or_else(|| anyhow::anyhow!("the request modal did not serialise"))
+    }
+}
+
+fn approval_rules(w: &crate::service::workflow::Workflow) -> super::render::ApprovalRules {
+    super::render::ApprovalRules {
+        approvals_required: w.approvals_required,
+        second_approval_backdate: w.second_approval_backdate,
     }
 }
 

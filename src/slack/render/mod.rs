@@ -42,6 +42,6 @@ pub use messages::{
     request_metadata, thread_reply,
 };
 pub use modals::{
-    ApprovalRules, REASON_MAX_LENGTH, choose_policy_modal, filed_modal, notice_modal,
-    reason_prefill, reject_modal, request_modal, request_modal_with_reason,
+    ApprovalRules, REASON_MAX_LENGTH, RequestModalJson, choose_policy_modal, filed_modal,
+    notice_modal, reason_prefill, reject_modal, request_modal, request_modal_with_reason,
 };

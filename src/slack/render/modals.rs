@@ -68,6 +68,9 @@ fn needed_note(l: Locale, needed: Needed, rules: ApprovalRules) -> String {
 /// The reason input's `max_length` (the domain's reason limit is the same 1,000).
 pub const REASON_MAX_LENGTH: usize = 1000;
 
+/// The rider input's `max_length`.
+const RIDER_QUERY_MAX_LENGTH: usize = 64;
+
 /// The request modal opened by `/expire-insurance`, prefilled with what was typed.
 pub fn request_modal(
     l: Locale,
@@ -99,11 +102,11 @@ pub fn request_modal_with_reason(
     let mut query = SlackBlockPlainTextInputElement::new()
         .with_action_id(ActionId::RiderQuery.as_str().into())
         .with_placeholder(pt!(tr!(l, "request-rider-input.placeholder")))
-        .with_max_length(64);
+        .with_max_length(RIDER_QUERY_MAX_LENGTH as u64);
     if !prefill.trim().is_empty() {
         // What was typed after the command may be longer than the input takes; Slack
         // would refuse an initial value over the input's own max_length.
-        query = query.with_initial_value(cut(prefill.trim(), 64));
+        query = query.with_initial_value(cut(prefill.trim(), RIDER_QUERY_MAX_LENGTH));
     }
     let mut picker = SlackBlockDateTimePickerElement::new()
         .with_action_id(ActionId::CancelledAt.as_str().into());
@@ -149,6 +152,55 @@ pub fn request_modal_with_reason(
             .with_submit(pt!(tr!(l, "request-modal.submit")))
             .with_close(pt!(tr!(l, "request-modal.close"))),
     )
+}
+
+/// The request modal as JSON, built and serialised once per process: its words are the
+/// catalogue's and its rules the configuration's, both fixed at start-up, so a command only
+/// puts in what the agent typed after it. `/expire-insurance` is the hot path, and
+/// building and serialising the view was about a tenth of a command's work (issue 17);
+/// the text is [`request_modal`]'s, byte for byte equal as JSON (a property test says so).
+#[derive(Debug, Clone)]
+pub struct RequestModalJson {
+    /// Nothing typed: no initial value.
+    empty: String,
+    /// With a prefill: what comes before and after the rider input's initial value.
+    before: String,
+    after: String,
+}
+
+/// Stands for the prefill while the template is made: no catalogue text contains it, it
+/// survives the prefill's trim and cut, and JSON writes it as it is.
+const PREFILL_MARK: &str = "\u{E000}expire-bot-prefill\u{E000}";
+
+impl RequestModalJson {
+    /// `None` only if the view did not serialise as expected (it always does).
+    pub fn new(l: Locale, rules: ApprovalRules) -> Option<RequestModalJson> {
+        let empty = serde_json::to_string(&request_modal(l, "", None, rules)).ok()?;
+        let marked = serde_json::to_string(&request_modal(l, PREFILL_MARK, None, rules)).ok()?;
+        let quoted = format!("\"{PREFILL_MARK}\"");
+        let (before, after) = marked.split_once(&quoted)?;
+        (!after.contains(&quoted)).then(|| RequestModalJson {
+            empty,
+            before: before.to_owned(),
+            after: after.to_owned(),
+        })
+    }
+
+    /// The modal's JSON with `prefill` (what was typed after the command) as the rider
+    /// input's initial value, trimmed and cut as [`request_modal`] does.
+    pub fn with_prefill(&self, prefill: &str) -> String {
+        let typed = prefill.trim();
+        if typed.is_empty() {
+            return self.empty.clone();
+        }
+        let value = cut(typed, RIDER_QUERY_MAX_LENGTH);
+        let mut out = String::with_capacity(self.before.len() + value.len() + 2 + self.after.len());
+        out.push_str(&self.before);
+        // A string always serialises; the writer is a String.
+        out.push_str(&serde_json::to_string(&value).unwrap_or_else(|_| "\"\"".to_owned()));
+        out.push_str(&self.after);
+        out
+    }
 }
 
 /// The message shortcut's reason prefill: the message's text, scrubbed of personal data by
