@@ -85,7 +85,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(routes::metrics))
-        .with_state(state)
+        // Shared, not cloned per request (the `State` extractor clones what it is given).
+        .with_state(Arc::new(state))
 }
 
 /// When a request arrived: its headers were read, its body not yet (stamped by

@@ -5,11 +5,12 @@
 //! outcome and logged at debug only: refused requests are anyone's, and a flood of them
 //! must not flood the log. Answered ones are counted and logged by the shared path.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::error::AppError;
@@ -23,40 +24,66 @@ use crate::slack::payload::{
 use crate::slack::verify::{NotFromSlack, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::telemetry;
 
-/// When the request arrived (now, should the stamp be missing).
-fn arrival(stamp: Option<axum::Extension<Arrived>>) -> Instant {
-    stamp.map_or_else(Instant::now, |axum::Extension(Arrived(at))| at)
-}
-
-/// Reads and verifies a Slack request; the body is returned only if it is Slack's.
-fn verified<'b>(
-    state: &HttpState,
-    headers: &HeaderMap,
-    body: &'b Bytes,
-) -> Result<&'b [u8], AppError> {
-    let Some(verifier) = &state.verifier else {
-        // Socket Mode instances have no signing secret and serve no Slack HTTP.
-        return Err(AppError::Unauthorized);
-    };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    verifier
-        .verify(header(SIGNATURE_HEADER), header(TIMESTAMP_HEADER), body)
-        .map_err(|NotFromSlack| {
-            metrics::counter!("expire_bot_signature_failures_total").increment(1);
-            AppError::Unauthorized
-        })?;
-    Ok(body)
-}
-
-fn is_retry(headers: &HeaderMap) -> bool {
-    headers.contains_key("x-slack-retry-num")
-}
-
 /// The header a proxy may put a request ID in; see [`telemetry::request_id`].
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
-fn request_id(headers: &HeaderMap) -> String {
-    telemetry::request_id(headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()))
+/// What a Slack route reads of its request before the body: when it arrived and the few
+/// headers it uses (the values share the request's buffer; axum's `HeaderMap` extractor
+/// would copy every header).
+struct Head {
+    arrived: Instant,
+    signature: Option<HeaderValue>,
+    timestamp: Option<HeaderValue>,
+    retry: bool,
+    request_id: Option<HeaderValue>,
+}
+
+impl Head {
+    fn of(req: &Request) -> Head {
+        let headers: &HeaderMap = req.headers();
+        Head {
+            // Now, should the server's stamp be missing.
+            arrived: req
+                .extensions()
+                .get::<Arrived>()
+                .map_or_else(Instant::now, |Arrived(at)| *at),
+            signature: headers.get(SIGNATURE_HEADER).cloned(),
+            timestamp: headers.get(TIMESTAMP_HEADER).cloned(),
+            retry: headers.contains_key("x-slack-retry-num"),
+            request_id: headers.get(REQUEST_ID_HEADER).cloned(),
+        }
+    }
+
+    fn request_id(&self) -> String {
+        telemetry::request_id(self.request_id.as_ref().and_then(|v| v.to_str().ok()))
+    }
+}
+
+/// Reads a Slack request's body and verifies it; the body is returned only if it is
+/// Slack's. Refusals are counted as `kind`'s.
+async fn verified_body(
+    state: &HttpState,
+    kind: &'static str,
+    head: &Head,
+    req: Request,
+) -> Result<Bytes, AppError> {
+    let body = Bytes::from_request(req, &())
+        .await
+        .map_err(|e| refused(kind, body_error(e)))?;
+    let Some(verifier) = &state.verifier else {
+        // Socket Mode instances have no signing secret and serve no Slack HTTP.
+        return Err(refused(kind, AppError::Unauthorized));
+    };
+    fn text(v: &Option<HeaderValue>) -> Option<&str> {
+        v.as_ref().and_then(|v| v.to_str().ok())
+    }
+    verifier
+        .verify(text(&head.signature), text(&head.timestamp), &body)
+        .map_err(|NotFromSlack| {
+            metrics::counter!("expire_bot_signature_failures_total").increment(1);
+            refused(kind, AppError::Unauthorized)
+        })?;
+    Ok(body)
 }
 
 fn respond(reply: Reply) -> Response {
@@ -89,43 +116,38 @@ fn body_error(e: axum::extract::rejection::BytesRejection) -> AppError {
 }
 
 pub(super) async fn slack_commands(
-    State(state): State<HttpState>,
-    arrived: Option<axum::Extension<Arrived>>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    State(state): State<Arc<HttpState>>,
+    req: Request,
 ) -> Result<Response, AppError> {
-    let started = arrival(arrived);
-    let body = body.map_err(|e| refused("command", body_error(e)))?;
-    let body = verified(&state, &headers, &body).map_err(|e| refused("command", e))?;
-    let command = parse_command(body).map_err(|e| refused("command", AppError::BadRequest(e.0)))?;
+    let head = Head::of(&req);
+    let body = verified_body(&state, "command", &head, req).await?;
+    let command =
+        parse_command(&body).map_err(|e| refused("command", AppError::BadRequest(e.0)))?;
     let reply = serve(
         &state.handlers,
-        Inbound::command(command).with_origin(command_origin(body)),
+        Inbound::command(command).with_origin(command_origin(&body)),
         Transport::Http,
-        &request_id(&headers),
-        started,
+        &head.request_id(),
+        head.arrived,
     )
     .await;
     Ok(respond(reply))
 }
 
 pub(super) async fn slack_interactions(
-    State(state): State<HttpState>,
-    arrived: Option<axum::Extension<Arrived>>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    State(state): State<Arc<HttpState>>,
+    req: Request,
 ) -> Result<Response, AppError> {
-    let started = arrival(arrived);
-    let body = body.map_err(|e| refused("interaction", body_error(e)))?;
-    let body = verified(&state, &headers, &body).map_err(|e| refused("interaction", e))?;
+    let head = Head::of(&req);
+    let body = verified_body(&state, "interaction", &head, req).await?;
     let event =
-        parse_interaction(body).map_err(|e| refused("interaction", AppError::BadRequest(e.0)))?;
+        parse_interaction(&body).map_err(|e| refused("interaction", AppError::BadRequest(e.0)))?;
     let reply = serve(
         &state.handlers,
-        Inbound::interaction(event, is_retry(&headers)).with_origin(interaction_origin(body)),
+        Inbound::interaction(event, head.retry).with_origin(interaction_origin(&body)),
         Transport::Http,
-        &request_id(&headers),
-        started,
+        &head.request_id(),
+        head.arrived,
     )
     .await;
     Ok(respond(reply))
@@ -136,15 +158,12 @@ pub(super) async fn slack_interactions(
 /// shared request path, which takes each `event_id` once across instances, so a retry
 /// (`X-Slack-Retry-Num`) is acknowledged without being handled again.
 pub(super) async fn slack_events(
-    State(state): State<HttpState>,
-    arrived: Option<axum::Extension<Arrived>>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    State(state): State<Arc<HttpState>>,
+    req: Request,
 ) -> Result<Response, AppError> {
-    let started = arrival(arrived);
-    let body = body.map_err(|e| refused("event", body_error(e)))?;
-    let body = verified(&state, &headers, &body).map_err(|e| refused("event", e))?;
-    let event = parse_event(body).map_err(|e| refused("event", AppError::BadRequest(e.0)))?;
+    let head = Head::of(&req);
+    let body = verified_body(&state, "event", &head, req).await?;
+    let event = parse_event(&body).map_err(|e| refused("event", AppError::BadRequest(e.0)))?;
     let callback = match event {
         SlackPushEvent::UrlVerification(v) => {
             metrics::counter!("expire_bot_slack_requests_total", "kind" => "url_verification", "transport" => "http", "outcome" => "ok").increment(1);
@@ -160,8 +179,8 @@ pub(super) async fn slack_events(
         &state.handlers,
         Inbound::event(callback),
         Transport::Http,
-        &request_id(&headers),
-        started,
+        &head.request_id(),
+        head.arrived,
     )
     .await;
     Ok(respond(reply))
@@ -173,7 +192,7 @@ pub(super) async fn healthz() -> &'static str {
 
 /// 200 when both databases answer the health probe, 503 naming what is down; the
 /// replica's lag and the last Slack call either way.
-pub(super) async fn readyz(State(state): State<HttpState>) -> Response {
+pub(super) async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
     let probe = state.health.probe().await;
     let lag = probe.replica_lag_seconds;
     let slack = state
@@ -205,7 +224,7 @@ pub(super) async fn readyz(State(state): State<HttpState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-pub(super) async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
+pub(super) async fn metrics(State(state): State<Arc<HttpState>>) -> impl IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,
