@@ -30,7 +30,8 @@ pub async fn handle(ctx: &Arc<Ctx>, cmd: Command, deadline: &Deadline) -> Reply 
         Err(why) => return Reply::ephemeral(not_a_requester(l, &why)),
     };
     if let Some(rest) = history_query(&cmd.text) {
-        return history_reply(ctx, &who, rest, deadline).await;
+        // Boxed: the command's future stays small (see `super::handle`).
+        return Box::pin(history_reply(ctx, &who, rest, deadline)).await;
     }
     let view = ctx.request_modal.with_prefill(&cmd.text);
     let opening = {

@@ -158,7 +158,12 @@ pub async fn serve(
             Err(_) => match input {
                 Input::Command(_) => Reply::ephemeral(foreign(ctx.locale)),
                 Input::Shortcut(s) => {
-                    shortcuts::refuse_foreign(ctx, &s, &Deadline::for_request(arrived)).await
+                    Box::pin(shortcuts::refuse_foreign(
+                        ctx,
+                        &s,
+                        &Deadline::for_request(arrived),
+                    ))
+                    .await
                 }
                 _ => Reply::Empty,
             },
@@ -180,19 +185,24 @@ pub async fn serve(
 }
 
 /// Dispatches one input, answering by `deadline`.
+///
+/// Every path but the command's is boxed: a future is as large as the largest one it may
+/// await, and the request's future is moved (copied whole) a few times on its way through
+/// hyper and axum, so inline the filing and deciding paths made every command copy tens
+/// of kilobytes (issue 17's profile). The command, the hot path, stays inline.
 pub async fn handle(ctx: &Arc<Ctx>, input: Input, deadline: Deadline) -> Reply {
     match input {
         Input::Command(cmd) => commands::handle(ctx, cmd, &deadline).await,
-        Input::Submission(sub) => submissions::handle(ctx, sub, &deadline).await,
+        Input::Submission(sub) => Box::pin(submissions::handle(ctx, sub, &deadline)).await,
         Input::Click(click) => match click.action {
             super::payload::ClickAction::DigestFileOne { .. }
             | super::payload::ClickAction::DigestFileAll { .. } => {
-                digest::handle(ctx, click, &deadline).await
+                Box::pin(digest::handle(ctx, click, &deadline)).await
             }
-            _ => clicks::handle(ctx, click, &deadline).await,
+            _ => Box::pin(clicks::handle(ctx, click, &deadline)).await,
         },
-        Input::Event(event) => events::handle(ctx, event, &deadline).await,
-        Input::Shortcut(shortcut) => shortcuts::handle(ctx, shortcut, &deadline).await,
+        Input::Event(event) => Box::pin(events::handle(ctx, event, &deadline)).await,
+        Input::Shortcut(shortcut) => Box::pin(shortcuts::handle(ctx, shortcut, &deadline)).await,
         Input::Ignored => Reply::Empty,
     }
 }
