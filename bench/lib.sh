@@ -17,6 +17,9 @@
 #                   postmasters (by pid) at that priority. On a machine shared with other
 #                   work this approximates a dedicated one; BENCHMARKS.md says which
 #                   figures were taken so.
+#   BENCH_BOT       another expire-bot binary to measure instead of this build's (e.g. a
+#                   copy of the previous commit's, for a before/after in one session);
+#                   the bench driver is still this build's
 #   CARGO_TARGET_DIR  honoured, as cargo does
 
 set -euo pipefail
@@ -39,7 +42,7 @@ case "$BENCH_PROFILE" in
     dev) BIN_DIR="$TARGET_DIR/debug"; PROFILE_FLAG=() ;;
     *) echo "bench: BENCH_PROFILE must be release or dev" >&2; exit 2 ;;
 esac
-BOT="$BIN_DIR/expire-bot"
+BOT="${BENCH_BOT:-$BIN_DIR/expire-bot}"
 DRIVER="$BIN_DIR/examples/bench_driver"
 
 blog() { printf 'bench: %s\n' "$*" >&2; }
