@@ -20,7 +20,8 @@
 #
 # Needs perf (linux-perf), valgrind and strace. Outputs in $BENCH_RESULTS/profile/.
 # Usage: bench/profile.sh [perf|callgrind|dhat|syscalls|variants ...]   (default: all;
-#        CONC=32 DURATION=10 BENCH_RUNS=3)
+#        CONC=32 DURATION=10 BENCH_RUNS=3; callgrind: CG_APPS="bot floor", CG_KEEP=1 keeps
+#        the raw output for callgrind_annotate --tree=caller)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CONC="${CONC:-32}"
@@ -86,7 +87,7 @@ step_perf() {
 
 step_callgrind() {
     local app ok total
-    for app in bot floor; do
+    for app in ${CG_APPS:-bot floor}; do
         BOT_WRAP=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUTDIR/callgrind.$app.out")
         start "$app"
         BOT_WRAP=()
@@ -112,7 +113,7 @@ step_callgrind() {
                 awk -v n="$ok" -v top=70 '/^ *[0-9,]+ +\(/ && k++ < top {v=$1; gsub(",", "", v); sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, ""); printf "%9.0f  %s\n", v/n, substr($0, 1, 170)}'
         } >"$OUTDIR/callgrind-$app.txt"
         head -1 "$OUTDIR/callgrind-$app.txt"
-        rm -f "$OUTDIR/callgrind.$app.out" "$OUTDIR/callgrind.$app.out.1"
+        [[ ${CG_KEEP:-0} == 1 ]] || rm -f "$OUTDIR/callgrind.$app.out" "$OUTDIR/callgrind.$app.out.1"
     done
 }
 
