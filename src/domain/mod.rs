@@ -6,13 +6,14 @@
 //! - [`ids`]: one type per identifier, and [`PolicyRef`] for a policy with its rider.
 //! - [`status`]: request statuses, policy outcomes and outbox kinds as enums, each with its
 //!   one database spelling.
-//! - [`candidate`], [`request`], [`digest`], [`history`]: the **masked** shapes the services
+//! - [`candidate`], [`request`], [`digest`], [`history`], [`home`]: the **masked** shapes the services
 //!   produce and the renderers show. Nothing in them is raw personal data, which is why the
 //!   renderers may depend on this module alone.
 
 pub mod candidate;
 pub mod digest;
 pub mod history;
+pub mod home;
 pub mod ids;
 pub mod query;
 pub mod reason;

@@ -22,30 +22,12 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{DbFailure, Directory};
 use crate::deadline::Deadline;
-use crate::domain::digest::LastDigest;
+use crate::domain::home::{Home, Listed};
 use crate::domain::{Request, SlackUserId};
 use crate::store::{Primary, Replica, VIEWER_KEEP};
 
 /// How far back a requester's own requests are shown.
 pub const OWN_WINDOW: Duration = Duration::days(30);
-
-/// The first rows of one list and how many there are in all.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Page {
-    pub requests: Vec<Request>,
-    pub total: usize,
-}
-
-/// One person's Home tab, as facts.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HomeFacts {
-    /// `None`: not an approver (or not confirmed as one).
-    pub pending: Option<Page>,
-    /// `None`: may not file (or not confirmed).
-    pub own: Option<Page>,
-    /// The last digest posted, for approvers (`None`: not an approver, or none yet).
-    pub digest: Option<LastDigest>,
-}
 
 /// The Home tab's reads, with who approves and who files.
 #[derive(Clone)]
@@ -61,8 +43,8 @@ impl std::fmt::Debug for HomeReader {
     }
 }
 
-fn page((requests, total): (Vec<Request>, i64)) -> Page {
-    Page {
+fn page((requests, total): (Vec<Request>, i64)) -> Listed {
+    Listed {
         requests,
         total: usize::try_from(total).unwrap_or(0),
     }
@@ -128,7 +110,7 @@ impl HomeReader {
         deadline: &Deadline,
         pending_max: usize,
         own_max: usize,
-    ) -> Result<HomeFacts, DbFailure> {
+    ) -> Result<Home, DbFailure> {
         let approver = self
             .directory
             .is_approver(viewer, deadline)
@@ -163,7 +145,7 @@ impl HomeReader {
         } else {
             None
         };
-        Ok(HomeFacts {
+        Ok(Home {
             pending,
             own,
             digest,

@@ -14,7 +14,7 @@ use crate::deadline::Deadline;
 use crate::domain::SlackUserId;
 use crate::i18n::Locale;
 use crate::service::DbFailure;
-use crate::service::home::{HomeReader, Page};
+use crate::service::home::HomeReader;
 
 /// How long building a Home tab may wait for the member lists (it never runs on the path of
 /// an answer to Slack).
@@ -54,7 +54,7 @@ impl HomePublisher {
     /// Publishes `user`'s Home tab as the replica has it now.
     pub async fn publish(&self, user: &SlackUserId) -> Result<(), PublishError> {
         let deadline = Deadline::after(HOME_BUDGET);
-        let facts = self
+        let home = self
             .home
             .for_viewer(
                 user,
@@ -64,15 +64,6 @@ impl HomePublisher {
                 render::home::OWN_SHOWN,
             )
             .await?;
-        let listed = |p: Page| render::Listed {
-            requests: p.requests,
-            total: p.total,
-        };
-        let home = render::Home {
-            pending: facts.pending.map(listed),
-            own: facts.own.map(listed),
-            digest: facts.digest,
-        };
         let view = render::home_view(self.locale, &home);
         self.slack.publish_view(user.as_str(), view).await?;
         Ok(())

@@ -18,6 +18,7 @@ use super::blocks::{context, free, message_link, policy, section};
 use super::messages::{decide_buttons, request_fields};
 use crate::domain::Request;
 use crate::domain::digest::LastDigest;
+pub use crate::domain::home::{Home, Listed};
 use crate::i18n::Locale;
 use crate::slack::limits::{self, cut_mrkdwn};
 use crate::tr;
@@ -26,26 +27,6 @@ use crate::tr;
 pub const PENDING_SHOWN: usize = 20;
 /// Own requests shown at most (1 block each).
 pub const OWN_SHOWN: usize = 25;
-
-/// One list of the Home tab: the requests shown (already capped by the caller or here) and
-/// how many there are in all.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Listed {
-    pub requests: Vec<Request>,
-    pub total: usize,
-}
-
-/// What one person's Home tab shows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Home {
-    /// Requests pending the viewer's decision, oldest first; `None`: not an approver.
-    pub pending: Option<Listed>,
-    /// The viewer's own requests, newest first; `None`: not a requester (or none to show
-    /// and nothing to say).
-    pub own: Option<Listed>,
-    /// The last digest posted; only approvers are given one.
-    pub digest: Option<LastDigest>,
-}
 
 fn digest_line(l: Locale, d: &LastDigest) -> SlackBlock {
     let posted_at = l.time(d.posted_at);
