@@ -71,6 +71,14 @@ pub const REASON_MAX_LENGTH: usize = 1000;
 /// The rider input's `max_length`.
 const RIDER_QUERY_MAX_LENGTH: usize = 64;
 
+/// The rider input's initial value for what was typed after the command: trimmed, and cut
+/// to the input's length (Slack refuses an initial value over its input's `max_length`);
+/// nothing when nothing was typed.
+fn rider_prefill(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    (!typed.is_empty()).then(|| cut(typed, RIDER_QUERY_MAX_LENGTH))
+}
+
 /// The request modal opened by `/expire-insurance`, prefilled with what was typed.
 pub fn request_modal(
     l: Locale,
@@ -103,10 +111,8 @@ pub fn request_modal_with_reason(
         .with_action_id(ActionId::RiderQuery.as_str().into())
         .with_placeholder(pt!(tr!(l, "request-rider-input.placeholder")))
         .with_max_length(RIDER_QUERY_MAX_LENGTH as u64);
-    if !prefill.trim().is_empty() {
-        // What was typed after the command may be longer than the input takes; Slack
-        // would refuse an initial value over the input's own max_length.
-        query = query.with_initial_value(cut(prefill.trim(), RIDER_QUERY_MAX_LENGTH));
+    if let Some(value) = rider_prefill(prefill) {
+        query = query.with_initial_value(value);
     }
     let mut picker = SlackBlockDateTimePickerElement::new()
         .with_action_id(ActionId::CancelledAt.as_str().into());
@@ -187,13 +193,11 @@ impl RequestModalJson {
     }
 
     /// The modal's JSON with `prefill` (what was typed after the command) as the rider
-    /// input's initial value, trimmed and cut as [`request_modal`] does.
+    /// input's initial value, as [`request_modal`] puts it there ([`rider_prefill`]).
     pub fn with_prefill(&self, prefill: &str) -> String {
-        let typed = prefill.trim();
-        if typed.is_empty() {
+        let Some(value) = rider_prefill(prefill) else {
             return self.empty.clone();
-        }
-        let value = cut(typed, RIDER_QUERY_MAX_LENGTH);
+        };
         let mut out = String::with_capacity(self.before.len() + value.len() + 2 + self.after.len());
         out.push_str(&self.before);
         // A string always serialises; the writer is a String.
