@@ -18,14 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BOT="${1:-$ROOT/target/debug/expire-bot}"
 [[ -x "$BOT" ]] || { echo "demo-clock: $BOT not built (cargo build first)" >&2; exit 1; }
 
-if ! command -v faketime >/dev/null; then
-    [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null \
-        || { echo "demo-clock: faketime is missing; install Debian's 'faketime' package" >&2; exit 1; }
-    echo "demo-clock: installing Debian's faketime package" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends faketime >/dev/null 2>&1 \
-        || { apt-get update >/dev/null && apt-get install -y --no-install-recommends faketime >/dev/null; }
-fi
+"$ROOT/scripts/ensure-faketime.sh" demo-clock
 
 # UTC instants; the comment gives the KST wall time the bot will see. LANGUAGES[i] is the
 # language of the run at TIMES[i].

@@ -21,6 +21,8 @@ MYSQL_CLUSTER="$ROOT/scripts/mysql-cluster.sh"
 
 "$PG_CLUSTER" ensure-bin
 "$MYSQL_CLUSTER" ensure-bin
+# The clock-skew tests (tests/it/hardening.rs) preload libfaketime into a bot process.
+"$ROOT/scripts/ensure-faketime.sh" test.sh
 
 CLUSTER_DIR="$(mktemp -d /tmp/expire-bot-pg.XXXXXX)"
 chmod 755 "$CLUSTER_DIR" # postgres must be able to enter it (/tmp itself is 1777)
