@@ -20,6 +20,8 @@
 #   BENCH_BOT       another expire-bot binary to measure instead of this build's (e.g. a
 #                   copy of the previous commit's, for a before/after in one session);
 #                   the bench driver is still this build's
+#   BENCH_NO_BUILD  1: build nothing, measure what target/ holds (e.g. while another
+#                   build of the same tree is under way)
 #   CARGO_TARGET_DIR  honoured, as cargo does
 
 set -euo pipefail
@@ -116,8 +118,34 @@ sql_replica() {
 }
 
 bench_build() {
-    blog "building expire-bot and bench_driver ($BENCH_PROFILE)"
-    cargo build "${PROFILE_FLAG[@]}" --bin expire-bot --example bench_driver >&2
+    if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
+        blog "building expire-bot and bench_driver ($BENCH_PROFILE)"
+        if [[ $BENCH_PROFILE == release ]]; then
+            # Two builds, not one: built beside an example, the binary would get the
+            # dev-dependencies' features unified into its dependencies (other code, other
+            # symbol names than link/text-order.txt's). Built alone it is the binary the
+            # Dockerfile ships; the driver then builds against its own set.
+            cargo build --release --bin expire-bot >&2
+            cargo build --release --example bench_driver >&2
+        else
+            # The smoke runs: what `cargo test` built, which unified them already.
+            cargo build --bin expire-bot --example bench_driver >&2
+        fi
+    fi
+    bench_text_order_coverage
+}
+
+# How much of link/text-order.txt (build.rs) the measured binary still has: the list ages as
+# the code changes (a function whose symbol changed lands outside the ordered block), and
+# `bench/text-order.sh` renews it. Informational; nothing fails on it.
+bench_text_order_coverage() {
+    local list="$BENCH_ROOT/link/text-order.txt"
+    [[ -f $list && $BENCH_PROFILE == release ]] || return 0
+    command -v nm >/dev/null || return 0
+    local have
+    have="$(nm "$BOT" 2>/dev/null | awk 'NR == FNR { if ($0 !~ /^#/ && NF) want[$0] = 1; next }
+        ($NF in want) && !seen[$NF]++ { n++ } END { print n + 0 }' "$list" - || echo 0)"
+    blog "text order: $have of $(grep -vc '^#' "$list") listed functions are in $BOT"
 }
 
 # Record the machine and its load next to the figures.

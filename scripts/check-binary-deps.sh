@@ -39,4 +39,14 @@ if [[ -n "$unexpected" ]]; then
     sed 's/^/  /' <<<"$unexpected" >&2
     exit 1
 fi
-echo "check-binary-deps: OK (libc only)"
+
+# And no glibc newer than the runtime image's (Debian 12: 2.36). The release binary's relative
+# relocations are packed (build.rs), which names GLIBC_ABI_DT_RELR, itself glibc 2.36's.
+GLIBC_MAX=2.36
+versions="$(readelf -V "$BIN" | grep -o 'Name: GLIBC_[0-9][0-9.]*' | sed 's/Name: GLIBC_//' | sort -uV)"
+newest="$(tail -1 <<<"$versions")"
+if [[ "$(printf '%s\n%s\n' "$newest" "$GLIBC_MAX" | sort -V | tail -1)" != "$GLIBC_MAX" ]]; then
+    echo "check-binary-deps: FAIL: needs glibc $newest, the runtime image has $GLIBC_MAX" >&2
+    exit 1
+fi
+echo "check-binary-deps: OK (libc only, glibc symbols up to $newest; the image has $GLIBC_MAX)"
