@@ -32,14 +32,15 @@ bench_wait_replay 120
 STALE_ID="$("$DRIVER" prepare-stale --primary "$DB_PRIMARY_URL")"
 bench_stub
 
-cg() { echo valgrind --tool=callgrind --demangle=no --callgrind-out-file="$WORK/$1.out"; }
+# The bot under callgrind, its output in $WORK/NAME.out.
+cg() { BOT_WRAP=(valgrind --tool=callgrind --demangle=no --callgrind-out-file="$WORK/$1.out"); }
 drive() {
     "$DRIVER" ack --url "$BOT_URL" --secret "$BENCH_SECRET" --closed --concurrency 4 \
         --warmup 0 "$@" >/dev/null
 }
 
 blog "text order: PostgreSQL run"
-read -ra BOT_WRAP <<<"$(cg pg)"
+cg pg
 bench_bot DATABASE_URL="$DB_PRIMARY_URL" DATABASE_REPLICA_URL="$DB_REPLICA_URL"
 drive --kind command --duration 6
 drive --kind stale-click --request-id "$STALE_ID" --duration 3
@@ -48,7 +49,7 @@ sleep 6 # past one upkeep tick (telemetry drains every 5 s)
 bench_stop_bot
 
 blog "text order: SQLite run"
-read -ra BOT_WRAP <<<"$(cg sqlite)"
+cg sqlite
 bench_bot DATABASE_URL="sqlite://$WORK/bot.db?mode=rwc"
 drive --kind command --duration 3
 curl -fsS -o /dev/null "$BOT_URL/metrics"
